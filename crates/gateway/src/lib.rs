@@ -21,8 +21,9 @@
 //!     orig_sending_time: None,
 //!     extra: &[],
 //! };
+//! let encoder = Encoder::new(b"FIX.4.4");
 //! let mut wire = Vec::new();
-//! let mut body = Encoder::new(b"FIX.4.4").begin(&mut wire, b"D", &header);
+//! let mut body = encoder.begin(&mut wire, b"D", &header);
 //! body.str(11, b"order-1")
 //!     .char(21, b'1')
 //!     .str(55, b"EURUSD")

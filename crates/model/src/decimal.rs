@@ -190,33 +190,46 @@ impl Decimal {
         })
     }
 
-    /// Appends the canonical text (as [`fmt::Display`] writes it) to `out`
-    /// without going through the formatting machinery.
-    pub fn write_ascii(self, out: &mut Vec<u8>) {
-        // Sign, at most 19 digits (a leading zero included) and a point.
-        let mut buf = [0u8; 24];
-        let mut pos = buf.len();
+    /// Writes the canonical text (as [`fmt::Display`] writes it) into
+    /// `buf` and returns it: at most [`Decimal::MAX_TEXT_LEN`] bytes. For
+    /// encoders that must not allocate or go through `fmt`.
+    pub fn format_ascii(self, buf: &mut [u8; Self::MAX_TEXT_LEN]) -> &[u8] {
+        const END: usize = Decimal::MAX_TEXT_LEN;
+        let scale = usize::from(self.scale);
         let mut magnitude = self.mantissa.unsigned_abs();
-        let mut written = 0u8;
-        loop {
+        // Digits right-aligned, at least one before the point.
+        buf.fill(b'0');
+        let mut pos = END;
+        while magnitude >= 100 {
+            let pair = DIGIT_PAIRS[(magnitude % 100) as usize];
+            magnitude /= 100;
+            pos -= 2;
+            buf[pos..pos + 2].copy_from_slice(&pair);
+        }
+        if magnitude >= 10 {
+            pos -= 2;
+            buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[magnitude as usize]);
+        } else {
             pos -= 1;
-            buf[pos] = b'0' + digit_of(magnitude);
-            magnitude /= 10;
-            written += 1;
-            if written == self.scale {
-                pos -= 1;
-                buf[pos] = b'.';
-            }
-            if magnitude == 0 && written > self.scale {
-                break;
-            }
+            buf[pos] = b'0' + magnitude as u8;
+        }
+        let mut start = pos.min(END - scale - 1);
+        if scale > 0 {
+            // Move the integer digits one left to open the point.
+            buf.copy_within(start..END - scale, start - 1);
+            buf[END - scale - 1] = b'.';
+            start -= 1;
         }
         if self.mantissa < 0 {
-            pos -= 1;
-            buf[pos] = b'-';
+            start -= 1;
+            buf[start] = b'-';
         }
-        out.extend_from_slice(&buf[pos..]);
+        &buf[start..]
     }
+
+    /// Longest text [`Decimal::format_ascii`] writes: a sign, a leading
+    /// zero, a point and 18 fractional digits, or a sign and 19 digits.
+    pub const MAX_TEXT_LEN: usize = 24;
 
     fn widened_mantissa(self, scale: u8) -> i128 {
         i128::from(self.mantissa) * i128::from(POW10[usize::from(scale - self.scale)])
@@ -233,11 +246,16 @@ fn push_digits(value: u64, shift: u32, digit: u64) -> Result<u64, DecimalError> 
         .ok_or(DecimalError::Overflow)
 }
 
-/// The last decimal digit of `value`.
-fn digit_of(value: u64) -> u8 {
-    // `value % 10` is below 10, so the narrowing is exact.
-    (value % 10) as u8
-}
+/// "00", "01", … "99": two digits per division when formatting.
+pub const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut pairs = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        pairs[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    pairs
+};
 
 impl PartialEq for Decimal {
     fn eq(&self, other: &Self) -> bool {
@@ -274,10 +292,9 @@ impl Hash for Decimal {
 
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = Vec::with_capacity(24);
-        self.write_ascii(&mut text);
-        // write_ascii emits ASCII digits, '.', and '-' only.
-        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+        let mut buf = [0u8; Self::MAX_TEXT_LEN];
+        // format_ascii emits ASCII digits, '.', and '-' only.
+        f.write_str(std::str::from_utf8(self.format_ascii(&mut buf)).map_err(|_| fmt::Error)?)
     }
 }
 

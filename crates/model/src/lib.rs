@@ -19,5 +19,5 @@
 pub mod decimal;
 pub mod time;
 
-pub use decimal::{Decimal, DecimalError, MAX_SCALE};
+pub use decimal::{DIGIT_PAIRS, Decimal, DecimalError, MAX_SCALE};
 pub use time::{Timestamp, TimestampError, UtcDateTime};

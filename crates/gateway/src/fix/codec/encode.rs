@@ -3,9 +3,10 @@
 //! then CheckSum. BodyLength is written with as many digits as it needs (no
 //! zero padding), CheckSum always with three.
 
+use std::cell::Cell;
 use std::ops::Range;
 
-use model::{Decimal, Timestamp};
+use model::{DIGIT_PAIRS, Decimal, Timestamp};
 
 use super::decode::checksum;
 use super::{SOH, Tag};
@@ -116,11 +117,11 @@ pub struct Encoder {
     /// `8=<BeginString><SOH>`, written first in every message.
     prefix: Box<[u8]>,
     precision: TimestampPrecision,
+    /// The day of the last timestamp written and its `YYYYMMDD-` text:
+    /// consecutive messages share a date, and the calendar is the costly
+    /// part of formatting a timestamp.
+    last_day: Cell<(u64, [u8; 9])>,
 }
-
-/// BodyLength digits reserved before the body is written; other lengths
-/// shift the body once at the end.
-const RESERVED_LENGTH_DIGITS: usize = 3;
 
 impl Encoder {
     /// An encoder for messages with this BeginString, writing SendingTime
@@ -133,6 +134,7 @@ impl Encoder {
         Self {
             prefix: prefix.into_boxed_slice(),
             precision: TimestampPrecision::default(),
+            last_day: Cell::new((u64::MAX, [0; 9])),
         }
     }
 
@@ -152,30 +154,84 @@ impl Encoder {
     /// placeholder, 35 and the header. Write the body with the returned
     /// writer, then call [`BodyWriter::finish`].
     pub fn begin<'b>(
-        &self,
+        &'b self,
         out: &'b mut Vec<u8>,
         msg_type: &[u8],
         header: &Header<'_>,
     ) -> BodyWriter<'b> {
         let message_start = out.len();
-        out.extend_from_slice(&self.prefix);
-        out.extend_from_slice(b"9=");
-        let length_start = out.len();
-        out.extend_from_slice(&[b'0'; RESERVED_LENGTH_DIGITS]);
-        out.push(SOH);
         let mut writer = BodyWriter {
             out,
+            pos: message_start,
             message_start,
-            length_start,
-            body_start: length_start + RESERVED_LENGTH_DIGITS + 1,
-            precision: self.precision,
+            length_start: 0,
+            body_start: 0,
+            encoder: self,
             problem: None,
         };
+        writer.put(&self.prefix);
+        writer.put(b"9=");
+        writer.length_start = writer.pos;
+        writer.put(&[b'0'; RESERVED_LENGTH_DIGITS]);
+        writer.put(&[SOH]);
+        writer.body_start = writer.pos;
         writer.str(tags::MSG_TYPE, msg_type);
         writer.header(header);
         writer
     }
+
+    /// `YYYYMMDD-HH:MM:SS[.f…]` for `value` into `buf`; returns its length.
+    fn format_timestamp(
+        &self,
+        value: Timestamp,
+        precision: TimestampPrecision,
+        buf: &mut [u8; 27],
+    ) -> usize {
+        const NANOS_PER_DAY: u64 = 86_400_000_000_000;
+        let nanos = value.unix_nanos();
+        let day = nanos / NANOS_PER_DAY;
+        let (cached_day, mut date) = self.last_day.get();
+        if cached_day != day {
+            let t = value.to_utc();
+            let [y1, y2] = DIGIT_PAIRS[usize::from(t.year / 100)];
+            let [y3, y4] = DIGIT_PAIRS[usize::from(t.year % 100)];
+            let [m1, m2] = DIGIT_PAIRS[usize::from(t.month)];
+            let [d1, d2] = DIGIT_PAIRS[usize::from(t.day)];
+            date = [y1, y2, y3, y4, m1, m2, d1, d2, b'-'];
+            self.last_day.set((day, date));
+        }
+        let of_day = nanos % NANOS_PER_DAY;
+        let seconds = of_day / 1_000_000_000;
+        let [h1, h2] = DIGIT_PAIRS[(seconds / 3600) as usize];
+        let [mi1, mi2] = DIGIT_PAIRS[(seconds / 60 % 60) as usize];
+        let [s1, s2] = DIGIT_PAIRS[(seconds % 60) as usize];
+        buf[..9].copy_from_slice(&date);
+        buf[9..17].copy_from_slice(&[h1, h2, b':', mi1, mi2, b':', s1, s2]);
+        let digits = precision.digits();
+        if digits == 0 {
+            return 17;
+        }
+        // Nine fraction digits, of which the first `digits` are kept.
+        let mut fraction = (of_day % 1_000_000_000) as usize;
+        buf[17] = b'.';
+        let mut at = 27;
+        for _ in 0..4 {
+            at -= 2;
+            buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[fraction % 100]);
+            fraction /= 100;
+        }
+        buf[18] = b'0' + fraction as u8;
+        18 + digits
+    }
 }
+
+/// BodyLength digits reserved before the body is written; other lengths
+/// shift the body once at the end.
+const RESERVED_LENGTH_DIGITS: usize = 3;
+
+/// Room made at once in the output, so most writes need no check beyond
+/// "is there room".
+const GROW_STEP: usize = 256;
 
 /// Writes the rest of a message begun by [`Encoder::begin`].
 ///
@@ -185,16 +241,57 @@ impl Encoder {
 #[derive(Debug)]
 #[must_use = "a message is complete only after finish()"]
 pub struct BodyWriter<'b> {
+    /// Bytes up to `pos` are the message so far; beyond `pos` up to
+    /// `out.len()` is zeroed room, cut off by `finish`.
     out: &'b mut Vec<u8>,
+    pos: usize,
     message_start: usize,
     length_start: usize,
     body_start: usize,
-    precision: TimestampPrecision,
+    encoder: &'b Encoder,
     problem: Option<EncodeError>,
 }
 
 impl BodyWriter<'_> {
+    /// `len` writable bytes at the cursor (the cursor does not move).
+    #[inline]
+    fn room(&mut self, len: usize) -> &mut [u8] {
+        if self.pos + len > self.out.len() {
+            self.grow(len);
+        }
+        &mut self.out[self.pos..self.pos + len]
+    }
+
+    #[cold]
+    fn grow(&mut self, len: usize) {
+        let wanted = (self.pos + len + GROW_STEP).max(self.out.len() * 2);
+        self.out.resize(wanted, 0);
+    }
+
+    /// Appends `bytes`, copying with fixed-size moves: most values are a few
+    /// bytes, where a call to `memcpy` would cost more than the copy.
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        let len = bytes.len();
+        let room = self.room(len.max(16));
+        copy_small(room, bytes);
+        self.pos += len;
+    }
+
     fn header(&mut self, header: &Header<'_>) {
+        if header.extra.is_empty() {
+            self.uint(tags::MSG_SEQ_NUM, header.msg_seq_num);
+            if header.poss_dup {
+                self.bool(tags::POSS_DUP_FLAG, true);
+            }
+            self.str(tags::SENDER_COMP_ID, header.sender_comp_id);
+            self.timestamp(tags::SENDING_TIME, header.sending_time);
+            self.str(tags::TARGET_COMP_ID, header.target_comp_id);
+            if let Some(orig) = header.orig_sending_time {
+                self.timestamp(tags::ORIG_SENDING_TIME, orig);
+            }
+            return;
+        }
         // Standard fields in ascending tag order; extras merged in by tag.
         let mut extra: Vec<(Tag, &[u8])>;
         let mut inline: [(Tag, &[u8]); 16] = [(0, &[]); 16];
@@ -236,51 +333,75 @@ impl BodyWriter<'_> {
         write_extras_below(self, Tag::MAX);
     }
 
+    /// Writes `<tag>=` at the start of `room` (at least 16 bytes); returns
+    /// its length.
     #[inline]
-    fn tag(&mut self, tag: Tag) {
+    fn tag_into(&mut self, room_start: usize, tag: Tag) -> usize {
         if tag == 0 {
             self.problem.get_or_insert(EncodeError::ZeroTag);
         }
-        write_u64(self.out, u64::from(tag));
-        self.out.push(b'=');
+        let (word, len) = tag_word(tag);
+        self.out[room_start..room_start + 8].copy_from_slice(&word.to_le_bytes());
+        if len <= 8 {
+            return len;
+        }
+        // Tags of eight digits and more: rare, written digit by digit.
+        let mut text = [0u8; 20];
+        let digits = format_u64_right(&mut text, u64::from(tag));
+        self.out[room_start..room_start + digits].copy_from_slice(&text[20 - digits..]);
+        self.out[room_start + digits] = b'=';
+        digits + 1
+    }
+
+    /// A field whose value is `value`, written with one capacity check.
+    #[inline]
+    fn field(&mut self, tag: Tag, value: &[u8]) {
+        let len = value.len();
+        self.room(len + 32);
+        let start = self.pos;
+        let tag_len = self.tag_into(start, tag);
+        let value_start = start + tag_len;
+        copy_small(&mut self.out[value_start..], value);
+        self.out[value_start + len] = SOH;
+        self.pos = value_start + len + 1;
     }
 
     /// A field with a text value, which must not contain SOH.
     pub fn str(&mut self, tag: Tag, value: &[u8]) -> &mut Self {
-        if value.contains(&SOH) {
+        if contains_soh(value) {
             self.problem
                 .get_or_insert(EncodeError::ValueContainsSoh { tag });
         }
-        self.tag(tag);
-        self.out.extend_from_slice(value);
-        self.out.push(SOH);
+        self.field(tag, value);
         self
     }
 
     /// A field with a signed integer value.
     pub fn int(&mut self, tag: Tag, value: i64) -> &mut Self {
-        self.tag(tag);
+        let mut digits = [0u8; 20];
+        let count = format_u64_right(&mut digits, value.unsigned_abs());
+        let mut text = [0u8; 21];
+        text[1..].copy_from_slice(&digits);
+        let start = 21 - count - usize::from(value < 0);
         if value < 0 {
-            self.out.push(b'-');
+            text[start] = b'-';
         }
-        write_u64(self.out, value.unsigned_abs());
-        self.out.push(SOH);
+        self.field(tag, &text[start..]);
         self
     }
 
     /// A field with an unsigned integer value (sequence numbers, lengths).
     pub fn uint(&mut self, tag: Tag, value: u64) -> &mut Self {
-        self.tag(tag);
-        write_u64(self.out, value);
-        self.out.push(SOH);
+        let mut text = [0u8; 20];
+        let digits = format_u64_right(&mut text, value);
+        self.field(tag, &text[20 - digits..]);
         self
     }
 
     /// A field with an exact decimal value, written as it displays.
     pub fn decimal(&mut self, tag: Tag, value: Decimal) -> &mut Self {
-        self.tag(tag);
-        value.write_ascii(self.out);
-        self.out.push(SOH);
+        let mut text = [0u8; Decimal::MAX_TEXT_LEN];
+        self.field(tag, value.format_ascii(&mut text));
         self
     }
 
@@ -291,12 +412,13 @@ impl BodyWriter<'_> {
 
     /// A BOOLEAN field, `Y` or `N`.
     pub fn bool(&mut self, tag: Tag, value: bool) -> &mut Self {
-        self.str(tag, if value { b"Y" } else { b"N" })
+        self.field(tag, if value { b"Y" } else { b"N" });
+        self
     }
 
     /// A UTCTimestamp field with the encoder's precision.
     pub fn timestamp(&mut self, tag: Tag, value: Timestamp) -> &mut Self {
-        self.timestamp_with(tag, value, self.precision)
+        self.timestamp_with(tag, value, self.encoder.precision)
     }
 
     /// A UTCTimestamp field with an explicit precision.
@@ -306,18 +428,16 @@ impl BodyWriter<'_> {
         value: Timestamp,
         precision: TimestampPrecision,
     ) -> &mut Self {
-        self.tag(tag);
-        write_utc_timestamp(self.out, value, precision);
-        self.out.push(SOH);
+        let mut text = [0u8; 27];
+        let len = self.encoder.format_timestamp(value, precision, &mut text);
+        self.field(tag, &text[..len]);
         self
     }
 
     /// A length field and its data field; the data may contain SOH.
     pub fn data(&mut self, length_tag: Tag, data_tag: Tag, data: &[u8]) -> &mut Self {
         self.uint(length_tag, data.len() as u64);
-        self.tag(data_tag);
-        self.out.extend_from_slice(data);
-        self.out.push(SOH);
+        self.field(data_tag, data);
         self
     }
 
@@ -328,100 +448,145 @@ impl BodyWriter<'_> {
             self.out.truncate(self.message_start);
             return Err(problem);
         }
-        let body_length = self.out.len() - self.body_start;
+        let out = self.out;
+        out.truncate(self.pos);
+        let body_length = out.len() - self.body_start;
         let mut digits = [0u8; 20];
         let text = format_u64(&mut digits, body_length as u64);
         if text.len() != RESERVED_LENGTH_DIGITS {
             // Move the body so the length fits exactly, once per message.
             let old_body_start = self.body_start;
             let new_body_start = self.length_start + text.len() + 1;
+            let end = out.len();
             if new_body_start > old_body_start {
                 let grow = new_body_start - old_body_start;
-                let end = self.out.len();
-                self.out.resize(end + grow, 0);
-                self.out.copy_within(old_body_start..end, new_body_start);
+                out.resize(end + grow, 0);
+                out.copy_within(old_body_start..end, new_body_start);
             } else {
-                let end = self.out.len();
-                self.out.copy_within(old_body_start..end, new_body_start);
-                self.out.truncate(end - (old_body_start - new_body_start));
+                out.copy_within(old_body_start..end, new_body_start);
+                out.truncate(end - (old_body_start - new_body_start));
             }
         }
-        self.out[self.length_start..self.length_start + text.len()].copy_from_slice(text);
-        self.out[self.length_start + text.len()] = SOH;
-        let sum = checksum(&self.out[self.message_start..]);
-        self.out.extend_from_slice(&[
-            b'1',
-            b'0',
-            b'=',
-            b'0' + sum / 100,
-            b'0' + sum / 10 % 10,
-            b'0' + sum % 10,
-            SOH,
-        ]);
-        Ok(self.message_start..self.out.len())
+        out[self.length_start..self.length_start + text.len()].copy_from_slice(text);
+        out[self.length_start + text.len()] = SOH;
+        let sum = checksum(&out[self.message_start..]);
+        let [c2, c3] = DIGIT_PAIRS[usize::from(sum % 100)];
+        out.extend_from_slice(&[b'1', b'0', b'=', b'0' + sum / 100, c2, c3, SOH]);
+        Ok(self.message_start..out.len())
     }
 }
 
-/// Writes the decimal digits of `value` at the end of `buf`, returning them.
+/// Copies `bytes` to the start of `room` (at least 16 bytes, and at least
+/// `bytes.len()`) with fixed-size moves for short inputs.
 #[inline]
-fn format_u64(buf: &mut [u8; 20], mut value: u64) -> &[u8] {
+fn copy_small(room: &mut [u8], bytes: &[u8]) {
+    let len = bytes.len();
+    match len {
+        0 => {}
+        1..=3 => {
+            room[0] = bytes[0];
+            room[len / 2] = bytes[len / 2];
+            room[len - 1] = bytes[len - 1];
+        }
+        4..=7 => {
+            room[..4].copy_from_slice(&bytes[..4]);
+            room[len - 4..len].copy_from_slice(&bytes[len - 4..]);
+        }
+        8..=16 => {
+            room[..8].copy_from_slice(&bytes[..8]);
+            room[len - 8..len].copy_from_slice(&bytes[len - 8..]);
+        }
+        _ => room[..len].copy_from_slice(bytes),
+    }
+}
+
+/// `<tag>=` packed little-endian into a word, with its length; tags of
+/// eight digits and more do not fit (length above 8).
+#[inline]
+fn tag_word(tag: Tag) -> (u64, usize) {
+    let pair = |value: u32| u64::from(u16::from_le_bytes(DIGIT_PAIRS[(value % 100) as usize]));
+    let equals = u64::from(b'=');
+    match tag {
+        0..=9 => (u64::from(b'0' + tag as u8) | equals << 8, 2),
+        10..=99 => (pair(tag) | equals << 16, 3),
+        100..=999 => (
+            u64::from(b'0' + (tag / 100) as u8) | pair(tag) << 8 | equals << 24,
+            4,
+        ),
+        1000..=9999 => (pair(tag / 100) | pair(tag) << 16 | equals << 32, 5),
+        10_000..=99_999 => (
+            u64::from(b'0' + (tag / 10_000) as u8)
+                | pair(tag / 100) << 8
+                | pair(tag) << 24
+                | equals << 40,
+            6,
+        ),
+        100_000..=999_999 => (
+            pair(tag / 10_000) | pair(tag / 100) << 16 | pair(tag) << 32 | equals << 48,
+            7,
+        ),
+        1_000_000..=9_999_999 => (
+            u64::from(b'0' + (tag / 1_000_000) as u8)
+                | pair(tag / 10_000) << 8
+                | pair(tag / 100) << 24
+                | pair(tag) << 40
+                | equals << 56,
+            8,
+        ),
+        _ => (0, 9),
+    }
+}
+
+/// True when `bytes` contains SOH; eight bytes per step.
+#[inline]
+fn contains_soh(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |word: u64| {
+        let x = word ^ ONES;
+        x.wrapping_sub(ONES) & !x & HIGHS != 0
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        if has_zero(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))) {
+            return true;
+        }
+    }
+    // At most seven bytes: a branch-free pass beats a call to memchr.
+    chunks
+        .remainder()
+        .iter()
+        .fold(false, |found, &byte| found | (byte == SOH))
+}
+
+/// Writes the decimal digits of `value` at the start of `buf`, returning
+/// them.
+#[inline]
+fn format_u64(buf: &mut [u8], value: u64) -> &[u8] {
+    let mut text = [0u8; 20];
+    let digits = format_u64_right(&mut text, value);
+    buf[..digits].copy_from_slice(&text[20 - digits..]);
+    &buf[..digits]
+}
+
+/// Writes the decimal digits of `value` at the end of `buf`; returns how
+/// many.
+#[inline]
+fn format_u64_right(buf: &mut [u8; 20], mut value: u64) -> usize {
     let mut pos = buf.len();
-    loop {
+    while value >= 100 {
+        pos -= 2;
+        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[(value % 100) as usize]);
+        value /= 100;
+    }
+    if value >= 10 {
+        pos -= 2;
+        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[value as usize]);
+    } else {
         pos -= 1;
-        buf[pos] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
+        buf[pos] = b'0' + value as u8;
     }
-    &buf[pos..]
-}
-
-#[inline]
-fn write_u64(out: &mut Vec<u8>, value: u64) {
-    if value < 10 {
-        out.push(b'0' + value as u8);
-        return;
-    }
-    let mut buf = [0u8; 20];
-    out.extend_from_slice(format_u64(&mut buf, value));
-}
-
-/// Two digits of a value below 100.
-#[inline]
-fn two(value: u8) -> [u8; 2] {
-    [b'0' + value / 10, b'0' + value % 10]
-}
-
-/// Appends `YYYYMMDD-HH:MM:SS[.fff…]`.
-pub(crate) fn write_utc_timestamp(
-    out: &mut Vec<u8>,
-    value: Timestamp,
-    precision: TimestampPrecision,
-) {
-    let t = value.to_utc();
-    let year = t.year;
-    let [y1, y2] = two((year / 100) as u8);
-    let [y3, y4] = two((year % 100) as u8);
-    let [mo1, mo2] = two(t.month);
-    let [d1, d2] = two(t.day);
-    let [h1, h2] = two(t.hour);
-    let [mi1, mi2] = two(t.minute);
-    let [s1, s2] = two(t.second);
-    out.extend_from_slice(&[
-        y1, y2, y3, y4, mo1, mo2, d1, d2, b'-', h1, h2, b':', mi1, mi2, b':', s1, s2,
-    ]);
-    let digits = precision.digits();
-    if digits > 0 {
-        let mut fraction = [0u8; 10];
-        fraction[0] = b'.';
-        let mut nanos = t.nanosecond;
-        for slot in fraction[1..].iter_mut().rev() {
-            *slot = b'0' + (nanos % 10) as u8;
-            nanos /= 10;
-        }
-        out.extend_from_slice(&fraction[..=digits]);
-    }
+    buf.len() - pos
 }
 
 #[cfg(test)]
@@ -443,7 +608,8 @@ mod tests {
 
     fn encode(build: impl FnOnce(&mut BodyWriter<'_>), head: &Header<'_>) -> Vec<u8> {
         let mut out = Vec::new();
-        let mut body = Encoder::new(b"FIX.4.4").begin(&mut out, b"0", head);
+        let encoder = Encoder::new(b"FIX.4.4");
+        let mut body = encoder.begin(&mut out, b"0", head);
         build(&mut body);
         let range = body.finish().unwrap();
         out[range].to_vec()
@@ -550,7 +716,8 @@ mod tests {
     #[test]
     fn refuses_soh_in_text_and_leaves_the_buffer_untouched() {
         let mut out = b"previous".to_vec();
-        let mut body = Encoder::new(b"FIX.4.4").begin(&mut out, b"0", &header(&[]));
+        let encoder = Encoder::new(b"FIX.4.4");
+        let mut body = encoder.begin(&mut out, b"0", &header(&[]));
         body.str(58, b"a\x01b");
         assert_eq!(
             body.finish(),

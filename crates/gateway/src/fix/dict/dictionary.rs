@@ -225,10 +225,8 @@ impl GroupDef {
 /// [`FastPlan::TAG_LIMIT`], and the required tags.
 ///
 /// An action says in which section the tag may appear (header, body or
-/// trailer; 0 when not at all), which format check applies and whether its
-/// enumeration must be checked. Tags the fast path does not handle (group
-/// counts, multiple-value fields, BeginString and MsgType, checked apart)
-/// are marked slow, and a message holding one takes the full pass.
+/// trailer; 0 when not at all or not handled by the fast path), which
+/// format check applies and whether its enumeration must be checked.
 #[derive(Clone, Debug)]
 pub(crate) struct FastPlan {
     pub(crate) actions: Box<[u8]>,
@@ -243,9 +241,12 @@ impl FastPlan {
     pub(crate) const HEADER: u8 = 1;
     pub(crate) const BODY: u8 = 2;
     pub(crate) const TRAILER: u8 = 3;
-    const FORMAT_SHIFT: u8 = 2;
-    pub(crate) const HAS_VALUES: u8 = 1 << 5;
-    pub(crate) const SLOW: u8 = 1 << 6;
+    /// Text or Char: CHAR set for Char, nothing else for Text.
+    pub(crate) const CHAR: u8 = 1 << 2;
+    /// Any other format, whose index into `FORMATS` is in bits 3..=5.
+    pub(crate) const COMPLEX: u8 = 1 << 6;
+    const FORMAT_SHIFT: u8 = 3;
+    pub(crate) const HAS_VALUES: u8 = 1 << 7;
 
     const FORMATS: [Format; 8] = [
         Format::Text,
@@ -262,22 +263,29 @@ impl FastPlan {
         Self::FORMATS[usize::from((action >> Self::FORMAT_SHIFT) & 0b111)]
     }
 
+    /// The action for `tag` in `section`, or 0 (not handled: the message
+    /// takes the full pass) for group counts, multiple-value fields and
+    /// tags the dictionary does not define.
     pub(crate) fn action(section: u8, info: FieldInfo, tag: Tag) -> u8 {
-        let format = Self::FORMATS
-            .iter()
-            .position(|&format| format == info.format)
-            .unwrap_or(0) as u8;
-        let slow = info.is_group_count() || info.multiple_values() || info.is_unknown();
+        if info.is_group_count() || info.multiple_values() || info.is_unknown() {
+            return 0;
+        }
+        let shape = match info.format {
+            Format::Text => 0,
+            Format::Char => Self::CHAR,
+            format => {
+                let index = Self::FORMATS.iter().position(|&f| f == format).unwrap_or(0) as u8;
+                Self::COMPLEX | index << Self::FORMAT_SHIFT
+            }
+        };
         // BeginString and MsgType are checked before the fields are walked.
         let checked_apart = tag == tags::BEGIN_STRING || tag == tags::MSG_TYPE;
-        section
-            | format << Self::FORMAT_SHIFT
-            | if info.has_values() && !checked_apart {
-                Self::HAS_VALUES
-            } else {
-                0
-            }
-            | if slow { Self::SLOW } else { 0 }
+        let values = if info.has_values() && !checked_apart {
+            Self::HAS_VALUES
+        } else {
+            0
+        };
+        section | shape | values
     }
 
     /// The plan for a message with `body`, or `None` when one of its

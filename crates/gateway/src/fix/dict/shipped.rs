@@ -47,6 +47,10 @@ impl ShippedDictionary {
         }
     }
 
+    /// The FIXT 1.1 transport dictionary's XML, to pair with a FIX 5.x
+    /// application dictionary a user brings.
+    pub const FIXT11_TRANSPORT_XML: &'static str = FIXT11;
+
     /// The version names [`ShippedDictionary::from_version`] accepts.
     pub const VERSION_NAMES: [&'static str; 4] = ["FIX.4.2", "FIX.4.4", "FIXT.1.1", "FIX.5.0SP2"];
 

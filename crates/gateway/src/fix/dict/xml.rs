@@ -476,7 +476,9 @@ impl<'a, 'input> Builder<'a, 'input> {
         if let Some(id) = self.tag_index.get(tag) {
             // The same tag in a second document (FIXT + FIX 5.x): merge.
             let existing = &mut self.fields[id as usize];
-            if existing.name != name || existing.field_type != field_type {
+            let same_kind = existing.field_type == field_type
+                || (existing.field_type.is_data() && field_type.is_data());
+            if existing.name != name || !same_kind {
                 self.warnings.push(format!(
                     "{}: tag {tag} is {name} ({field_type}) here but {} ({}) in an earlier dictionary; the earlier definition is used",
                     source.name, existing.name, existing.field_type
