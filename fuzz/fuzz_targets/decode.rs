@@ -82,7 +82,11 @@ fuzz_target!(|data: &[u8]| {
                     Frame::Incomplete => break,
                 }
             }
-            assert!(buffer.len() <= 4096 + 64, "framer kept {} bytes", buffer.len());
+            assert!(
+                buffer.len() <= 4096 + 64,
+                "framer kept {} bytes",
+                buffer.len()
+            );
         }
         // The whole input as one message, too.
         if let Ok(message) = decoder.decode(stream) {
