@@ -69,7 +69,9 @@ impl Field {
 /// the length field instead of scanning for the delimiter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DataFields {
-    /// Bit per tag below 4096: set for data fields, checked on every field.
+    /// The lowest data tag: most tags are below it and need no lookup.
+    lowest: Tag,
+    /// Bit per tag below 4096: set for data fields.
     low: [u64; 64],
     /// (data tag, length tag), sorted by data tag.
     pairs: Vec<(Tag, Tag)>,
@@ -79,6 +81,7 @@ impl DataFields {
     /// No data fields: every value ends at the first SOH.
     pub fn none() -> Self {
         Self {
+            lowest: Tag::MAX,
             low: [0; 64],
             pairs: Vec::new(),
         }
@@ -117,6 +120,7 @@ impl DataFields {
                 *word |= 1 << (data % 64);
             }
             table.pairs.push((data, length));
+            table.lowest = table.lowest.min(data);
         }
         table.pairs.sort_unstable();
         table.pairs.dedup_by_key(|pair| pair.0);
@@ -124,8 +128,9 @@ impl DataFields {
     }
 
     /// The length field of data field `tag`, or `None` if `tag` is not data.
+    #[inline]
     pub fn length_tag(&self, tag: Tag) -> Option<Tag> {
-        if !self.is_data(tag) {
+        if tag < self.lowest || !self.is_data(tag) {
             return None;
         }
         self.pairs

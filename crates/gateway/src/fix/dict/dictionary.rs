@@ -229,7 +229,11 @@ impl GroupDef {
 /// format check applies and whether its enumeration must be checked.
 #[derive(Clone, Debug)]
 pub(crate) struct FastPlan {
-    pub(crate) actions: Box<[u8]>,
+    /// Fixed size, so indexing by a masked tag needs no bounds check.
+    pub(crate) actions: Box<[u8; Self::TAG_LIMIT]>,
+    /// For fields whose enumerated values are all single ASCII characters,
+    /// one bit per allowed character; 0 otherwise. Shared by all plans.
+    pub(crate) char_values: Arc<[u128; Self::TAG_LIMIT]>,
     pub(crate) required: Box<[u16]>,
 }
 
@@ -290,13 +294,34 @@ impl FastPlan {
 
     /// The plan for a message with `body`, or `None` when one of its
     /// required tags is beyond [`FastPlan::TAG_LIMIT`].
+    /// The one-character enumerations of every tag below the limit.
+    pub(crate) fn char_values(fields: &[FieldDef]) -> Arc<[u128; Self::TAG_LIMIT]> {
+        let mut bits = Box::new([0u128; Self::TAG_LIMIT]);
+        for field in fields {
+            let single = field
+                .values
+                .iter()
+                .all(|v| v.value.len() == 1 && v.value.is_ascii());
+            if let Some(slot) = bits.get_mut(field.tag as usize)
+                && single
+            {
+                *slot = field
+                    .values
+                    .iter()
+                    .fold(0, |set, v| set | 1 << v.value.as_bytes()[0]);
+            }
+        }
+        bits.into()
+    }
+
     pub(crate) fn build(
         header: &FieldSet,
         trailer: &FieldSet,
         body: &FieldSet,
         slots: &Slots,
+        char_values: &Arc<[u128; Self::TAG_LIMIT]>,
     ) -> Option<Self> {
-        let mut actions = vec![0u8; Self::TAG_LIMIT];
+        let mut actions = Box::new([0u8; Self::TAG_LIMIT]);
         let mut required = Vec::new();
         for (section, set) in [
             (Self::HEADER, header),
@@ -317,7 +342,8 @@ impl FastPlan {
             }
         }
         Some(Self {
-            actions: actions.into_boxed_slice(),
+            actions,
+            char_values: Arc::clone(char_values),
             required: required.into_boxed_slice(),
         })
     }

@@ -105,7 +105,7 @@ pub struct Validator {
     /// Tags outside the dictionary already seen, with their scope.
     unknown_seen: Vec<(Tag, u32)>,
     /// The fast path's scope per tag below [`FastPlan::TAG_LIMIT`].
-    tag_stamps: Vec<u32>,
+    tag_stamps: Box<[u32; FastPlan::TAG_LIMIT]>,
     tag_epoch: u32,
     /// The last UTCTimestamp date found valid, for the fast path.
     last_date: u64,
@@ -213,7 +213,7 @@ impl Validator {
             stamps,
             epoch: 0,
             unknown_seen: Vec::new(),
-            tag_stamps: vec![0; FastPlan::TAG_LIMIT],
+            tag_stamps: Box::new([0; FastPlan::TAG_LIMIT]),
             tag_epoch: 0,
             last_date: u64::from_le_bytes(*b"19700101"),
         }
@@ -289,23 +289,25 @@ impl Validator {
         }
         self.tag_epoch += 1;
         let scope = self.tag_epoch;
-        let stamps = &mut self.tag_stamps[..];
+        let stamps = &mut *self.tag_stamps;
         let bytes = message.as_bytes();
-        let mut section = 0u8;
+        // Header, body, trailer: never decreasing. A tag outside the
+        // message has section 0 and fails the test too.
+        let mut section = FastPlan::HEADER;
         for &field in message.fields() {
             let tag = field.tag() as usize;
-            let Some(&action) = plan.actions.get(tag) else {
+            if tag >= FastPlan::TAG_LIMIT {
                 return false;
-            };
+            }
+            // In range: the mask only lets the compiler drop bounds checks.
+            let tag = tag & (FastPlan::TAG_LIMIT - 1);
+            let action = plan.actions[tag];
             let field_section = action & FastPlan::SECTION;
-            if field_section < section.max(1) {
+            if field_section < section {
                 return false;
             }
             section = field_section;
-            let Some(stamp) = stamps.get_mut(tag) else {
-                return false;
-            };
-            if std::mem::replace(stamp, scope) == scope {
+            if std::mem::replace(&mut stamps[tag], scope) == scope {
                 return false;
             }
             let Some(value) = bytes.get(field.value_range()) else {
@@ -326,16 +328,24 @@ impl Validator {
                     format.accepts(value)
                 }
             };
-            if !well_formed
-                || (action & FastPlan::HAS_VALUES != 0
-                    && !dict.value_allowed(dict.slot(field.tag()).info, value))
-            {
+            if !well_formed {
                 return false;
+            }
+            if action & FastPlan::HAS_VALUES != 0 {
+                // One-character enumerations: one bit test.
+                let bits = plan.char_values[tag];
+                let allowed = match value {
+                    [byte] if bits != 0 => byte.is_ascii() && bits & (1 << byte) != 0,
+                    _ => dict.value_allowed(dict.slot(field.tag()).info, value),
+                };
+                if !allowed {
+                    return false;
+                }
             }
         }
         plan.required
             .iter()
-            .all(|&tag| stamps.get(usize::from(tag)) == Some(&scope))
+            .all(|&tag| stamps[usize::from(tag) & (FastPlan::TAG_LIMIT - 1)] == scope)
     }
 
     fn pass(&mut self, message: &Message<'_>, sink: &mut impl Sink) {

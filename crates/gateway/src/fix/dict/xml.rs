@@ -291,8 +291,9 @@ impl<'a, 'input> Builder<'a, 'input> {
             info.push(field_info);
         }
         let slots = Slots::new(&builder.fields, &info);
+        let char_values = FastPlan::char_values(&builder.fields);
         for message in &mut messages {
-            message.fast = FastPlan::build(&header, &trailer, &message.body, &slots);
+            message.fast = FastPlan::build(&header, &trailer, &message.body, &slots, &char_values);
         }
         let data_fields = builder.data_fields();
         let version = builder.sources[0].version.clone();
