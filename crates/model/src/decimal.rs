@@ -196,23 +196,9 @@ impl Decimal {
     pub fn format_ascii(self, buf: &mut [u8; Self::MAX_TEXT_LEN]) -> &[u8] {
         const END: usize = Decimal::MAX_TEXT_LEN;
         let scale = usize::from(self.scale);
-        let mut magnitude = self.mantissa.unsigned_abs();
         // Digits right-aligned, at least one before the point.
         buf.fill(b'0');
-        let mut pos = END;
-        while magnitude >= 100 {
-            let pair = DIGIT_PAIRS[(magnitude % 100) as usize];
-            magnitude /= 100;
-            pos -= 2;
-            buf[pos..pos + 2].copy_from_slice(&pair);
-        }
-        if magnitude >= 10 {
-            pos -= 2;
-            buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[magnitude as usize]);
-        } else {
-            pos -= 1;
-            buf[pos] = b'0' + magnitude as u8;
-        }
+        let pos = crate::ascii::format_u64_right(buf, self.mantissa.unsigned_abs());
         let mut start = pos.min(END - scale - 1);
         if scale > 0 {
             // Move the integer digits one left to open the point.
@@ -245,17 +231,6 @@ fn push_digits(value: u64, shift: u32, digit: u64) -> Result<u64, DecimalError> 
         .filter(|&v| v <= i64::MAX as u64)
         .ok_or(DecimalError::Overflow)
 }
-
-/// "00", "01", … "99": two digits per division when formatting.
-pub const DIGIT_PAIRS: [[u8; 2]; 100] = {
-    let mut pairs = [[0u8; 2]; 100];
-    let mut i = 0;
-    while i < 100 {
-        pairs[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
-        i += 1;
-    }
-    pairs
-};
 
 impl PartialEq for Decimal {
     fn eq(&self, other: &Self) -> bool {

@@ -16,8 +16,9 @@
 //! # Ok::<(), model::DecimalError>(())
 //! ```
 
+pub mod ascii;
 pub mod decimal;
 pub mod time;
 
-pub use decimal::{DIGIT_PAIRS, Decimal, DecimalError, MAX_SCALE};
+pub use decimal::{Decimal, DecimalError, MAX_SCALE};
 pub use time::{Timestamp, TimestampError, UtcDateTime};

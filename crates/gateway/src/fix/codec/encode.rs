@@ -6,7 +6,8 @@
 use std::cell::Cell;
 use std::ops::Range;
 
-use model::{DIGIT_PAIRS, Decimal, Timestamp};
+use model::ascii::DIGIT_PAIRS;
+use model::{Decimal, Timestamp};
 
 use super::decode::checksum;
 use super::{SOH, Tag};
@@ -572,21 +573,8 @@ fn format_u64(buf: &mut [u8], value: u64) -> &[u8] {
 /// Writes the decimal digits of `value` at the end of `buf`; returns how
 /// many.
 #[inline]
-fn format_u64_right(buf: &mut [u8; 20], mut value: u64) -> usize {
-    let mut pos = buf.len();
-    while value >= 100 {
-        pos -= 2;
-        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[(value % 100) as usize]);
-        value /= 100;
-    }
-    if value >= 10 {
-        pos -= 2;
-        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[value as usize]);
-    } else {
-        pos -= 1;
-        buf[pos] = b'0' + value as u8;
-    }
-    buf.len() - pos
+fn format_u64_right(buf: &mut [u8; 20], value: u64) -> usize {
+    buf.len() - model::ascii::format_u64_right(buf, value)
 }
 
 #[cfg(test)]

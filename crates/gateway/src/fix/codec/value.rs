@@ -11,27 +11,9 @@ use model::time::days_in_month;
 
 /// Parses an INT-family value (`-`? digits) that fits an `i64`.
 pub(crate) fn parse_int(value: &[u8]) -> Option<i64> {
-    let (negative, digits) = match value.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, value),
-    };
-    if digits.is_empty() || digits.len() > 19 {
-        // 19 digits is the most an i64 holds; longer only with leading zeros,
-        // which no counterparty sends for integers this large.
-        return None;
-    }
-    let mut magnitude: u64 = 0;
-    for &byte in digits {
-        let digit = byte.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        magnitude = magnitude.checked_mul(10)?.checked_add(u64::from(digit))?;
-    }
-    if negative {
-        0i64.checked_sub_unsigned(magnitude)
-    } else {
-        i64::try_from(magnitude).ok()
+    match value {
+        [b'-', digits @ ..] => 0i64.checked_sub_unsigned(parse_uint(digits)?),
+        digits => i64::try_from(parse_uint(digits)?).ok(),
     }
 }
 

@@ -705,9 +705,7 @@ pub struct Dictionary {
     pub(crate) version: DictionaryVersion,
     pub(crate) app_version: Option<DictionaryVersion>,
     pub(crate) fields: Vec<FieldDef>,
-    pub(crate) info: Vec<FieldInfo>,
     pub(crate) value_sets: Vec<ValueSet>,
-    pub(crate) tag_index: TagIndex,
     pub(crate) slots: Slots,
     pub(crate) names: HashMap<String, FieldId>,
     pub(crate) header: FieldSet,
@@ -738,7 +736,8 @@ impl Dictionary {
     /// The field with `tag`.
     #[inline]
     pub fn field(&self, tag: Tag) -> Option<&FieldDef> {
-        self.tag_index.get(tag).map(|id| &self.fields[id as usize])
+        let slot = self.slots.get(tag);
+        (!slot.info.is_unknown()).then(|| &self.fields[slot.id as usize])
     }
 
     /// The field named `name`.
@@ -788,18 +787,12 @@ impl Dictionary {
     /// True when `tag` is a header field: in the dictionary's header, or
     /// one of the header tags every FIX version shares.
     pub fn is_header_tag(&self, tag: Tag) -> bool {
-        match self.tag_index.get(tag) {
-            Some(id) => self.info[id as usize].in_header(),
-            None => tags::STANDARD_HEADER.contains(&tag),
-        }
+        self.slots.get(tag).info.in_header()
     }
 
     /// True when `tag` is a trailer field.
     pub fn is_trailer_tag(&self, tag: Tag) -> bool {
-        match self.tag_index.get(tag) {
-            Some(id) => self.info[id as usize].in_trailer(),
-            None => tags::STANDARD_TRAILER.contains(&tag),
-        }
+        self.slots.get(tag).info.in_trailer()
     }
 
     #[inline]

@@ -538,16 +538,7 @@ impl Pass<'_, '_> {
             let repeats = scope.is_none_or(|(current, _)| self.stamps[id as usize] == current);
             let starts_entry = tag == group.delimiter() || repeats;
             if starts_entry {
-                if let Some((current, start)) = scope {
-                    self.check_required(
-                        entry,
-                        current,
-                        phase::GROUP_REQUIRED,
-                        Some(start),
-                        fields[start].offset(),
-                        sink,
-                    );
-                }
+                self.end_entry(entry, scope, sink);
                 if tag != group.delimiter() {
                     // A structural error, as QuickFIX/J reports it while parsing.
                     sink.error(
@@ -573,18 +564,25 @@ impl Pass<'_, '_> {
                 index = self.group(index - 1, nested, depth + 1, phase::GROUP, sink);
             }
         }
+        self.end_entry(entry, scope, sink);
+        self.check_count(fields[count], entries, parent_phase, count, sink);
+        index
+    }
+
+    /// At the end of a group entry (scope and first field index), its
+    /// required fields must have been seen.
+    fn end_entry(&self, entry: &FieldSet, scope: Option<(u32, usize)>, sink: &mut impl Sink) {
         if let Some((current, start)) = scope {
+            let offset = self.fields[start].offset();
             self.check_required(
                 entry,
                 current,
                 phase::GROUP_REQUIRED,
                 Some(start),
-                fields[start].offset(),
+                offset,
                 sink,
             );
         }
-        self.check_count(fields[count], entries, parent_phase, count, sink);
-        index
     }
 
     /// NumInGroup must equal the entries found.
