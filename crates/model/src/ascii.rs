@@ -12,11 +12,13 @@ pub const DIGIT_PAIRS: [[u8; 2]; 100] = {
     pairs
 };
 
-/// Writes the decimal digits of `value` at the end of `buf` (at least 20
-/// bytes long) and returns where they start.
+/// Writes the decimal digits of `value` at the end of `buf` and returns
+/// where they start. `N` is at least 20 (checked at compile time), and a
+/// fixed size lets the compiler drop bounds checks.
 #[inline]
-pub fn format_u64_right(buf: &mut [u8], mut value: u64) -> usize {
-    let mut pos = buf.len();
+pub fn format_u64_right<const N: usize>(buf: &mut [u8; N], mut value: u64) -> usize {
+    const { assert!(N >= 20, "a u64 has up to 20 digits") };
+    let mut pos = N;
     while value >= 100 {
         pos -= 2;
         buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[(value % 100) as usize]);
