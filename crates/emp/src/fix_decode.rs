@@ -107,12 +107,47 @@ fn to_wire(text: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Validators for the dictionaries in use, loaded once each.
+/// What reads messages under one dictionary (or none): built once, reused
+/// for every message that needs it.
+struct Reader {
+    /// `None` when no dictionary applies (an unshipped BeginString).
+    validator: Option<Validator>,
+    /// Checks the frame, as a session would.
+    strict: Decoder,
+    /// Skips the BodyLength and CheckSum checks, to show a garbled
+    /// message's fields anyway.
+    lenient: Decoder,
+}
+
+impl Reader {
+    fn new(dict: Option<Arc<Dictionary>>) -> Self {
+        let data_fields = dict
+            .as_ref()
+            .map(|dict| dict.data_fields().clone())
+            .unwrap_or_default();
+        let lenient = Decoder::new(DecoderConfig {
+            data_fields: data_fields.clone(),
+            validate_length_and_checksum: false,
+            ..DecoderConfig::default()
+        });
+        Self {
+            strict: Decoder::new(DecoderConfig {
+                data_fields,
+                ..DecoderConfig::default()
+            }),
+            lenient,
+            validator: dict.map(|dict| Validator::new(dict, ValidationOptions::default())),
+        }
+    }
+}
+
+/// Readers for the dictionaries in use, loaded once each.
 struct Dictionaries {
     /// The dictionary named by `--version` or `--dict`, if any.
-    fixed: Option<Validator>,
-    /// Shipped dictionaries chosen by BeginString, as messages need them.
-    by_begin_string: Vec<(ShippedDictionary, Validator)>,
+    fixed: Option<Reader>,
+    /// Shipped dictionaries chosen by BeginString, as messages need them;
+    /// `None` for BeginStrings without one.
+    by_begin_string: Vec<(Option<ShippedDictionary>, Reader)>,
 }
 
 impl Dictionaries {
@@ -136,23 +171,19 @@ impl Dictionaries {
             }
         }
         Ok(Self {
-            fixed: fixed.map(|dict| Validator::new(dict, ValidationOptions::default())),
+            fixed: fixed.map(|dict| Reader::new(Some(dict))),
             by_begin_string: Vec::new(),
         })
     }
 
-    /// The validator for a message with this BeginString, if there is a
-    /// dictionary for it.
-    fn for_begin_string(&mut self, begin_string: &[u8]) -> Result<Option<&mut Validator>> {
-        if let Some(validator) = &mut self.fixed {
-            return Ok(Some(validator));
+    /// The reader for a message with this BeginString.
+    fn for_begin_string(&mut self, begin_string: &[u8]) -> Result<&mut Reader> {
+        if let Some(reader) = &mut self.fixed {
+            return Ok(reader);
         }
-        let Some(shipped) = std::str::from_utf8(begin_string)
+        let shipped = std::str::from_utf8(begin_string)
             .ok()
-            .and_then(ShippedDictionary::from_version)
-        else {
-            return Ok(None);
-        };
+            .and_then(ShippedDictionary::from_version);
         let index = match self
             .by_begin_string
             .iter()
@@ -160,12 +191,12 @@ impl Dictionaries {
         {
             Some(index) => index,
             None => {
-                let validator = Validator::new(shipped.load()?, ValidationOptions::default());
-                self.by_begin_string.push((shipped, validator));
+                let dict = shipped.map(ShippedDictionary::load).transpose()?;
+                self.by_begin_string.push((shipped, Reader::new(dict)));
                 self.by_begin_string.len() - 1
             }
         };
-        Ok(Some(&mut self.by_begin_string[index].1))
+        Ok(&mut self.by_begin_string[index].1)
     }
 }
 
@@ -233,37 +264,23 @@ fn print_message(
         .strip_prefix(b"8=")
         .and_then(|rest| rest.split(|&byte| byte == SOH).next())
         .unwrap_or(b"");
-    let mut validator = dictionaries.for_begin_string(begin_string)?;
+    let Reader {
+        validator,
+        strict,
+        lenient,
+    } = dictionaries.for_begin_string(begin_string)?;
     let dict = validator
         .as_ref()
         .map(|validator| validator.dictionary().clone());
-    let data_fields = dict
-        .as_ref()
-        .map(|dict| dict.data_fields().clone())
-        .unwrap_or_default();
-    let mut decoder = Decoder::new(DecoderConfig {
-        data_fields: data_fields.clone(),
-        ..DecoderConfig::default()
-    });
 
     write!(out, "#{number} line {}", candidate.line)?;
     if !candidate.prefix.is_empty() {
         write!(out, " [{}]", String::from_utf8_lossy(candidate.prefix))?;
     }
-    let decoded = decoder.decode(wire);
-    let (garbled, message) = match decoded {
-        Ok(message) => (None, Some(message)),
-        Err(error) => (Some(error), None),
-    };
     // A garbled message is still shown, split without the frame checks.
-    let mut lenient = Decoder::new(DecoderConfig {
-        data_fields,
-        validate_length_and_checksum: false,
-        ..DecoderConfig::default()
-    });
-    let message = match message {
-        Some(message) => Some(message),
-        None => lenient.decode(wire).ok(),
+    let (garbled, message) = match strict.decode(wire) {
+        Ok(message) => (None, Some(message)),
+        Err(error) => (Some(error), lenient.decode(wire).ok()),
     };
     if let Some(message) = &message {
         let msg_type = String::from_utf8_lossy(message.msg_type());

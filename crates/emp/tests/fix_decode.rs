@@ -12,6 +12,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use gateway::fixtures::{pipes, wire};
+
 fn repo(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
@@ -60,14 +62,7 @@ fn decode(args: &[&str], input: &str) -> (i32, String, String) {
 
 /// Recomputes BodyLength and CheckSum of a `|`-separated message.
 fn reframe(message: &str) -> String {
-    let fields: Vec<&str> = message
-        .split('|')
-        .filter(|f| !f.is_empty() && !f.starts_with("9=") && !f.starts_with("10="))
-        .collect();
-    let body: String = fields[1..].iter().map(|f| format!("{f}\x01")).collect();
-    let head = format!("{}\x019={}\x01", fields[0], body.len());
-    let sum = (head.clone() + &body).bytes().fold(0u8, u8::wrapping_add);
-    format!("{head}{body}10={sum:03}\x01").replace('\x01', "|")
+    pipes(&wire(message))
 }
 
 #[test]
@@ -236,6 +231,22 @@ fn exit_status_two_for_usage_errors() {
     std::fs::remove_file(&broken).unwrap();
     assert_eq!(code, 2);
     assert!(err.contains(":3:1: field Bad has number=\"x\""), "{err}");
+}
+
+#[test]
+fn a_begin_string_without_a_dictionary_is_shown_but_not_validated() {
+    let (code, out, _) = decode(
+        &[],
+        &reframe("8=FIX.4.3|35=0|34=2|49=A|52=20230713-04:30:17|56=B|"),
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("    34(?)=2"), "{out}");
+    assert!(
+        out.contains(
+            "not validated: no shipped dictionary for BeginString FIX.4.3; pass --dict FILE"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
