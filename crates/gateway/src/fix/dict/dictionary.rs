@@ -541,38 +541,6 @@ impl Slots {
     }
 }
 
-/// Tag number → field id.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct TagIndex {
-    dense: Vec<FieldId>,
-    sparse: HashMap<Tag, FieldId>,
-}
-
-impl TagIndex {
-    const NONE: FieldId = FieldId::MAX;
-
-    pub(crate) fn insert(&mut self, tag: Tag, id: FieldId) {
-        if tag < DENSE_TAG_LIMIT {
-            let slot = tag as usize;
-            if self.dense.len() <= slot {
-                self.dense.resize(slot + 1, Self::NONE);
-            }
-            self.dense[slot] = id;
-        } else {
-            self.sparse.insert(tag, id);
-        }
-    }
-
-    #[inline]
-    pub(crate) fn get(&self, tag: Tag) -> Option<FieldId> {
-        match self.dense.get(tag as usize) {
-            Some(&id) => (id != Self::NONE).then_some(id),
-            None if tag >= DENSE_TAG_LIMIT => self.sparse.get(&tag).copied(),
-            None => None,
-        }
-    }
-}
-
 /// MsgType → message index. Message types are short: up to 8 bytes they
 /// are packed into a `u64` and binary-searched, which is much cheaper than
 /// hashing on every message.
@@ -849,18 +817,6 @@ mod tests {
         bits.insert(129);
         assert!(bits.contains(0) && bits.contains(129));
         assert!(!bits.contains(1) && !bits.contains(128) && !bits.contains(5000));
-    }
-
-    #[test]
-    fn tag_index_dense_and_sparse() {
-        let mut index = TagIndex::default();
-        index.insert(35, 1);
-        index.insert(70_000, 2);
-        assert_eq!(index.get(35), Some(1));
-        assert_eq!(index.get(70_000), Some(2));
-        assert_eq!(index.get(36), None);
-        assert_eq!(index.get(1_000), None);
-        assert_eq!(index.get(70_001), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use roxmltree::{Document, Node, NodeId};
 
 use super::dictionary::{
     Dictionary, DictionaryVersion, EnumValue, FastPlan, FieldBits, FieldDef, FieldId, FieldInfo,
-    FieldSet, GroupDef, MessageDef, MessageIndex, MsgCategory, Slots, TagIndex, ValueSet,
+    FieldSet, GroupDef, MessageDef, MessageIndex, MsgCategory, Slots, ValueSet,
 };
 use super::field_type::FieldType;
 use crate::fix::codec::{DataFields, Tag};
@@ -201,7 +201,8 @@ struct Context<'c> {
 struct Builder<'a, 'input> {
     sources: Vec<Source<'a, 'input>>,
     fields: Vec<FieldDef>,
-    tag_index: TagIndex,
+    /// Tag → field id while loading.
+    tag_index: HashMap<Tag, FieldId>,
     names: HashMap<String, FieldId>,
     groups: HashMap<(usize, NodeId), Arc<GroupDef>>,
     /// NumInGroup tags of every group, wherever it appears.
@@ -237,7 +238,7 @@ impl<'a, 'input> Builder<'a, 'input> {
         let mut builder = Builder {
             sources,
             fields: Vec::new(),
-            tag_index: TagIndex::default(),
+            tag_index: HashMap::new(),
             names: HashMap::new(),
             groups: HashMap::new(),
             group_counts: HashSet::new(),
@@ -472,7 +473,7 @@ impl<'a, 'input> Builder<'a, 'input> {
         values: Vec<EnumValue>,
     ) -> Result<(), DictionaryError> {
         let source = &self.sources[index];
-        if let Some(id) = self.tag_index.get(tag) {
+        if let Some(&id) = self.tag_index.get(&tag) {
             // The same tag in a second document (FIXT + FIX 5.x): merge.
             let existing = &mut self.fields[id as usize];
             let same_kind = existing.field_type == field_type
@@ -770,8 +771,8 @@ impl<'a, 'input> Builder<'a, 'input> {
                 Some(self.fields[id as usize].tag)
             } else {
                 self.tag_index
-                    .get(field.tag - 1)
-                    .filter(is_length)
+                    .get(&(field.tag - 1))
+                    .filter(|id| is_length(id))
                     .map(|_| field.tag - 1)
             };
             match length {
