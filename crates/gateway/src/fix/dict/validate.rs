@@ -133,7 +133,6 @@ impl Sink for FirstError {
     fn placement(&mut self, _index: usize, _depth: usize, _starts_entry: bool) {}
 }
 
-#[derive(Default)]
 struct Everything {
     errors: Vec<(u64, usize, DecodeError)>,
     placements: Vec<FieldPlacement>,
@@ -146,15 +145,6 @@ impl Sink for Everything {
     }
 
     fn placement(&mut self, index: usize, depth: usize, starts_entry: bool) {
-        if self.placements.len() <= index {
-            self.placements.resize(
-                index + 1,
-                FieldPlacement {
-                    depth: 0,
-                    starts_entry: false,
-                },
-            );
-        }
         self.placements[index] = FieldPlacement {
             depth,
             starts_entry,
@@ -247,17 +237,17 @@ impl Validator {
     /// Every problem in `message`, most important first, and where each
     /// field sits in the group structure.
     pub fn report(&mut self, message: &Message<'_>) -> ValidationReport {
-        let mut all = Everything::default();
+        let unplaced = FieldPlacement {
+            depth: 0,
+            starts_entry: false,
+        };
+        let mut all = Everything {
+            errors: Vec::new(),
+            placements: vec![unplaced; message.field_count()],
+        };
         self.pass(message, &mut all);
         all.errors
             .sort_by_key(|(priority, sequence, _)| (*priority, *sequence));
-        all.placements.resize(
-            message.field_count(),
-            FieldPlacement {
-                depth: 0,
-                starts_entry: false,
-            },
-        );
         ValidationReport {
             errors: all.errors.into_iter().map(|(_, _, error)| error).collect(),
             placements: all.placements,
