@@ -15,6 +15,7 @@
 //!   …
 //! ```
 
+mod acceptor;
 mod fix_decode;
 
 use std::io::{self, Write};
@@ -38,6 +39,20 @@ enum Command {
     /// FIX tools.
     #[command(subcommand)]
     Fix(FixCommand),
+    /// Run the acceptor sessions of a settings file with the echo
+    /// application the FIX conformance scripts expect (NewOrderSingle and
+    /// SecurityDefinition echoed, other application messages rejected).
+    Acceptor(AcceptorArgs),
+}
+
+#[derive(Debug, Args)]
+struct AcceptorArgs {
+    /// Session settings (sessions/*.toml).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Listen on this port instead of the sessions' SocketAcceptPort.
+    #[arg(long)]
+    port: Option<u16>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +84,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Fix(FixCommand::Decode(args)) => decode(&args),
+        Command::Acceptor(args) => match acceptor::run(&args.config, args.port) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("emp acceptor: {error:#}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 

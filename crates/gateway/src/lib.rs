@@ -50,6 +50,7 @@
 //!   `|`-separated text. For dev-dependencies only.
 
 pub mod fix;
+pub mod transport;
 
 #[cfg(any(test, feature = "test-fixtures"))]
 pub mod fixtures;

@@ -84,6 +84,9 @@ pub enum EncodeError {
     /// Tag 0 is not a FIX tag.
     #[error("tag 0 is not a FIX tag number")]
     ZeroTag,
+    /// Pre-encoded fields given to [`BodyWriter::raw`] do not end with SOH.
+    #[error("pre-encoded fields must end with SOH (0x01)")]
+    UnterminatedRawFields,
 }
 
 /// Writes complete FIX messages for one BeginString.
@@ -439,6 +442,21 @@ impl BodyWriter<'_> {
     pub fn data(&mut self, length_tag: Tag, data_tag: Tag, data: &[u8]) -> &mut Self {
         self.uint(length_tag, data.len() as u64);
         self.field(data_tag, data);
+        self
+    }
+
+    /// Appends fields already encoded as `tag=value<SOH>…`, as they are: a
+    /// stored message's body when it is resent, or a body the caller built
+    /// elsewhere. The bytes must be empty or end with SOH.
+    pub fn raw(&mut self, fields: &[u8]) -> &mut Self {
+        if fields.last().is_some_and(|&last| last != SOH) {
+            self.problem
+                .get_or_insert(EncodeError::UnterminatedRawFields);
+            return self;
+        }
+        self.room(fields.len());
+        self.out[self.pos..self.pos + fields.len()].copy_from_slice(fields);
+        self.pos += fields.len();
         self
     }
 

@@ -1,0 +1,121 @@
+//! One listening port for many sessions, routed by BeginString and CompIDs.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+
+use super::connection::SessionHost;
+use crate::fix::codec::{Decoder, Frame, Framer};
+
+/// (BeginString, our CompID, their CompID).
+type RouteKey = (String, String, String);
+
+/// Sessions reachable through one listening port. A session serves one
+/// connection at a time; a second connection for a session already
+/// connected is closed without a reply (duplicate logon).
+#[derive(Debug, Default)]
+pub struct Acceptor {
+    routes: HashMap<RouteKey, Arc<Mutex<Option<SessionHost>>>>,
+    first_message_timeout: Duration,
+}
+
+impl Acceptor {
+    /// An acceptor with no sessions; connections whose first message does
+    /// not arrive within `first_message_timeout` are closed.
+    pub fn new(first_message_timeout: Duration) -> Self {
+        Self {
+            routes: HashMap::new(),
+            first_message_timeout,
+        }
+    }
+
+    /// Adds a session.
+    pub fn add(&mut self, host: SessionHost) {
+        let id = host.session.config().id.clone();
+        self.routes.insert(
+            (id.begin_string, id.sender_comp_id, id.target_comp_id),
+            Arc::new(Mutex::new(Some(host))),
+        );
+    }
+
+    /// Accepts connections on `listener` until the task is dropped.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
+        loop {
+            let (stream, _) = listener.accept().await?;
+            let acceptor = Arc::clone(&self);
+            tokio::spawn(async move { acceptor.handle(stream).await });
+        }
+    }
+
+    async fn handle(&self, mut stream: TcpStream) {
+        let _ = stream.set_nodelay(true);
+        let Some(first) = read_first_message(&mut stream, self.first_message_timeout).await else {
+            return;
+        };
+        let Some(slot) = self.route(&first.bytes[..first.frame_len]) else {
+            return;
+        };
+        let taken = slot.lock().ok().and_then(|mut guard| guard.take());
+        let Some(mut host) = taken else {
+            // Already connected: refuse the duplicate without a reply.
+            return;
+        };
+        host.run(&mut stream, &first.bytes).await;
+        if let Ok(mut guard) = slot.lock() {
+            *guard = Some(host);
+        }
+    }
+
+    /// The session a first message addresses: its SenderCompID is our
+    /// TargetCompID and the reverse.
+    fn route(&self, message: &[u8]) -> Option<Arc<Mutex<Option<SessionHost>>>> {
+        let mut decoder = Decoder::default();
+        let decoded = decoder.decode(message).ok()?;
+        let text = |tag| {
+            decoded
+                .get(tag)
+                .and_then(|field| std::str::from_utf8(field.value()).ok())
+                .map(str::to_owned)
+        };
+        let begin = std::str::from_utf8(decoded.begin_string()).ok()?.to_owned();
+        let key = (begin, text(56)?, text(49)?);
+        self.routes.get(&key).cloned()
+    }
+}
+
+struct FirstMessage {
+    bytes: Vec<u8>,
+    frame_len: usize,
+}
+
+/// Reads until one complete message is buffered (skipping garbage before
+/// it), within `timeout`.
+async fn read_first_message(stream: &mut TcpStream, timeout: Duration) -> Option<FirstMessage> {
+    let mut framer = Framer::default();
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        match framer.poll(&bytes) {
+            Frame::Message { len } => {
+                return Some(FirstMessage {
+                    bytes,
+                    frame_len: len,
+                });
+            }
+            Frame::Skip { len, .. } => {
+                bytes.drain(..len);
+                continue;
+            }
+            Frame::Incomplete => {}
+        }
+        let read = tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await;
+        match read {
+            Ok(Ok(len)) if len > 0 => bytes.extend_from_slice(&chunk[..len]),
+            _ => return None,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Connecting sessions: connect, run, reconnect with backoff and jitter.

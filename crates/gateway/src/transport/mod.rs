@@ -1,0 +1,92 @@
+//! Drives [`Session`]s over TCP with tokio: an acceptor that routes
+//! connections to sessions by BeginString and CompIDs, and an initiator
+//! that connects and reconnects.
+//!
+//! One task owns a connection and its session, so decode → session →
+//! application → encode runs on one thread per message, with no hand-over
+//! between threads. Message and event logs are written by a background
+//! thread (see [`log`]).
+
+pub mod acceptor;
+pub mod connection;
+pub mod initiator;
+pub mod log;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use model::Timestamp;
+
+use crate::fix::session::{Session, SessionEvent};
+use crate::fix::store::{MessageStore, StoreError};
+
+/// A store of any kind, so sessions with different stores share one type.
+pub type BoxStore = Box<dyn MessageStore + Send>;
+
+impl MessageStore for BoxStore {
+    fn next_sender_seq(&self) -> u64 {
+        (**self).next_sender_seq()
+    }
+    fn next_target_seq(&self) -> u64 {
+        (**self).next_target_seq()
+    }
+    fn creation_time(&self) -> Timestamp {
+        (**self).creation_time()
+    }
+    fn store_outbound(&mut self, seq: u64, message: &[u8]) -> Result<(), StoreError> {
+        (**self).store_outbound(seq, message)
+    }
+    fn set_next_sender_seq(&mut self, seq: u64) -> Result<(), StoreError> {
+        (**self).set_next_sender_seq(seq)
+    }
+    fn set_next_target_seq(&mut self, seq: u64) -> Result<(), StoreError> {
+        (**self).set_next_target_seq(seq)
+    }
+    fn outbound_range(
+        &mut self,
+        begin: u64,
+        end: u64,
+        visit: &mut dyn FnMut(u64, &[u8]),
+    ) -> Result<(), StoreError> {
+        (**self).outbound_range(begin, end, visit)
+    }
+    fn reset(&mut self, now: Timestamp) -> Result<(), StoreError> {
+        (**self).reset(now)
+    }
+    fn has_staged(&self) -> bool {
+        (**self).has_staged()
+    }
+    fn commit(&mut self) -> Result<(), StoreError> {
+        (**self).commit()
+    }
+}
+
+/// The application side of a session: receives its events and answers
+/// through the session's commands.
+pub trait Application: Send + 'static {
+    /// Called for every event except notices, in order, on the session's
+    /// thread. Replies sent here go out before the next received message
+    /// is processed.
+    fn on_event(&mut self, session: &mut Session<BoxStore>, now: Timestamp, event: SessionEvent);
+}
+
+/// The wall clock as a [`Timestamp`]; drivers read it, session cores never do.
+pub fn wall_clock() -> Timestamp {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    Timestamp::from_unix_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+}
+
+/// Opens the message store a session's settings ask for: a [`RedbStore`]
+/// file under FileStorePath, or memory when FileStorePath is not set.
+///
+/// [`RedbStore`]: crate::fix::store::RedbStore
+pub fn open_store(
+    settings: &crate::fix::settings::SessionSettings,
+    now: Timestamp,
+) -> Result<BoxStore, StoreError> {
+    match settings.store_file() {
+        Some(path) => Ok(Box::new(crate::fix::store::RedbStore::open(&path, now)?)),
+        None => Ok(Box::new(crate::fix::store::MemStore::new(now))),
+    }
+}
