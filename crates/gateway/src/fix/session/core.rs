@@ -790,6 +790,9 @@ impl<S: MessageStore> Session<S> {
             ));
             if new_seq > expected {
                 self.set_target(new_seq);
+                if gap_fill {
+                    self.resend_progress(now, new_seq - 1);
+                }
             } else if new_seq < expected {
                 self.generate_reject(now, message, SessionRejectReason::ValueIsIncorrect, None);
             }
@@ -897,18 +900,8 @@ impl<S: MessageStore> Session<S> {
             self.do_target_too_low(now, message, seq, expected);
             return false;
         }
-        if (check_high || check_low)
-            && let Some(range) = self.resend_range
-        {
-            if seq >= range.end {
-                self.notice(format!(
-                    "ResendRequest for messages FROM: {} TO: {} has been satisfied.",
-                    range.begin, range.end
-                ));
-                self.resend_range = None;
-            } else if seq >= range.chunk_end {
-                self.request_next_chunk(now, range);
-            }
+        if check_high || check_low {
+            self.resend_progress(now, seq);
         }
         if message.kind == Kind::Logon
             && let Some(authenticator) = &self.authenticator
@@ -933,6 +926,23 @@ impl<S: MessageStore> Session<S> {
             }));
         }
         true
+    }
+
+    /// Messages up to `seq` have arrived: the gap asked for is filled, or
+    /// the next chunk of it is due.
+    fn resend_progress(&mut self, now: Timestamp, seq: u64) {
+        let Some(range) = self.resend_range else {
+            return;
+        };
+        if seq >= range.end {
+            self.notice(format!(
+                "ResendRequest for messages FROM: {} TO: {} has been satisfied.",
+                range.begin, range.end
+            ));
+            self.resend_range = None;
+        } else if seq >= range.chunk_end {
+            self.request_next_chunk(now, range);
+        }
     }
 
     fn valid_logon_state(&self, kind: Kind) -> bool {

@@ -56,6 +56,30 @@ impl RedbStore {
             std::fs::create_dir_all(parent).map_err(|e| io(&e))?;
         }
         let db = Database::create(path).map_err(|e| io(&e))?;
+        Self::from_database(db, path, now)
+    }
+
+    /// Opens a store kept by a custom redb storage backend (tests use one
+    /// that simulates crashes); `label` names it in errors.
+    pub fn open_with_backend(
+        backend: impl redb::StorageBackend,
+        label: &Path,
+        now: Timestamp,
+    ) -> Result<Self, StoreError> {
+        let db = Database::builder()
+            .create_with_backend(backend)
+            .map_err(|error| StoreError::Io {
+                path: label.display().to_string(),
+                detail: error.to_string(),
+            })?;
+        Self::from_database(db, label, now)
+    }
+
+    fn from_database(db: Database, path: &Path, now: Timestamp) -> Result<Self, StoreError> {
+        let io = |error: &dyn std::fmt::Display| StoreError::Io {
+            path: path.display().to_string(),
+            detail: error.to_string(),
+        };
         let mut store = Self {
             path: path.to_owned(),
             db,

@@ -1,0 +1,400 @@
+//! Scripted session scenarios: the sans-IO core driven in-process with
+//! simulated time. Each scenario feeds messages as a counterparty would and
+//! checks what the session sends back, field by field (BodyLength,
+//! CheckSum, SendingTime and OrigSendingTime aside).
+#![allow(clippy::unwrap_used, reason = "test code")]
+
+use gateway::fix::codec::SessionRejectReason;
+use gateway::fix::dict::ShippedDictionary;
+use gateway::fix::session::{
+    AppMessage, Authenticator, CloseReason, Role, Session, SessionConfig, SessionEvent, SessionId,
+};
+use gateway::fix::store::{MemStore, MessageStore};
+use gateway::fixtures::{pipes, wire};
+use model::Timestamp;
+
+const START: u64 = 1_763_700_000_000_000_000; // 2025-11-21, any fixed instant
+const SEC: u64 = 1_000_000_000;
+
+/// One session under test, its clock, and what it has said so far.
+struct Harness {
+    session: Session<MemStore>,
+    now: Timestamp,
+    sent: Vec<String>,
+    app: Vec<AppMessage>,
+    closed: Option<CloseReason>,
+    logged_on: bool,
+}
+
+impl Harness {
+    fn acceptor(configure: impl FnOnce(&mut SessionConfig)) -> Self {
+        let mut config =
+            SessionConfig::new(SessionId::new("FIX.4.4", "ISLD", "TW44"), Role::Acceptor);
+        config.dictionary = Some(ShippedDictionary::Fix44.load().unwrap());
+        configure(&mut config);
+        let now = Timestamp::from_unix_nanos(START);
+        let mut session = Session::new(config, MemStore::new(now));
+        session.connected(now);
+        Self {
+            session,
+            now,
+            sent: Vec::new(),
+            app: Vec::new(),
+            closed: None,
+            logged_on: false,
+        }
+    }
+
+    fn logged_on() -> Self {
+        let mut harness = Self::acceptor(|_| {});
+        harness.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30");
+        harness.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
+        assert!(harness.logged_on);
+        harness
+    }
+
+    fn stamp(&self, offset_secs: i64) -> String {
+        let at = Timestamp::from_unix_nanos(
+            (self.now.unix_nanos() as i64 + offset_secs * SEC as i64) as u64,
+        );
+        let t = at.to_utc();
+        format!(
+            "{:04}{:02}{:02}-{:02}:{:02}:{:02}.{:03}",
+            t.year,
+            t.month,
+            t.day,
+            t.hour,
+            t.minute,
+            t.second,
+            t.nanosecond / 1_000_000
+        )
+    }
+
+    /// Feeds a message written as `35=…|34=…|…` (8, 9, 10 added; `NOW`
+    /// becomes the current time, `PAST` two minutes ago).
+    fn recv(&mut self, text: &str) {
+        let text = text
+            .replace("NOW", &self.stamp(0))
+            .replace("PAST", &self.stamp(-121));
+        let bytes = wire(&format!("8=FIX.4.4|{text}"));
+        self.recv_bytes(&bytes);
+    }
+
+    fn recv_bytes(&mut self, bytes: &[u8]) {
+        self.session.handle_input(self.now, bytes);
+        self.pump();
+    }
+
+    fn pump(&mut self) {
+        while let Some(event) = self.session.poll_event(self.now) {
+            match event {
+                SessionEvent::App(message) => self.app.push(message),
+                SessionEvent::Close(reason) => self.closed = Some(reason),
+                SessionEvent::LoggedOn => self.logged_on = true,
+                SessionEvent::LoggedOut => self.logged_on = false,
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        if self.session.poll_transmit(&mut out) {
+            let mut rest = out.as_slice();
+            while !rest.is_empty() {
+                let end = rest.windows(4).position(|w| w == b"\x0110=").unwrap() + 8;
+                self.sent.push(normalize(&rest[..end]));
+                rest = &rest[end..];
+            }
+        }
+    }
+
+    fn advance(&mut self, secs: u64) {
+        let target = self.now.unix_nanos() + secs * SEC;
+        while let Some(due) = self.session.poll_timeout() {
+            if due.unix_nanos() > target {
+                break;
+            }
+            self.now = due.max(self.now);
+            self.session.handle_timeout(self.now);
+            self.pump();
+        }
+        self.now = Timestamp::from_unix_nanos(target);
+    }
+
+    /// The messages sent since the last check, in order.
+    #[track_caller]
+    fn expect(&mut self, expected: &[&str]) {
+        let sent = std::mem::take(&mut self.sent);
+        let expected: Vec<String> = expected
+            .iter()
+            .map(|text| format!("8=FIX.4.4|{text}|"))
+            .collect();
+        assert_eq!(sent, expected);
+    }
+}
+
+/// `8=…|35=…|…|` without 9, 10, 52 and 122, whose values vary.
+fn normalize(message: &[u8]) -> String {
+    pipes(message)
+        .split('|')
+        .filter(|field| {
+            !field.is_empty()
+                && !field.starts_with("9=")
+                && !field.starts_with("10=")
+                && !field.starts_with("52=")
+                && !field.starts_with("122=")
+        })
+        .map(|field| format!("{field}|"))
+        .collect()
+}
+
+#[test]
+fn logon_is_answered_with_the_counterpartys_heartbeat_interval_and_logout_closes() {
+    let mut h = Harness::acceptor(|_| {});
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=7");
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=7"]);
+    assert_eq!(h.session.heartbeat_interval_secs(), 7);
+    h.recv("35=5|34=2|49=TW44|52=NOW|56=ISLD");
+    h.expect(&["35=5|34=2|49=ISLD|56=TW44"]);
+    assert_eq!(h.closed, Some(CloseReason::LoggedOut));
+    assert!(!h.logged_on);
+}
+
+#[test]
+fn first_message_not_a_logon_closes_without_a_reply() {
+    let mut h = Harness::acceptor(|_| {});
+    h.recv("35=0|34=1|49=TW44|52=NOW|56=ISLD");
+    h.expect(&[]);
+    assert!(matches!(h.closed, Some(CloseReason::ProtocolError(_))));
+}
+
+#[test]
+fn logon_with_a_stale_sending_time_closes_without_a_reply() {
+    let mut h = Harness::acceptor(|_| {});
+    h.recv("35=A|34=1|49=TW44|52=PAST|56=ISLD|98=0|108=30");
+    h.expect(&[]);
+    assert!(h.closed.is_some());
+}
+
+#[test]
+fn gap_is_requested_queued_messages_wait_and_are_delivered_in_order() {
+    let mut h = Harness::logged_on();
+    h.recv("35=D|34=2|49=TW44|52=NOW|56=ISLD|11=a|21=1|38=1|40=1|54=1|55=X|60=NOW");
+    h.recv("35=D|34=5|49=TW44|52=NOW|56=ISLD|11=d|21=1|38=1|40=1|54=1|55=X|60=NOW");
+    h.expect(&["35=2|34=2|49=ISLD|56=TW44|7=3|16=0"]);
+    h.recv("35=D|34=6|49=TW44|52=NOW|56=ISLD|11=e|21=1|38=1|40=1|54=1|55=X|60=NOW");
+    h.expect(&[]); // already asked; no second ResendRequest
+    h.recv("35=D|34=3|43=Y|49=TW44|52=NOW|56=ISLD|122=NOW|11=b|21=1|38=1|40=1|54=1|55=X|60=NOW");
+    h.recv("35=4|34=4|43=Y|49=TW44|52=NOW|56=ISLD|122=NOW|36=5|123=Y");
+    let delivered: Vec<u64> = h.app.iter().map(|message| message.seq).collect();
+    assert_eq!(delivered, [2, 3, 5, 6]);
+    assert!(h.app[1].poss_dup);
+    assert_eq!(h.session.next_target_seq(), 7);
+}
+
+#[test]
+fn sequence_number_too_low_without_poss_dup_logs_out_with_quickfix_text() {
+    let mut h = Harness::logged_on();
+    h.recv("35=0|34=2|49=TW44|52=NOW|56=ISLD");
+    h.recv("35=0|34=2|49=TW44|52=NOW|56=ISLD");
+    h.expect(&["35=5|34=2|49=ISLD|56=TW44|58=MsgSeqNum too low, expecting 3 but received 2"]);
+    assert!(matches!(h.closed, Some(CloseReason::ProtocolError(_))));
+}
+
+#[test]
+fn poss_dup_without_orig_sending_time_is_rejected_as_required_tag_missing() {
+    let mut h = Harness::logged_on();
+    h.recv("35=0|34=2|49=TW44|52=NOW|56=ISLD");
+    h.recv("35=0|34=2|43=Y|49=TW44|52=NOW|56=ISLD");
+    h.expect(&["35=3|34=2|49=ISLD|56=TW44|45=2|58=Required tag missing|371=122|372=0|373=1"]);
+    assert!(h.closed.is_none());
+}
+
+#[test]
+fn resend_request_resends_application_messages_and_gap_fills_admin_ones() {
+    let mut h = Harness::logged_on();
+    for id in ["o1", "o2"] {
+        h.session
+            .send_app(h.now, b"D", &[], |body| {
+                body.str(11, id.as_bytes()).char(54, b'1');
+            })
+            .unwrap();
+        h.pump();
+    }
+    h.advance(30); // a heartbeat (seq 4)
+    h.expect(&[
+        "35=D|34=2|49=ISLD|56=TW44|11=o1|54=1",
+        "35=D|34=3|49=ISLD|56=TW44|11=o2|54=1",
+        "35=0|34=4|49=ISLD|56=TW44",
+    ]);
+    h.recv("35=2|34=2|49=TW44|52=NOW|56=ISLD|7=1|16=0");
+    h.expect(&[
+        "35=4|34=1|43=Y|49=ISLD|56=TW44|36=2|123=Y",
+        "35=D|34=2|43=Y|49=ISLD|56=TW44|11=o1|54=1",
+        "35=D|34=3|43=Y|49=ISLD|56=TW44|11=o2|54=1",
+        "35=4|34=4|43=Y|49=ISLD|56=TW44|36=5|123=Y",
+    ]);
+    // Nothing was consumed by the resend.
+    assert_eq!(h.session.next_sender_seq(), 5);
+}
+
+#[test]
+fn idle_session_heartbeats_then_tests_then_disconnects() {
+    let mut h = Harness::logged_on();
+    h.recv("35=0|34=2|49=TW44|52=NOW|56=ISLD");
+    h.advance(30);
+    h.expect(&["35=0|34=2|49=ISLD|56=TW44"]);
+    h.advance(6); // 1.2 × 30 s without input
+    h.expect(&["35=1|34=3|49=ISLD|56=TW44|112=TEST"]);
+    h.recv("35=0|34=3|49=TW44|52=NOW|56=ISLD|112=TEST");
+    h.advance(36 + 36);
+    let sent = std::mem::take(&mut h.sent);
+    assert!(
+        sent.iter().any(|message| message.contains("35=1|")),
+        "{sent:?}"
+    );
+    assert_eq!(h.closed, Some(CloseReason::HeartbeatTimeout));
+}
+
+#[test]
+fn test_request_is_answered_with_its_id() {
+    let mut h = Harness::logged_on();
+    h.recv("35=1|34=2|49=TW44|52=NOW|56=ISLD|112=ping-7");
+    h.expect(&["35=0|34=2|49=ISLD|56=TW44|112=ping-7"]);
+}
+
+#[test]
+fn sending_time_and_comp_id_problems_are_rejected_then_logged_out() {
+    let mut h = Harness::logged_on();
+    h.recv("35=0|34=2|49=TW44|52=PAST|56=ISLD");
+    h.expect(&[
+        "35=3|34=2|49=ISLD|56=TW44|45=2|58=SendingTime accuracy problem|372=0|373=10",
+        "35=5|34=3|49=ISLD|56=TW44",
+    ]);
+    let mut h = Harness::logged_on();
+    h.recv("35=0|34=2|49=OTHER|52=NOW|56=ISLD");
+    h.expect(&[
+        "35=3|34=2|49=ISLD|56=TW44|45=2|58=CompID problem|372=0|373=9",
+        "35=5|34=3|49=ISLD|56=TW44",
+    ]);
+}
+
+#[test]
+fn garbled_message_is_dropped_without_consuming_a_sequence_number() {
+    let mut h = Harness::logged_on();
+    let mut bad = wire(&format!(
+        "8=FIX.4.4|35=0|34=2|49=TW44|52={}|56=ISLD",
+        h.stamp(0)
+    ));
+    let len = bad.len();
+    bad[len - 2] = b'0' + (bad[len - 2] - b'0' + 1) % 10; // break the CheckSum
+    h.recv_bytes(&bad);
+    h.expect(&[]);
+    assert_eq!(h.session.next_target_seq(), 2);
+    assert!(h.closed.is_none());
+    assert_eq!(h.session.stats().garbled_messages, 1);
+}
+
+#[test]
+fn validation_problems_are_rejected_with_code_and_tag() {
+    let mut h = Harness::logged_on();
+    h.recv("35=D|34=2|49=TW44|52=NOW|56=ISLD|11=a|21=1|38=1|40=Z|54=1|55=X|60=NOW");
+    h.expect(&[
+        "35=3|34=2|49=ISLD|56=TW44|45=2|58=Value is incorrect (out of range) for this tag|371=40|372=D|373=5",
+    ]);
+    assert_eq!(h.session.next_target_seq(), 3);
+    assert!(h.app.is_empty());
+    assert_eq!(SessionRejectReason::ValueIsIncorrect.code(), 5);
+}
+
+#[test]
+fn sequence_reset_moves_the_expected_number_and_refuses_to_go_back() {
+    let mut h = Harness::logged_on();
+    h.recv("35=4|34=2|49=TW44|52=NOW|56=ISLD|36=10");
+    assert_eq!(h.session.next_target_seq(), 10);
+    h.recv("35=4|34=10|49=TW44|52=NOW|56=ISLD|36=5");
+    h.expect(&["35=3|34=2|49=ISLD|56=TW44|45=10|58=Value is incorrect (out of range) for this tag|372=4|373=5"]);
+}
+
+#[test]
+fn unsupported_application_message_gets_a_business_reject() {
+    let mut h = Harness::logged_on();
+    h.recv("35=AE|34=2|49=TW44|52=NOW|56=ISLD|571=r1|487=0|856=0|570=N|55=X|32=1|31=1|75=20250101|60=NOW|552=1|54=1|37=o|11=c|453=0");
+    let message = h.app.pop().expect("delivered to the application");
+    assert_eq!(message.msg_type(), b"AE");
+    h.session.reject_business(h.now, &message, 3, None).unwrap();
+    h.pump();
+    h.expect(&["35=j|34=2|49=ISLD|56=TW44|45=2|58=Unsupported Message Type|372=AE|380=3"]);
+}
+
+struct OnlyAlice;
+
+impl Authenticator for OnlyAlice {
+    fn authenticate(&self, username: Option<&[u8]>, password: Option<&[u8]>) -> Result<(), String> {
+        if username == Some(b"alice") && password == Some(b"secret") {
+            Ok(())
+        } else {
+            Err("invalid username or password".to_owned())
+        }
+    }
+}
+
+#[test]
+fn logon_credentials_are_checked_by_the_authenticator() {
+    let mut h = Harness::acceptor(|_| {});
+    h.session.set_authenticator(Box::new(OnlyAlice));
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30|553=alice|554=wrong");
+    h.expect(&["35=5|34=1|49=ISLD|56=TW44|58=invalid username or password"]);
+    assert!(h.closed.is_some());
+
+    let mut h = Harness::acceptor(|_| {});
+    h.session.set_authenticator(Box::new(OnlyAlice));
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30|553=alice|554=secret");
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
+    assert!(h.logged_on);
+}
+
+#[test]
+fn resend_requests_are_chunked() {
+    let mut h = Harness::acceptor(|config| config.resend_request_chunk_size = 2);
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30");
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
+    h.recv("35=0|34=8|49=TW44|52=NOW|56=ISLD");
+    h.expect(&["35=2|34=2|49=ISLD|56=TW44|7=2|16=3"]);
+    h.recv("35=0|34=2|43=Y|49=TW44|52=NOW|56=ISLD|122=NOW");
+    h.recv("35=0|34=3|43=Y|49=TW44|52=NOW|56=ISLD|122=NOW");
+    h.expect(&["35=2|34=3|49=ISLD|56=TW44|7=4|16=5"]);
+    h.recv("35=4|34=4|43=Y|49=TW44|52=NOW|56=ISLD|122=NOW|36=6|123=Y");
+    h.expect(&["35=2|34=4|49=ISLD|56=TW44|7=6|16=7"]);
+    h.recv("35=4|34=6|43=Y|49=TW44|52=NOW|56=ISLD|122=NOW|36=8|123=Y");
+    assert_eq!(
+        h.session.next_target_seq(),
+        9,
+        "queued 8 processed after the last chunk"
+    );
+}
+
+#[test]
+fn messages_sent_while_disconnected_are_stored_and_resent_after_logon() {
+    let mut h = Harness::logged_on();
+    h.session.disconnected(h.now);
+    h.pump();
+    assert!(!h.logged_on);
+    let seq = h
+        .session
+        .send_app(h.now, b"D", &[], |body| {
+            body.str(11, b"late");
+        })
+        .unwrap();
+    assert_eq!(seq, 2);
+    assert_eq!(h.session.store().message_count(), 2);
+    h.pump();
+    h.expect(&[]); // not logged on: stored, not sent
+    h.session.connected(h.now);
+    h.recv("35=A|34=2|49=TW44|52=NOW|56=ISLD|98=0|108=30");
+    h.expect(&["35=A|34=3|49=ISLD|56=TW44|98=0|108=30"]);
+    h.recv("35=2|34=3|49=TW44|52=NOW|56=ISLD|7=2|16=0");
+    h.expect(&[
+        "35=D|34=2|43=Y|49=ISLD|56=TW44|11=late",
+        "35=4|34=3|43=Y|49=ISLD|56=TW44|36=4|123=Y",
+    ]);
+    assert_eq!(h.session.store().next_sender_seq(), 4);
+}
