@@ -19,7 +19,7 @@ fn messages(store: &mut dyn MessageStore, begin: u64, end: u64) -> Vec<(u64, Vec
     let mut found = Vec::new();
     store
         .outbound_range(begin, end, &mut |seq, bytes| {
-            found.push((seq, bytes.to_vec()))
+            found.push((seq, bytes.to_vec()));
         })
         .unwrap();
     found
