@@ -17,6 +17,7 @@
 
 mod acceptor;
 mod fix_decode;
+mod session_cmd;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -43,6 +44,39 @@ enum Command {
     /// application the FIX conformance scripts expect (NewOrderSingle and
     /// SecurityDefinition echoed, other application messages rejected).
     Acceptor(AcceptorArgs),
+    /// Inspect or repair a stopped session's message store.
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionCommand {
+    /// Show the next sequence numbers and the stored message count.
+    Status(SessionTarget),
+    /// Reset both sequence numbers to 1 and drop stored messages.
+    Reset(SessionTarget),
+    /// Set the next sender and/or target sequence number.
+    SetSeq {
+        #[command(flatten)]
+        target_session: SessionTarget,
+        /// Next MsgSeqNum we send.
+        #[arg(long)]
+        sender: Option<u64>,
+        /// Next MsgSeqNum we expect.
+        #[arg(long)]
+        target: Option<u64>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct SessionTarget {
+    /// Session settings (sessions/*.toml).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// The session: `BeginString:SenderCompID->TargetCompID`, or its
+    /// TargetCompID when that is unique.
+    #[arg(long, value_name = "SESSION")]
+    session: String,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +118,30 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Fix(FixCommand::Decode(args)) => decode(&args),
+        Command::Session(command) => {
+            let (target, action) = match command {
+                SessionCommand::Status(target) => (target, session_cmd::Action::Status),
+                SessionCommand::Reset(target) => (target, session_cmd::Action::Reset),
+                SessionCommand::SetSeq {
+                    target_session,
+                    sender,
+                    target,
+                } => (
+                    target_session,
+                    session_cmd::Action::SetSeq { sender, target },
+                ),
+            };
+            match session_cmd::run(&target.config, &target.session, &action) {
+                Ok(report) => {
+                    let _ = io::stdout().write_all(report.as_bytes());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("emp session: {error:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Acceptor(args) => match acceptor::run(&args.config, args.port) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {

@@ -1,0 +1,113 @@
+//! `emp session status|reset|set-seq`: inspect and repair a stopped
+//! session's message store.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use gateway::fix::settings::{self, SessionSettings};
+use gateway::fix::store::{MessageStore, RedbStore};
+use gateway::transport::wall_clock;
+
+/// What to do with the store.
+pub(crate) enum Action {
+    Status,
+    Reset,
+    SetSeq {
+        sender: Option<u64>,
+        target: Option<u64>,
+    },
+}
+
+/// Runs `action` on the store of `session` (its `BeginString:Sender->Target`
+/// name, or just its TargetCompID when that is unique) in `config`.
+pub(crate) fn run(config: &Path, session: &str, action: &Action) -> anyhow::Result<String> {
+    let sessions = settings::load(config)?;
+    let chosen = choose(&sessions, session, config)?;
+    let path = chosen.store_file().with_context(|| {
+        format!(
+            "{}:{}: session {} has no FileStorePath, so its sequence numbers live only in the running process",
+            config.display(),
+            chosen.line,
+            chosen.config.id
+        )
+    })?;
+    if !path.exists() {
+        bail!(
+            "{}: no message store yet for {} (it is created when the session first runs)",
+            path.display(),
+            chosen.config.id
+        );
+    }
+    let mut store = RedbStore::open(&path, wall_clock()).map_err(|error| {
+        anyhow::anyhow!(
+            "{error}\n(if the session is running, stop it first: the store is locked while in use)"
+        )
+    })?;
+    match action {
+        Action::Status => {}
+        Action::Reset => {
+            store.reset(wall_clock())?;
+            store.commit()?;
+        }
+        Action::SetSeq { sender, target } => {
+            if sender.is_none() && target.is_none() {
+                bail!("give --sender N, --target N or both");
+            }
+            if let Some(next) = sender {
+                store.set_next_sender_seq(*next)?;
+            }
+            if let Some(next) = target {
+                store.set_next_target_seq(*next)?;
+            }
+            store.commit()?;
+        }
+    }
+    let mut stored = 0u64;
+    store.outbound_range(1, u64::MAX, &mut |_, _| stored += 1)?;
+    let created = store.creation_time().to_utc();
+    Ok(format!(
+        "session           {}\nstore             {}\nnext sender seq   {}\nnext target seq   {}\nstored messages   {stored}\nsequence created  {:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC\n",
+        chosen.config.id,
+        path.display(),
+        store.next_sender_seq(),
+        store.next_target_seq(),
+        created.year,
+        created.month,
+        created.day,
+        created.hour,
+        created.minute,
+        created.second,
+    ))
+}
+
+fn choose<'s>(
+    sessions: &'s [SessionSettings],
+    wanted: &str,
+    config: &Path,
+) -> anyhow::Result<&'s SessionSettings> {
+    let by_name: Vec<&SessionSettings> = sessions
+        .iter()
+        .filter(|settings| {
+            settings.config.id.to_string() == wanted || settings.config.id.target_comp_id == wanted
+        })
+        .collect();
+    match by_name.as_slice() {
+        [one] => Ok(one),
+        found => {
+            let names: Vec<String> = sessions
+                .iter()
+                .map(|settings| settings.config.id.to_string())
+                .collect();
+            let why = if found.is_empty() {
+                "no session matches"
+            } else {
+                "several sessions match"
+            };
+            bail!(
+                "{}: {why} {wanted:?}; name one of: {}",
+                config.display(),
+                names.join(", ")
+            )
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! `emp session status|reset|set-seq` on a stopped session's store, and
+//! settings-file errors that name the file, the line and the fix.
+#![allow(clippy::unwrap_used, reason = "test code")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use gateway::fix::store::{MessageStore, RedbStore};
+use model::Timestamp;
+
+fn emp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_emp"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("emp-session-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write_settings(dir: &Path) -> PathBuf {
+    let path = dir.join("venue.toml");
+    std::fs::write(
+        &path,
+        r#"[DEFAULT]
+ConnectionType = "initiator"
+SocketConnectHost = "127.0.0.1"
+SocketConnectPort = 9878
+HeartBtInt = 30
+SenderCompID = "EMP"
+FileStorePath = "store"
+UseDataDictionary = false
+
+[[SESSION]]
+BeginString = "FIX.4.4"
+TargetCompID = "VENUE"
+"#,
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn status_set_seq_and_reset_work_on_a_stopped_sessions_store() {
+    let dir = workdir("ops");
+    let settings = write_settings(&dir);
+    let config = settings.to_str().unwrap();
+    // The store as a session left it: two messages sent, five received.
+    {
+        let now = Timestamp::from_unix_nanos(1_763_700_000_000_000_000);
+        let mut store = RedbStore::open(&dir.join("store/FIX.4.4-EMP-VENUE.redb"), now).unwrap();
+        store.store_outbound(1, b"first").unwrap();
+        store.store_outbound(2, b"second").unwrap();
+        store.set_next_target_seq(6).unwrap();
+        store.commit().unwrap();
+    }
+    let (out, err) = text(&emp(&[
+        "session",
+        "status",
+        "--config",
+        config,
+        "--session",
+        "VENUE",
+    ]));
+    assert!(
+        out.contains("next sender seq   3") && out.contains("next target seq   6"),
+        "{out}{err}"
+    );
+    assert!(out.contains("stored messages   2"), "{out}");
+
+    let set = emp(&[
+        "session",
+        "set-seq",
+        "--config",
+        config,
+        "--session",
+        "FIX.4.4:EMP->VENUE",
+        "--sender",
+        "42",
+        "--target",
+        "7",
+    ]);
+    assert!(set.status.success(), "{:?}", text(&set));
+    let (out, _) = text(&set);
+    assert!(
+        out.contains("next sender seq   42") && out.contains("next target seq   7"),
+        "{out}"
+    );
+
+    let reset = emp(&["session", "reset", "--config", config, "--session", "VENUE"]);
+    let (out, _) = text(&reset);
+    assert!(
+        out.contains("next sender seq   1") && out.contains("stored messages   0"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn unknown_session_lists_the_sessions_there_are() {
+    let dir = workdir("unknown");
+    let settings = write_settings(&dir);
+    let output = emp(&[
+        "session",
+        "status",
+        "--config",
+        settings.to_str().unwrap(),
+        "--session",
+        "NOPE",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let (_, err) = text(&output);
+    assert!(
+        err.contains("no session matches \"NOPE\"") && err.contains("FIX.4.4:EMP->VENUE"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn misspelled_setting_names_file_line_and_nearest_key() {
+    let dir = workdir("typo");
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "[DEFAULT]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 5001\n\n[[SESSION]]\nBeginString = \"FIX.4.4\"\nSenderCompID = \"A\"\nTargetCompID = \"B\"\nResetOnLogin = true\n",
+    )
+    .unwrap();
+    let output = emp(&["acceptor", "--config", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let (_, err) = text(&output);
+    assert!(
+        err.contains("bad.toml:9: unknown setting ResetOnLogin; did you mean ResetOnLogon?"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
