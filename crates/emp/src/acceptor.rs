@@ -67,9 +67,9 @@ pub(crate) fn run(config: &Path, port: Option<u16>) -> anyhow::Result<()> {
             .as_ref()
             .map(|dict| dict.header().tags().to_vec())
             .unwrap_or_default();
-        acceptor.add(SessionHost {
-            session: Session::new(settings.config.clone(), store),
-            app: Box::new(EchoApp {
+        let mut host = SessionHost::new(
+            Session::new(settings.config.clone(), store),
+            Box::new(EchoApp {
                 decoder: Decoder::new(DecoderConfig {
                     data_fields,
                     ..DecoderConfig::default()
@@ -77,8 +77,9 @@ pub(crate) fn run(config: &Path, port: Option<u16>) -> anyhow::Result<()> {
                 header_tags,
                 seen_orders: HashSet::new(),
             }),
-            log,
-        });
+        );
+        host.log = log;
+        acceptor.add(host);
     }
     let port = listen_port.context("no port: give --port")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -9,6 +9,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::connection::SessionHost;
 use crate::fix::codec::{Decoder, Frame, Framer};
+use crate::fix::session::SessionId;
 
 /// (BeginString, our CompID, their CompID).
 type RouteKey = (String, String, String);
@@ -39,6 +40,23 @@ impl Acceptor {
             (id.begin_string, id.sender_comp_id, id.target_comp_id),
             Arc::new(Mutex::new(Some(host))),
         );
+    }
+
+    /// Sequence numbers of every session not connected right now
+    /// (a connected session's state belongs to its connection task).
+    pub fn idle_sessions(&self) -> Vec<IdleSession> {
+        self.routes
+            .values()
+            .filter_map(|slot| {
+                let guard = slot.lock().ok()?;
+                let host = guard.as_ref()?;
+                Some(IdleSession {
+                    id: host.session.config().id.clone(),
+                    next_sender_seq: host.session.next_sender_seq(),
+                    next_target_seq: host.session.next_target_seq(),
+                })
+            })
+            .collect()
     }
 
     /// Accepts connections on `listener` until the task is dropped.
@@ -84,6 +102,17 @@ impl Acceptor {
         let key = (begin, text(56)?, text(49)?);
         self.routes.get(&key).cloned()
     }
+}
+
+/// A session waiting for a connection, and where its sequences stand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdleSession {
+    /// The session.
+    pub id: SessionId,
+    /// MsgSeqNum of the next message it sends.
+    pub next_sender_seq: u64,
+    /// MsgSeqNum it expects next.
+    pub next_target_seq: u64,
 }
 
 struct FirstMessage {

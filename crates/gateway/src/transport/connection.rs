@@ -1,6 +1,9 @@
 //! The loop that runs one session over one connection.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -17,6 +20,21 @@ pub struct SessionHost {
     pub app: Box<dyn Application>,
     /// Its message and event log, when FileLogPath is set.
     pub log: Option<SessionLog>,
+    /// Notify to have [`Application::on_wake`] called on the session's
+    /// thread.
+    pub wake: Arc<Notify>,
+}
+
+impl SessionHost {
+    /// A host for `session` and `app`, without logs.
+    pub fn new(session: Session<BoxStore>, app: Box<dyn Application>) -> Self {
+        Self {
+            session,
+            app,
+            log: None,
+            wake: Arc::new(Notify::new()),
+        }
+    }
 }
 
 impl std::fmt::Debug for SessionHost {
@@ -113,6 +131,9 @@ impl SessionHost {
                 },
                 () = tokio::time::sleep(sleep) => {
                     self.session.handle_timeout(wall_clock());
+                }
+                () = self.wake.notified() => {
+                    self.app.on_wake(&mut self.session, wall_clock());
                 }
             }
         }

@@ -1,1 +1,90 @@
-//! Connecting sessions: connect, run, reconnect with backoff and jitter.
+//! Connecting sessions: connect, run the session, and reconnect after a
+//! loss with exponential backoff plus jitter, so that many initiators
+//! restarting together do not reconnect in lockstep.
+
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+use super::connection::SessionHost;
+use super::wall_clock;
+
+/// Where and how an initiator connects.
+#[derive(Clone, Debug)]
+pub struct InitiatorOptions {
+    /// SocketConnectHost.
+    pub host: String,
+    /// SocketConnectPort.
+    pub port: u16,
+    /// ReconnectInterval: the first wait after a loss; waits double up to
+    /// `max_backoff`.
+    pub reconnect_interval: Duration,
+    /// Longest wait between attempts.
+    pub max_backoff: Duration,
+}
+
+/// Runs `host` as an initiator until `stop` turns true: connect, run the
+/// session until the connection ends, wait, reconnect. Returns the host
+/// (its session and store) when stopped.
+pub async fn run(
+    mut host: SessionHost,
+    options: InitiatorOptions,
+    mut stop: watch::Receiver<bool>,
+) -> SessionHost {
+    let mut failures = 0u32;
+    let mut jitter = Jitter::seeded(wall_clock().unix_nanos());
+    while !*stop.borrow() {
+        let connected = tokio::select! {
+            connected = TcpStream::connect((options.host.as_str(), options.port)) => connected,
+            _ = stop.changed() => break,
+        };
+        match connected {
+            Ok(mut stream) => {
+                let _ = stream.set_nodelay(true);
+                failures = 0;
+                host.run(&mut stream, &[]).await;
+            }
+            Err(error) => {
+                failures = failures.saturating_add(1);
+                if let Some(log) = &host.log {
+                    log.event(
+                        wall_clock(),
+                        format!(
+                            "Connection to {}:{} failed: {error}",
+                            options.host, options.port
+                        ),
+                    );
+                }
+            }
+        }
+        let base = options
+            .reconnect_interval
+            .saturating_mul(1 << failures.min(16));
+        let wait = base.min(options.max_backoff);
+        let wait = wait + jitter.up_to(wait / 2);
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
+        }
+    }
+    host
+}
+
+/// xorshift64*: jitter needs spread, not secrecy.
+struct Jitter(u64);
+
+impl Jitter {
+    fn seeded(seed: u64) -> Self {
+        Self(seed | 1)
+    }
+
+    fn up_to(&mut self, limit: Duration) -> Duration {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let sample = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let nanos = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(if nanos == 0 { 0 } else { sample % nanos })
+    }
+}

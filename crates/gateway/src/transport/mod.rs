@@ -67,6 +67,12 @@ pub trait Application: Send + 'static {
     /// thread. Replies sent here go out before the next received message
     /// is processed.
     fn on_event(&mut self, session: &mut Session<BoxStore>, now: Timestamp, event: SessionEvent);
+
+    /// Called on the session's thread after [`SessionHost::wake`] was
+    /// notified: the place to send what other tasks queued for it.
+    ///
+    /// [`SessionHost::wake`]: connection::SessionHost::wake
+    fn on_wake(&mut self, _session: &mut Session<BoxStore>, _now: Timestamp) {}
 }
 
 /// The wall clock as a [`Timestamp`]; drivers read it, session cores never do.

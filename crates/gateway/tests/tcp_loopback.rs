@@ -1,0 +1,160 @@
+//! Our initiator and our acceptor over real loopback TCP, each with a redb
+//! store: orders answered, logout, and a second connection that continues
+//! the sequence numbers from the stores instead of resetting them.
+#![allow(clippy::unwrap_used, reason = "test code")]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gateway::fix::session::{Role, Session, SessionConfig, SessionEvent, SessionId};
+use gateway::fix::store::RedbStore;
+use gateway::transport::acceptor::Acceptor;
+use gateway::transport::connection::SessionHost;
+use gateway::transport::initiator::{self, InitiatorOptions};
+use gateway::transport::{Application, BoxStore, wall_clock};
+use model::Timestamp;
+use tokio::sync::{mpsc, watch};
+
+const ORDERS: usize = 200;
+
+/// Answers every NewOrderSingle with an ExecutionReport.
+struct Venue;
+
+impl Application for Venue {
+    fn on_event(&mut self, session: &mut Session<BoxStore>, now: Timestamp, event: SessionEvent) {
+        if let SessionEvent::App(order) = event {
+            let cl_ord_id = order
+                .bytes
+                .split(|&byte| byte == 1)
+                .find_map(|field| field.strip_prefix(b"11="))
+                .unwrap()
+                .to_vec();
+            session
+                .send_app(now, b"8", &[], |body| {
+                    body.str(11, &cl_ord_id)
+                        .str(17, &cl_ord_id)
+                        .char(150, b'0')
+                        .char(39, b'0');
+                })
+                .unwrap();
+        }
+    }
+}
+
+/// Sends the orders at Logon, logs out when every one is answered.
+struct Trader {
+    answered: usize,
+    done: mpsc::UnboundedSender<usize>,
+}
+
+impl Application for Trader {
+    fn on_event(&mut self, session: &mut Session<BoxStore>, now: Timestamp, event: SessionEvent) {
+        match event {
+            SessionEvent::LoggedOn => {
+                for n in 0..ORDERS {
+                    session
+                        .send_app(now, b"D", &[], |body| {
+                            body.str(11, format!("order-{n}").as_bytes()).char(54, b'1');
+                        })
+                        .unwrap();
+                }
+            }
+            SessionEvent::App(_) => {
+                self.answered += 1;
+                if self.answered == ORDERS {
+                    session.logout(now, None);
+                }
+            }
+            SessionEvent::LoggedOut => {
+                let _ = self.done.send(self.answered);
+                self.answered = 0;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn store(dir: &Path, name: &str) -> BoxStore {
+    Box::new(RedbStore::open(&dir.join(name), wall_clock()).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_flow_and_a_reconnect_continues_the_sequence_numbers() {
+    let dir = std::env::temp_dir().join(format!("emp-tcp-loopback-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let mut acceptor = Acceptor::new(Duration::from_secs(5));
+    let venue_config =
+        SessionConfig::new(SessionId::new("FIX.4.4", "VENUE", "TRADER"), Role::Acceptor);
+    acceptor.add(SessionHost::new(
+        Session::new(venue_config, store(&dir, "venue.redb")),
+        Box::new(Venue),
+    ));
+    let acceptor = Arc::new(acceptor);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let serving = tokio::spawn(Arc::clone(&acceptor).serve(listener));
+
+    let options = InitiatorOptions {
+        host: "127.0.0.1".into(),
+        port,
+        reconnect_interval: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(200),
+    };
+    let mut expected_next = 1;
+    for round in 0..2 {
+        let (done_tx, mut done) = mpsc::unbounded_channel();
+        let mut trader_config = SessionConfig::new(
+            SessionId::new("FIX.4.4", "TRADER", "VENUE"),
+            Role::Initiator,
+        );
+        trader_config.heartbeat_interval_secs = 30;
+        let trader = SessionHost::new(
+            Session::new(trader_config, store(&dir, "trader.redb")),
+            Box::new(Trader {
+                answered: 0,
+                done: done_tx,
+            }),
+        );
+        assert_eq!(
+            trader.session.next_sender_seq(),
+            expected_next,
+            "round {round} starts where the last ended"
+        );
+        let (stop, stopped) = watch::channel(false);
+        let running = tokio::spawn(initiator::run(trader, options.clone(), stopped));
+        let answered = tokio::time::timeout(Duration::from_secs(20), done.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(answered, ORDERS);
+        stop.send(true).unwrap();
+        let trader = tokio::time::timeout(Duration::from_secs(5), running)
+            .await
+            .unwrap()
+            .unwrap();
+        // Logon + orders + Logout, numbered on from the stored sequence.
+        expected_next += 1 + ORDERS as u64 + 1;
+        assert_eq!(trader.session.next_sender_seq(), expected_next);
+        assert_eq!(trader.session.next_target_seq(), expected_next);
+        drop(trader); // closes trader.redb for the next round
+        // The acceptor has put its session back once the connection ended.
+        let mut venue = Vec::new();
+        for _ in 0..100 {
+            venue = acceptor.idle_sessions();
+            if !venue.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(venue.len(), 1);
+        assert_eq!(
+            (venue[0].next_sender_seq, venue[0].next_target_seq),
+            (expected_next, expected_next)
+        );
+    }
+    serving.abort();
+    std::fs::remove_dir_all(dir).unwrap();
+}
