@@ -2,6 +2,11 @@
 //!
 //! Commands arrive with the features they drive. Today:
 //!
+//! - `emp acceptor --config FILE [--port N]`: run the acceptor sessions of a
+//!   settings file with the echo application the QuickFIX acceptance
+//!   scripts expect.
+//! - `emp session status|reset|set-seq --config FILE --session ID`: inspect
+//!   or repair a stopped session's message store.
 //! - `emp fix decode [--version V | --dict FILE] [FILE|-]`: read FIX messages
 //!   from a log or stream (SOH or `|` separated) and print every field by
 //!   name, with enum names and repeating groups, and every validation

@@ -1,10 +1,32 @@
 //! EMP gateway: everything that speaks to counterparties.
 //!
-//! Today this is FIX: the tag=value codec ([`fix::codec`]) and QuickFIX-format
-//! data dictionaries with validation and repeating groups ([`fix::dict`]). The
-//! session layer, TCP/TLS transport and the Polymarket and Coinbase
-//! market-data adapters join it in later issues. Everything here is sans-IO:
-//! bytes in, bytes and typed values out.
+//! Today this is FIX: the tag=value codec ([`fix::codec`]), QuickFIX-format
+//! data dictionaries with validation and repeating groups ([`fix::dict`]),
+//! the session layer as a sans-IO state machine ([`fix::session`]) over a
+//! message store ([`fix::store`]: memory or redb), settings files with
+//! QuickFIX's names ([`fix::settings`]), and a tokio TCP acceptor and
+//! initiator that drive sessions ([`transport`]). The Polymarket and
+//! Coinbase market-data adapters join it in a later issue. Everything under
+//! [`fix`] is sans-IO: bytes and time in, bytes, timers and events out.
+//!
+//! A session is driven by feeding it input and polling its outputs:
+//!
+//! ```
+//! use gateway::fix::session::{Role, Session, SessionConfig, SessionId};
+//! use gateway::fix::store::MemStore;
+//! use model::Timestamp;
+//!
+//! let now = Timestamp::from_unix_nanos(1_700_000_000_000_000_000);
+//! let config = SessionConfig::new(SessionId::new("FIX.4.4", "CLIENT", "VENUE"), Role::Initiator);
+//! let mut session = Session::new(config, MemStore::new(now));
+//! session.connected(now); // an initiator logs on at once
+//! let mut wire = Vec::new();
+//! assert!(session.poll_transmit(&mut wire)); // persisted, then handed out
+//! assert!(wire.starts_with(b"8=FIX.4.4\x019=") && wire.windows(6).any(|w| w == b"\x0135=A\x01"));
+//! assert_eq!(session.poll_timeout(), now.checked_add_nanos(10_000_000_000)); // LogonTimeout
+//! ```
+//!
+//! The codec on its own:
 //!
 //! ```
 //! use gateway::fix::codec::{Decoder, DecoderConfig, Encoder, Header};

@@ -93,3 +93,17 @@ fn mistakes_name_the_line_and_the_fix() {
         );
     }
 }
+
+#[test]
+fn every_key_is_documented_in_the_sessions_readme() {
+    let readme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sessions/README.md"),
+    )
+    .unwrap();
+    for (key, _) in settings::KEYS {
+        assert!(
+            readme.contains(&format!("| `{key}` |")),
+            "sessions/README.md does not document {key}"
+        );
+    }
+}

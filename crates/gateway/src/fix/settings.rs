@@ -103,10 +103,6 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("FileStorePath", "folder of the message stores"),
     ("FileLogPath", "folder of the message and event logs"),
-    (
-        "StoreDurability",
-        "\"fsync\" (survives power loss) or \"os\" (survives a process kill)",
-    ),
     ("Username", "Username (553) sent in our Logon"),
     ("Password", "Password (554) sent in our Logon"),
     ("MaxMessageSize", "largest message accepted, in bytes"),
@@ -146,16 +142,6 @@ pub enum Connection {
     },
 }
 
-/// When the message store's commits are durable.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum StoreDurability {
-    /// fsync each (group) commit.
-    #[default]
-    Fsync,
-    /// Written to the operating system only.
-    Os,
-}
-
 /// One session's settings: the core configuration and what the driver
 /// needs around it.
 #[derive(Clone, Debug)]
@@ -166,8 +152,6 @@ pub struct SessionSettings {
     pub connection: Connection,
     /// FileStorePath, when messages are stored on disk.
     pub store_path: Option<PathBuf>,
-    /// StoreDurability.
-    pub durability: StoreDurability,
     /// FileLogPath, when messages and events are logged to files.
     pub log_path: Option<PathBuf>,
     /// Line of the session's table in the settings file.
@@ -445,21 +429,10 @@ impl SettingsFile<'_> {
         if lookup.bool("UseDataDictionary")?.unwrap_or(true) {
             config.dictionary = Some(lookup.dictionary(&config.id)?);
         }
-        let durability = match lookup.text("StoreDurability")?.as_deref() {
-            None | Some("fsync") => StoreDurability::Fsync,
-            Some("os") => StoreDurability::Os,
-            Some(other) => {
-                return Err(lookup.invalid(
-                    "StoreDurability",
-                    &format!("{other:?}: use \"fsync\" or \"os\""),
-                ));
-            }
-        };
         Ok(SessionSettings {
             config,
             connection,
             store_path: lookup.path("FileStorePath")?,
-            durability,
             log_path: lookup.path("FileLogPath")?,
             line,
         })
