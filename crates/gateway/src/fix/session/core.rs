@@ -1440,14 +1440,9 @@ impl<S: MessageStore> Session<S> {
             self.incr_target();
         }
         let text = reason.text();
-        let with_tag =
-            ref_tag
-                .filter(|_| true)
-                .or(if reason == SessionRejectReason::InvalidTagNumber {
-                    Some(0)
-                } else {
-                    None
-                });
+        // QuickFIX names the tag when there is one, and always for an
+        // invalid tag number.
+        let with_tag = ref_tag.or((reason == SessionRejectReason::InvalidTagNumber).then_some(0));
         match with_tag {
             Some(tag) => self.notice(format!(
                 "Message {} Rejected: {text}:{tag}",
