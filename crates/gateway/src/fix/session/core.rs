@@ -651,7 +651,7 @@ impl<S: MessageStore> Session<S> {
         }
         match message.kind {
             Kind::Logon => self.next_logon(now, message),
-            Kind::Heartbeat => {
+            Kind::Heartbeat | Kind::App => {
                 if self.verify(now, message, true, true) {
                     self.incr_target();
                 }
@@ -668,11 +668,6 @@ impl<S: MessageStore> Session<S> {
             Kind::ResendRequest => self.next_resend_request(now, message),
             Kind::Reject => {
                 if self.verify(now, message, false, true) {
-                    self.incr_target();
-                }
-            }
-            Kind::App => {
-                if self.verify(now, message, true, true) {
                     self.incr_target();
                 }
             }
@@ -1384,31 +1379,21 @@ impl<S: MessageStore> Session<S> {
                 _ => extra.push((tag, value)),
             }
         }
-        let msg_type = message.msg_type();
+        // Everything below is a slice of `bytes`, so the decoder is free.
+        let msg_type = stored_msg_type(bytes);
         let body = &bytes[body_start.min(body_end)..body_end];
         let orig = orig.unwrap_or(now);
-        let extra: Vec<(Tag, &[u8])> = extra;
-        let msg_type = msg_type.to_vec();
-        let body = body.to_vec();
-        let extra_owned: Vec<(Tag, Vec<u8>)> = extra
-            .into_iter()
-            .map(|(tag, value)| (tag, value.to_vec()))
-            .collect();
-        let extra_refs: Vec<(Tag, &[u8])> = extra_owned
-            .iter()
-            .map(|(tag, value)| (*tag, value.as_slice()))
-            .collect();
         let transmit = true;
         if self
             .send_raw(
                 now,
-                &msg_type,
+                msg_type,
                 Numbering::Fixed(seq),
                 Some(orig),
-                &extra_refs,
+                &extra,
                 transmit,
                 |writer| {
-                    writer.raw(&body);
+                    writer.raw(body);
                 },
             )
             .is_ok()
