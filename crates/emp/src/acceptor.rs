@@ -1,28 +1,43 @@
-//! `emp acceptor`: runs the acceptor sessions of a settings file with the
-//! echo application the FIX conformance scripts expect.
+//! `emp acceptor`: runs the acceptor sessions of a settings file behind one
+//! port, with the echo application the FIX conformance scripts expect or a
+//! venue that fills every order.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use gateway::fix::codec::{Decoder, DecoderConfig, SOH, Tag};
-use gateway::fix::session::{Role, Session, SessionEvent};
-use gateway::fix::settings::{self, Connection};
+use gateway::fix::session::Role;
+use gateway::fix::settings::{self, Connection, SessionSettings};
+use gateway::transport::Application;
 use gateway::transport::acceptor::Acceptor;
-use gateway::transport::connection::SessionHost;
-use gateway::transport::log::SessionLog;
-use gateway::transport::{Application, BoxStore, open_store, wall_clock};
-use model::Timestamp;
+use tokio::sync::watch;
+
+use crate::echo_app::EchoApp;
+use crate::fill_app::FillApp;
+use crate::hosts;
+
+/// The application behind every session of `emp acceptor`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum VenueApp {
+    /// Echo NewOrderSingle and SecurityDefinition back (qfat's acceptor).
+    Echo,
+    /// Fill every NewOrderSingle with one ExecutionReport.
+    Fill,
+}
 
 /// Loads `config`, listens on `port` (or each session's SocketAcceptPort,
-/// which must then agree) and serves until interrupted.
-pub(crate) fn run(config: &Path, port: Option<u16>) -> anyhow::Result<()> {
+/// which must then agree) and serves until SIGINT or SIGTERM, then logs
+/// every connected session out.
+pub(crate) fn run(config: &Path, port: Option<u16>, app: VenueApp) -> anyhow::Result<()> {
     let sessions = settings::load(config)?;
-    let now = wall_clock();
-    let mut listen_port = port;
+    let port = match port {
+        Some(port) => port,
+        None => common_port(&sessions, config)?,
+    };
+    let (stop_tx, stop) = watch::channel(false);
     let mut acceptor = Acceptor::new(Duration::from_secs(10));
+    let mut logout_wait = Duration::ZERO;
     for settings in &sessions {
         if settings.config.role != Role::Acceptor {
             bail!(
@@ -32,56 +47,15 @@ pub(crate) fn run(config: &Path, port: Option<u16>) -> anyhow::Result<()> {
                 settings.config.id
             );
         }
-        if let Connection::Acceptor { port: own, .. } = settings.connection
-            && port.is_none()
-        {
-            match listen_port {
-                Some(chosen) if chosen != own => bail!(
-                    "{}: sessions listen on different ports ({chosen} and {own}); give --port to use one",
-                    config.display()
-                ),
-                _ => listen_port = Some(own),
-            }
-        }
-        let store = open_store(settings, now)
-            .with_context(|| format!("opening the message store of {}", settings.config.id))?;
-        let log = match &settings.log_path {
-            Some(dir) => Some(SessionLog::open(dir, &settings.config.id).with_context(|| {
-                format!(
-                    "opening the logs of {} in {}",
-                    settings.config.id,
-                    dir.display()
-                )
-            })?),
-            None => None,
+        let application: Box<dyn Application> = match app {
+            VenueApp::Echo => Box::new(EchoApp::new(settings)),
+            VenueApp::Fill => Box::new(FillApp::new(settings)),
         };
-        let data_fields = settings
-            .config
-            .dictionary
-            .as_ref()
-            .map(|dict| dict.data_fields().clone())
-            .unwrap_or_default();
-        let header_tags: Vec<Tag> = settings
-            .config
-            .dictionary
-            .as_ref()
-            .map(|dict| dict.header().tags().to_vec())
-            .unwrap_or_default();
-        let mut host = SessionHost::new(
-            Session::new(settings.config.clone(), store),
-            Box::new(EchoApp {
-                decoder: Decoder::new(DecoderConfig {
-                    data_fields,
-                    ..DecoderConfig::default()
-                }),
-                header_tags,
-                seen_orders: HashSet::new(),
-            }),
-        );
-        host.log = log;
-        acceptor.add(host);
+        acceptor.add(hosts::build(settings, application, &stop)?);
+        logout_wait = logout_wait.max(Duration::from_secs(
+            settings.config.logout_timeout_secs.into(),
+        ));
     }
-    let port = listen_port.context("no port: give --port")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -95,98 +69,40 @@ pub(crate) fn run(config: &Path, port: Option<u16>) -> anyhow::Result<()> {
             sessions.len(),
             config.display()
         );
-        let serve = tokio::spawn(Arc::new(acceptor).serve(listener));
+        let acceptor = Arc::new(acceptor);
+        let serve = tokio::spawn(Arc::clone(&acceptor).serve(listener));
         tokio::select! {
             served = serve => { served??; }
-            _ = tokio::signal::ctrl_c() => { eprintln!("emp acceptor: interrupted, stopping"); }
+            signal = hosts::stop_signal() => {
+                eprintln!("emp acceptor: {signal}, logging sessions out");
+                let _ = stop_tx.send(true);
+                // Connected sessions hand their state back when their
+                // connection ends; wait for that, bounded by LogoutTimeout.
+                let deadline = tokio::time::Instant::now() + logout_wait + Duration::from_secs(1);
+                while acceptor.idle_sessions().len() < sessions.len()
+                    && tokio::time::Instant::now() < deadline
+                {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
         }
         Ok(())
     })
 }
 
-/// Echoes NewOrderSingle (35=D) and SecurityDefinition (35=d) back with
-/// our header and the same body (fields in tag order); a PossResend order
-/// whose ClOrdID was seen since Logon is ignored; every other application
-/// message gets a BusinessMessageReject "Unsupported Message Type".
-struct EchoApp {
-    decoder: Decoder,
-    header_tags: Vec<Tag>,
-    seen_orders: HashSet<Vec<u8>>,
-}
-
-impl Application for EchoApp {
-    fn on_event(&mut self, session: &mut Session<BoxStore>, now: Timestamp, event: SessionEvent) {
-        match event {
-            SessionEvent::LoggedOn => self.seen_orders.clear(),
-            SessionEvent::App(message) => {
-                let msg_type = message.msg_type().to_vec();
-                match msg_type.as_slice() {
-                    b"D" | b"d" => {
-                        let Ok(decoded) = self.decoder.decode(&message.bytes) else {
-                            return;
-                        };
-                        if msg_type == b"D" {
-                            let order_id = decoded
-                                .get(11)
-                                .map(|field| field.value().to_vec())
-                                .unwrap_or_default();
-                            let poss_resend =
-                                decoded.get(97).is_some_and(|field| field.value() == b"Y");
-                            if poss_resend && self.seen_orders.contains(&order_id) {
-                                return;
-                            }
-                            self.seen_orders.insert(order_id);
-                        }
-                        // The copy keeps the sender's extra header fields
-                        // (PossResend, routing); the session refills the rest.
-                        let is_header = |tag: Tag| {
-                            self.header_tags.contains(&tag)
-                                || gateway::fix::tags::STANDARD_HEADER.contains(&tag)
-                        };
-                        let refilled = [8, 9, 35, 34, 43, 49, 52, 56, 122];
-                        let header: Vec<(Tag, Vec<u8>)> = decoded
-                            .iter()
-                            .filter(|field| {
-                                is_header(field.tag()) && !refilled.contains(&field.tag())
-                            })
-                            .map(|field| (field.tag(), field.value().to_vec()))
-                            .collect();
-                        let mut fields: Vec<(Tag, &[u8])> = decoded
-                            .iter()
-                            .filter(|field| {
-                                !is_header(field.tag())
-                                    && !gateway::fix::tags::STANDARD_TRAILER.contains(&field.tag())
-                            })
-                            .map(|field| (field.tag(), field.value()))
-                            .collect();
-                        // QuickFIX keeps a message's fields in tag order; a
-                        // repeated tag means a repeating group, kept as sent.
-                        let mut tags: Vec<Tag> = fields.iter().map(|(tag, _)| *tag).collect();
-                        tags.sort_unstable();
-                        tags.dedup();
-                        if tags.len() == fields.len() {
-                            fields.sort_by_key(|(tag, _)| *tag);
-                        }
-                        let mut body = Vec::with_capacity(message.bytes.len());
-                        for (tag, value) in fields {
-                            body.extend_from_slice(format!("{tag}=").as_bytes());
-                            body.extend_from_slice(value);
-                            body.push(SOH);
-                        }
-                        let header: Vec<(Tag, &[u8])> = header
-                            .iter()
-                            .map(|(tag, value)| (*tag, value.as_slice()))
-                            .collect();
-                        let _ = session.send_app(now, &msg_type, &header, |writer| {
-                            writer.raw(&body);
-                        });
-                    }
-                    _ => {
-                        let _ = session.reject_business(now, &message, 3, None);
-                    }
-                }
+/// The SocketAcceptPort every session shares.
+fn common_port(sessions: &[SessionSettings], config: &Path) -> anyhow::Result<u16> {
+    let mut chosen = None;
+    for settings in sessions {
+        if let Connection::Acceptor { port, .. } = settings.connection {
+            match chosen {
+                Some(first) if first != port => bail!(
+                    "{}: sessions listen on different ports ({first} and {port}); give --port to use one",
+                    config.display()
+                ),
+                _ => chosen = Some(port),
             }
-            _ => {}
         }
     }
+    chosen.context("no port: give --port")
 }

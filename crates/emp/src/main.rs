@@ -2,9 +2,13 @@
 //!
 //! Commands arrive with the features they drive. Today:
 //!
-//! - `emp acceptor --config FILE [--port N]`: run the acceptor sessions of a
-//!   settings file with the echo application the QuickFIX acceptance
-//!   scripts expect.
+//! - `emp acceptor --config FILE [--port N] [--app echo|fill]`: run the
+//!   acceptor sessions of a settings file behind one port, with the echo
+//!   application the QuickFIX acceptance scripts expect or a venue that
+//!   fills every order.
+//! - `emp initiator --config FILE [--orders N] [--window W] [--stay]`: run
+//!   the initiator sessions of a settings file, connecting and
+//!   reconnecting, each sending orders and counting their executions.
 //! - `emp session status|reset|set-seq --config FILE --session ID`: inspect
 //!   or repair a stopped session's message store.
 //! - `emp fix decode [--version V | --dict FILE] [FILE|-]`: read FIX messages
@@ -21,7 +25,12 @@
 //! ```
 
 mod acceptor;
+mod echo_app;
+mod fill_app;
 mod fix_decode;
+mod hosts;
+mod initiator;
+mod order_flow;
 mod session_cmd;
 
 use std::io::{self, Write};
@@ -45,10 +54,17 @@ enum Command {
     /// FIX tools.
     #[command(subcommand)]
     Fix(FixCommand),
-    /// Run the acceptor sessions of a settings file with the echo
-    /// application the FIX conformance scripts expect (NewOrderSingle and
-    /// SecurityDefinition echoed, other application messages rejected).
+    /// Run the acceptor sessions of a settings file behind one port.
+    ///
+    /// SIGINT or SIGTERM logs connected sessions out before exiting.
     Acceptor(AcceptorArgs),
+    /// Run the initiator sessions of a settings file, each sending
+    /// NewOrderSingles and counting the ExecutionReports answering them.
+    ///
+    /// Exits after every order is answered (unless --stay), or on SIGINT
+    /// or SIGTERM, logging the sessions out. Exit status 0 when every
+    /// order was answered, 1 when not, 2 for errors.
+    Initiator(InitiatorArgs),
     /// Inspect or repair a stopped session's message store.
     #[command(subcommand)]
     Session(SessionCommand),
@@ -92,6 +108,33 @@ struct AcceptorArgs {
     /// Listen on this port instead of the sessions' SocketAcceptPort.
     #[arg(long)]
     port: Option<u16>,
+    /// The application behind every session: `echo` returns
+    /// NewOrderSingle and SecurityDefinition as sent and rejects other
+    /// application messages (what the conformance scripts expect); `fill`
+    /// answers each NewOrderSingle with an ExecutionReport filling it.
+    #[arg(long, value_enum, default_value = "echo")]
+    app: acceptor::VenueApp,
+}
+
+#[derive(Debug, Args)]
+struct InitiatorArgs {
+    /// Session settings (sessions/*.toml).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Run only this session (`BeginString:SenderCompID->TargetCompID` or
+    /// a unique TargetCompID); repeat for several. Default: all.
+    #[arg(long, value_name = "SESSION")]
+    session: Vec<String>,
+    /// NewOrderSingles each session sends.
+    #[arg(long, default_value_t = 0)]
+    orders: u64,
+    /// Orders each session keeps in flight at most.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    window: u64,
+    /// Keep the sessions up after every order is answered, until SIGINT or
+    /// SIGTERM.
+    #[arg(long)]
+    stay: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,13 +190,33 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Acceptor(args) => match acceptor::run(&args.config, args.port) {
+        Command::Acceptor(args) => match acceptor::run(&args.config, args.port, args.app) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("emp acceptor: {error:#}");
                 ExitCode::from(2)
             }
         },
+        Command::Initiator(args) => {
+            let plan = initiator::InitiatorPlan {
+                flow: order_flow::FlowPlan {
+                    orders: args.orders,
+                    window: usize::try_from(args.window).unwrap_or(usize::MAX),
+                },
+                stay: args.stay,
+            };
+            match initiator::run(&args.config, &args.session, plan) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => {
+                    eprintln!("emp initiator: not every order was answered");
+                    ExitCode::from(1)
+                }
+                Err(error) => {
+                    eprintln!("emp initiator: {error:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -23,6 +23,9 @@ pub struct SessionHost {
     /// Notify to have [`Application::on_wake`] called on the session's
     /// thread.
     pub wake: Arc<Notify>,
+    /// When set, the session logs out once the value turns true and the
+    /// connection ends after the Logout is answered (or LogoutTimeout).
+    pub stop: Option<watch::Receiver<bool>>,
 }
 
 impl SessionHost {
@@ -33,6 +36,7 @@ impl SessionHost {
             app,
             log: None,
             wake: Arc::new(Notify::new()),
+            stop: None,
         }
     }
 }
@@ -91,6 +95,7 @@ impl SessionHost {
             }
             self.session.handle_input(now, first_bytes);
         }
+        let mut stopping = false;
         let mut read_buf = vec![0u8; READ_CHUNK];
         let mut write_buf = Vec::with_capacity(READ_CHUNK);
         loop {
@@ -135,6 +140,10 @@ impl SessionHost {
                 () = self.wake.notified() => {
                     self.app.on_wake(&mut self.session, wall_clock());
                 }
+                () = stop_requested(self.stop.as_mut()), if !stopping => {
+                    stopping = true;
+                    self.session.logout(wall_clock(), None);
+                }
             }
         }
         self.dispatch_events();
@@ -147,5 +156,18 @@ impl SessionHost {
             );
         }
         let _ = io.shutdown().await;
+    }
+}
+
+/// Resolves once `stop` holds true; never when there is no stop signal or
+/// its sender is gone without asking.
+async fn stop_requested(stop: Option<&mut watch::Receiver<bool>>) {
+    match stop {
+        Some(stop) => {
+            if stop.wait_for(|stop| *stop).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
     }
 }

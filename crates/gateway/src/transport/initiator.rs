@@ -26,7 +26,8 @@ pub struct InitiatorOptions {
 
 /// Runs `host` as an initiator until `stop` turns true: connect, run the
 /// session until the connection ends, wait, reconnect. Returns the host
-/// (its session and store) when stopped.
+/// (its session and store) when stopped. A stop while connected logs out
+/// first.
 pub async fn run(
     mut host: SessionHost,
     options: InitiatorOptions,
@@ -34,6 +35,7 @@ pub async fn run(
 ) -> SessionHost {
     let mut failures = 0u32;
     let mut jitter = Jitter::seeded(wall_clock().unix_nanos());
+    host.stop = Some(stop.clone());
     while !*stop.borrow() {
         let connected = tokio::select! {
             connected = TcpStream::connect((options.host.as_str(), options.port)) => connected,
