@@ -9,15 +9,16 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use gateway::fix::codec::{Decoder, DecoderConfig, SOH, Tag};
 use gateway::fix::session::{Role, Session, SessionEvent};
-use gateway::fix::settings::{self, Connection};
+use gateway::fix::settings::{self, Connection, TlsSettings};
 use gateway::transport::acceptor::Acceptor;
 use gateway::transport::connection::SessionHost;
 use gateway::transport::log::SessionLog;
-use gateway::transport::{Application, BoxStore, open_store, wall_clock};
+use gateway::transport::{Application, BoxStore, open_store, tls, wall_clock};
 use model::Timestamp;
 
 /// Loads `config`, listens on `port` (or each session's SocketAcceptPort,
-/// which must then agree) and serves until interrupted.
+/// which must then agree) and serves until interrupted, over TLS when the
+/// sessions set SocketUseSSL (all of them alike: they share one port).
 pub(crate) fn run(config: &Path, port: Option<u16>) -> anyhow::Result<()> {
     let sessions = settings::load(config)?;
     let now = wall_clock();
@@ -81,6 +82,24 @@ pub(crate) fn run(config: &Path, port: Option<u16>) -> anyhow::Result<()> {
         host.log = log;
         acceptor.add(host);
     }
+    if let Some(first) = sessions.first() {
+        if let Some(other) = sessions.iter().find(|other| other.tls != first.tls) {
+            bail!(
+                "{}:{}: session {} has other TLS settings than session {} (line {}); sessions on one port share SocketUseSSL and its certificates",
+                config.display(),
+                other.line,
+                other.config.id,
+                first.config.id,
+                first.line
+            );
+        }
+        if let Some(TlsSettings::Server(server)) = &first.tls {
+            let tls = tls::server_config(server).with_context(|| {
+                format!("{}: setting up TLS for the acceptor", config.display())
+            })?;
+            acceptor = acceptor.with_tls(tls);
+        }
+    }
     let port = listen_port.context("no port: give --port")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -91,9 +110,14 @@ pub(crate) fn run(config: &Path, port: Option<u16>) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on port {port}"))?;
         eprintln!(
-            "emp acceptor: {} session(s) from {} listening on port {port}",
+            "emp acceptor: {} session(s) from {} listening on port {port}{}",
             sessions.len(),
-            config.display()
+            config.display(),
+            if sessions.iter().any(|s| s.tls.is_some()) {
+                " (TLS)"
+            } else {
+                ""
+            }
         );
         let serve = tokio::spawn(Arc::new(acceptor).serve(listener));
         tokio::select! {
