@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use gateway::fix::session::Role;
-use gateway::fix::settings::{self, Connection, SessionSettings};
-use gateway::transport::Application;
+use gateway::fix::settings::{self, Connection, SessionSettings, TlsSettings};
 use gateway::transport::acceptor::Acceptor;
+use gateway::transport::{Application, tls};
 use tokio::sync::watch;
 
 use crate::echo_app::EchoApp;
@@ -28,7 +28,8 @@ pub(crate) enum VenueApp {
 
 /// Loads `config`, listens on `port` (or each session's SocketAcceptPort,
 /// which must then agree) and serves until SIGINT or SIGTERM, then logs
-/// every connected session out.
+/// every connected session out. Serves over TLS when the sessions set
+/// SocketUseSSL (all of them alike: they share one port).
 pub(crate) fn run(config: &Path, port: Option<u16>, app: VenueApp) -> anyhow::Result<()> {
     let sessions = settings::load(config)?;
     let port = match port {
@@ -56,6 +57,24 @@ pub(crate) fn run(config: &Path, port: Option<u16>, app: VenueApp) -> anyhow::Re
             settings.config.logout_timeout_secs.into(),
         ));
     }
+    if let Some(first) = sessions.first() {
+        if let Some(other) = sessions.iter().find(|other| other.tls != first.tls) {
+            bail!(
+                "{}:{}: session {} has other TLS settings than session {} (line {}); sessions on one port share SocketUseSSL and its certificates",
+                config.display(),
+                other.line,
+                other.config.id,
+                first.config.id,
+                first.line
+            );
+        }
+        if let Some(TlsSettings::Server(server)) = &first.tls {
+            let tls = tls::server_config(server).with_context(|| {
+                format!("{}: setting up TLS for the acceptor", config.display())
+            })?;
+            acceptor = acceptor.with_tls(tls);
+        }
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -65,9 +84,14 @@ pub(crate) fn run(config: &Path, port: Option<u16>, app: VenueApp) -> anyhow::Re
             .await
             .with_context(|| format!("cannot listen on port {port}"))?;
         eprintln!(
-            "emp acceptor: {} session(s) from {} listening on port {port}",
+            "emp acceptor: {} session(s) from {} listening on port {port}{}",
             sessions.len(),
-            config.display()
+            config.display(),
+            if sessions.iter().any(|s| s.tls.is_some()) {
+                " (TLS)"
+            } else {
+                ""
+            }
         );
         let acceptor = Arc::new(acceptor);
         let serve = tokio::spawn(Arc::clone(&acceptor).serve(listener));

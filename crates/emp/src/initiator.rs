@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use gateway::fix::session::SessionId;
-use gateway::fix::settings::{self, Connection};
+use gateway::fix::settings::{self, Connection, TlsSettings};
 use gateway::transport::initiator::{self, InitiatorOptions};
+use gateway::transport::tls;
 use tokio::sync::{Notify, watch};
 
 use crate::hosts;
@@ -58,11 +59,25 @@ pub(crate) fn run(config: &Path, wanted: &[String], plan: InitiatorPlan) -> anyh
         let progress = Arc::new(FlowProgress::default());
         let app = OrderFlow::new(plan.flow, Arc::clone(&progress), Arc::clone(&completed));
         let session_host = hosts::build(settings, Box::new(app), &stop)?;
+        let tls = match &settings.tls {
+            Some(TlsSettings::Client(client)) => {
+                Some(tls::initiator(client).with_context(|| {
+                    format!(
+                        "{}:{}: setting up TLS for {}",
+                        config.display(),
+                        settings.line,
+                        settings.config.id
+                    )
+                })?)
+            }
+            _ => None,
+        };
         let options = InitiatorOptions {
             host: host.clone(),
             port: *port,
             reconnect_interval: Duration::from_secs((*reconnect_interval_secs).into()),
             max_backoff: MAX_BACKOFF,
+            tls,
         };
         logout_wait = logout_wait.max(Duration::from_secs(
             settings.config.logout_timeout_secs.into(),

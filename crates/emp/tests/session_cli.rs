@@ -146,3 +146,36 @@ fn misspelled_setting_names_file_line_and_nearest_key() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn acceptor_tls_mistakes_name_the_file_and_the_fix() {
+    let dir = workdir("tls");
+    std::fs::write(dir.join("server.pem"), "not a certificate\n").unwrap();
+    std::fs::write(dir.join("server.key"), "not a key\n").unwrap();
+    let path = dir.join("tls.toml");
+    let settings = "[DEFAULT]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 5001\nSenderCompID = \"A\"\nUseDataDictionary = false\nSocketUseSSL = \"Y\"\nServerCertificateFile = \"server.pem\"\nServerCertificateKeyFile = \"server.key\"\n\n[[SESSION]]\nBeginString = \"FIX.4.4\"\nTargetCompID = \"B\"\n";
+    std::fs::write(&path, settings).unwrap();
+    let output = emp(&["acceptor", "--config", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let (_, err) = text(&output);
+    assert!(
+        err.contains("setting up TLS for the acceptor: ServerCertificateFile ")
+            && err.contains("server.pem: holds no certificate"),
+        "{err}"
+    );
+
+    // Sessions on one port share TLS.
+    std::fs::write(
+        &path,
+        format!("{settings}\n[[SESSION]]\nBeginString = \"FIX.4.4\"\nTargetCompID = \"C\"\nSocketUseSSL = \"N\"\n"),
+    )
+    .unwrap();
+    let output = emp(&["acceptor", "--config", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let (_, err) = text(&output);
+    assert!(
+        err.contains("tls.toml:14: session FIX.4.4:A->C has other TLS settings than session FIX.4.4:A->B (line 10)"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
-use gateway::fix::settings::{self, Connection};
+use gateway::fix::settings::{
+    self, CertificateFiles, ClientTlsSettings, Connection, ServerTlsSettings, TlsSettings,
+    TlsVersions,
+};
 
 fn parse(text: &str) -> Result<Vec<settings::SessionSettings>, settings::SettingsError> {
     settings::parse(text, Path::new("sessions/test.toml"))
@@ -104,6 +107,169 @@ fn every_key_is_documented_in_the_sessions_readme() {
         assert!(
             readme.contains(&format!("| `{key}` |")),
             "sessions/README.md does not document {key}"
+        );
+    }
+}
+
+/// An acceptor and an initiator session for TLS settings tests; `extra`
+/// goes into both.
+fn tls_sessions(acceptor_extra: &str, initiator_extra: &str) -> String {
+    format!(
+        "[DEFAULT]\nBeginString = \"FIX.4.4\"\nUseDataDictionary = \"N\"\nSocketUseSSL = \"Y\"\n\n\
+         [[SESSION]]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 1\nSenderCompID = \"A\"\nTargetCompID = \"B\"\n{acceptor_extra}\n\
+         [[SESSION]]\nConnectionType = \"initiator\"\nSocketConnectHost = \"fix.example.com\"\nSocketConnectPort = 1\nHeartBtInt = 30\nSenderCompID = \"B\"\nTargetCompID = \"A\"\n{initiator_extra}"
+    )
+}
+
+#[test]
+fn tls_settings_find_their_files_next_to_the_settings_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "server.pem",
+        "server.key",
+        "ca.pem",
+        "client.pem",
+        "client.key",
+    ] {
+        std::fs::write(
+            dir.path().join(name),
+            "PEM files are read when TLS is set up",
+        )
+        .unwrap();
+    }
+    let text = tls_sessions(
+        "ServerCertificateFile = \"server.pem\"\nServerCertificateKeyFile = \"server.key\"\nCertificateAuthoritiesFile = \"ca.pem\"\nCertificateVerifyLevel = 1\nSSLProtocol = \"TLSv1.3\"\n",
+        "CertificateAuthoritiesFile = \"ca.pem\"\nClientCertificateFile = \"client.pem\"\nClientCertificateKeyFile = \"client.key\"\n",
+    );
+    let sessions = settings::parse(&text, &dir.path().join("emp.toml")).unwrap();
+    let at = |name: &str| dir.path().join(name);
+    assert_eq!(
+        sessions[0].tls,
+        Some(TlsSettings::Server(ServerTlsSettings {
+            versions: TlsVersions {
+                tls12: false,
+                tls13: true
+            },
+            certificate: at("server.pem"),
+            key: at("server.key"),
+            client_authorities: Some(at("ca.pem")),
+        }))
+    );
+    assert_eq!(
+        sessions[1].tls,
+        Some(TlsSettings::Client(ClientTlsSettings {
+            versions: TlsVersions::default(),
+            authorities: at("ca.pem"),
+            certificate: Some(CertificateFiles {
+                certificate: at("client.pem"),
+                key: at("client.key"),
+            }),
+            server_name: "fix.example.com".into(),
+        }))
+    );
+
+    // QuickFIX's SSLProtocol forms, and SSLServerName over SocketConnectHost.
+    for (protocol, tls12, tls13) in [
+        ("+TLSv1.2 +TLSv1.3", true, true),
+        ("TLSv1.2", true, false),
+        ("all -SSLv3 -TLSv1 -TLSv1.1", true, true),
+        ("-TLSv1.2", false, true),
+    ] {
+        let text = tls_sessions(
+            "ServerCertificateFile = \"server.pem\"\nServerCertificateKeyFile = \"server.key\"\n",
+            &format!(
+                "CertificateAuthoritiesFile = \"ca.pem\"\nSSLServerName = \"10.0.0.1\"\nSSLProtocol = \"{protocol}\"\n"
+            ),
+        );
+        let sessions = settings::parse(&text, &dir.path().join("emp.toml")).unwrap();
+        let Some(TlsSettings::Client(client)) = &sessions[1].tls else {
+            panic!("an initiator's TLS settings");
+        };
+        assert_eq!(client.versions, TlsVersions { tls12, tls13 }, "{protocol}");
+        assert_eq!(client.server_name, "10.0.0.1");
+    }
+
+    // Off: no TLS, and the TLS keys may stay.
+    let text = tls_sessions("ServerCertificateFile = \"server.pem\"\n", "")
+        .replace("SocketUseSSL = \"Y\"", "SocketUseSSL = \"N\"");
+    let sessions = settings::parse(&text, &dir.path().join("emp.toml")).unwrap();
+    assert!(sessions.iter().all(|session| session.tls.is_none()));
+}
+
+#[test]
+fn tls_mistakes_name_the_key_the_line_and_the_fix() {
+    let acceptor =
+        "ServerCertificateFile = \"server.pem\"\nServerCertificateKeyFile = \"server.key\"\n";
+    // A plaintext acceptor, for cases about the initiator.
+    let plain = "SocketUseSSL = \"N\"\n";
+    let initiator = "CertificateAuthoritiesFile = \"ca.pem\"\n";
+    let cases = [
+        // The files are missing: parse() reads "sessions/test.toml".
+        (
+            tls_sessions(acceptor, initiator),
+            "sessions/test.toml:11: ServerCertificateFile: sessions/server.pem does not exist; give a PEM file",
+        ),
+        (
+            tls_sessions(
+                &acceptor.replace("ServerCertificateFile = \"server.pem\"\n", ""),
+                initiator,
+            ),
+            "sessions/test.toml:6: this session needs ServerCertificateFile",
+        ),
+        (
+            tls_sessions("SSLProtocol = \"+SSLv3 +TLSv1.2\"\n", initiator),
+            "sessions/test.toml:11: SSLProtocol: SSLv3 is insecure and not supported; allow TLSv1.2 and/or TLSv1.3 only",
+        ),
+        (
+            tls_sessions("SSLProtocol = \"TLSv1.1\"\n", initiator),
+            "sessions/test.toml:11: SSLProtocol: TLSv1.1 is insecure",
+        ),
+        (
+            tls_sessions("SSLProtocol = \"TLS1.3\"\n", initiator),
+            "sessions/test.toml:11: SSLProtocol: unknown protocol \"TLS1.3\"",
+        ),
+        (
+            tls_sessions("SSLProtocol = \"-all\"\n", initiator),
+            "sessions/test.toml:11: SSLProtocol: \"-all\" allows no TLS version",
+        ),
+        (
+            tls_sessions("CertificateVerifyLevel = 1\n", initiator),
+            "sessions/test.toml:11: CertificateVerifyLevel: 1 needs CertificateAuthoritiesFile",
+        ),
+        (
+            tls_sessions("CertificateVerifyLevel = 2\n", initiator),
+            "sessions/test.toml:11: CertificateVerifyLevel: 2 is not supported",
+        ),
+        (
+            tls_sessions("CertificateAuthoritiesFile = \"ca.pem\"\n", initiator),
+            "sessions/test.toml:11: CertificateAuthoritiesFile: is set but CertificateVerifyLevel is not",
+        ),
+        (
+            tls_sessions("ClientCertificateFile = \"client.pem\"\n", initiator),
+            "sessions/test.toml:11: ClientCertificateFile: does not apply to an acceptor",
+        ),
+        (
+            tls_sessions(plain, ""),
+            "sessions/test.toml:4: SocketUseSSL: a TLS initiator needs CertificateAuthoritiesFile",
+        ),
+        (
+            tls_sessions(plain, "CertificateVerifyLevel = 0\n"),
+            "sessions/test.toml:20: CertificateVerifyLevel: an initiator always verifies",
+        ),
+        (
+            tls_sessions(plain, "SSLServerName = \"not a name\"\n"),
+            "sessions/test.toml:20: SSLServerName: \"not a name\" is not a DNS name or IP address",
+        ),
+        (
+            tls_sessions(acceptor, initiator).replace("SocketUseSSL = \"Y\"\n", ""),
+            "sessions/test.toml:10: ServerCertificateFile: is a TLS setting but SocketUseSSL is not set",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = parse(&text).unwrap_err().to_string();
+        assert!(
+            error.starts_with(expected),
+            "{error}\nexpected to start with: {expected}\nin:\n{text}"
         );
     }
 }

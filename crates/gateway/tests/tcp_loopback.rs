@@ -102,6 +102,7 @@ async fn orders_flow_and_a_reconnect_continues_the_sequence_numbers() {
         port,
         reconnect_interval: Duration::from_millis(50),
         max_backoff: Duration::from_millis(200),
+        tls: None,
     };
     let mut expected_next = 1;
     for round in 0..2 {

@@ -106,6 +106,42 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Username", "Username (553) sent in our Logon"),
     ("Password", "Password (554) sent in our Logon"),
     ("MaxMessageSize", "largest message accepted, in bytes"),
+    (
+        "SocketUseSSL",
+        "Y: TLS on the connection (an acceptor's sessions on one port must agree)",
+    ),
+    (
+        "SSLProtocol",
+        "TLS versions allowed, e.g. \"+TLSv1.2 +TLSv1.3\" (the default) or \"TLSv1.3\"",
+    ),
+    (
+        "ServerCertificateFile",
+        "acceptor: our certificate chain in PEM, leaf first",
+    ),
+    (
+        "ServerCertificateKeyFile",
+        "acceptor: the private key of ServerCertificateFile in PEM",
+    ),
+    (
+        "CertificateAuthoritiesFile",
+        "CA certificates in PEM that verify the server (initiator) or client certificates (acceptor)",
+    ),
+    (
+        "CertificateVerifyLevel",
+        "acceptor: 0 no client certificate, 1 require one issued by CertificateAuthoritiesFile",
+    ),
+    (
+        "ClientCertificateFile",
+        "initiator: our certificate chain in PEM, for mutual TLS",
+    ),
+    (
+        "ClientCertificateKeyFile",
+        "initiator: the private key of ClientCertificateFile in PEM",
+    ),
+    (
+        "SSLServerName",
+        "initiator: name the server's certificate must carry, sent as SNI (default SocketConnectHost)",
+    ),
 ];
 
 /// A settings file could not be used. The message names the file, the line
@@ -142,6 +178,77 @@ pub enum Connection {
     },
 }
 
+/// TLS of a session's connection (SocketUseSSL = Y), from which
+/// [`crate::transport::tls`] builds the rustls configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsSettings {
+    /// An acceptor's side of TLS.
+    Server(ServerTlsSettings),
+    /// An initiator's side of TLS.
+    Client(ClientTlsSettings),
+}
+
+/// The TLS versions a connection may use (SSLProtocol). Older versions
+/// are refused when settings are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsVersions {
+    /// TLS 1.2.
+    pub tls12: bool,
+    /// TLS 1.3.
+    pub tls13: bool,
+}
+
+impl Default for TlsVersions {
+    /// Both TLS 1.2 and 1.3, as when SSLProtocol is not set.
+    fn default() -> Self {
+        Self {
+            tls12: true,
+            tls13: true,
+        }
+    }
+}
+
+/// An acceptor's TLS: the certificate it presents and, for mutual TLS, the
+/// authorities its clients' certificates must come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerTlsSettings {
+    /// SSLProtocol.
+    pub versions: TlsVersions,
+    /// ServerCertificateFile: certificate chain in PEM, leaf first.
+    pub certificate: PathBuf,
+    /// ServerCertificateKeyFile: its private key in PEM.
+    pub key: PathBuf,
+    /// CertificateAuthoritiesFile when CertificateVerifyLevel = 1: clients
+    /// must present a certificate issued by one of these; `None` asks for
+    /// no client certificate.
+    pub client_authorities: Option<PathBuf>,
+}
+
+/// An initiator's TLS: how it verifies the server, and its own
+/// certificate for mutual TLS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientTlsSettings {
+    /// SSLProtocol.
+    pub versions: TlsVersions,
+    /// CertificateAuthoritiesFile: the server's certificate must chain to
+    /// one of these.
+    pub authorities: PathBuf,
+    /// ClientCertificateFile and ClientCertificateKeyFile, for mutual TLS.
+    pub certificate: Option<CertificateFiles>,
+    /// SSLServerName, else SocketConnectHost: the name the server's
+    /// certificate must carry, also sent as SNI.
+    pub server_name: String,
+}
+
+/// A certificate chain and its private key, both PEM files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateFiles {
+    /// The certificate chain, leaf first.
+    pub certificate: PathBuf,
+    /// The private key of the leaf certificate.
+    pub key: PathBuf,
+}
+
 /// One session's settings: the core configuration and what the driver
 /// needs around it.
 #[derive(Clone, Debug)]
@@ -154,6 +261,8 @@ pub struct SessionSettings {
     pub store_path: Option<PathBuf>,
     /// FileLogPath, when messages and events are logged to files.
     pub log_path: Option<PathBuf>,
+    /// TLS when SocketUseSSL is on; plain TCP when `None`.
+    pub tls: Option<TlsSettings>,
     /// Line of the session's table in the settings file.
     pub line: usize,
 }
@@ -350,6 +459,7 @@ impl SettingsFile<'_> {
                 port: lookup.port("SocketAcceptPort")?,
             },
         };
+        let tls = lookup.tls(&connection)?;
         if role == Role::Initiator {
             config.heartbeat_interval_secs = lookup.required_uint("HeartBtInt")? as u32;
         }
@@ -434,6 +544,7 @@ impl SettingsFile<'_> {
             connection,
             store_path: lookup.path("FileStorePath")?,
             log_path: lookup.path("FileLogPath")?,
+            tls,
             line,
         })
     }
@@ -542,6 +653,156 @@ impl Lookup<'_, '_> {
         }))
     }
 
+    /// A path setting that must name an existing file.
+    fn file(&self, key: &str) -> Result<Option<PathBuf>, SettingsError> {
+        let Some(path) = self.path(key)? else {
+            return Ok(None);
+        };
+        if !path.is_file() {
+            let problem = if path.exists() {
+                "is not a file"
+            } else {
+                "does not exist"
+            };
+            return Err(self.invalid(
+                key,
+                &format!(
+                    "{} {problem}; give a PEM file (relative paths are taken from the settings file's folder)",
+                    path.display()
+                ),
+            ));
+        }
+        Ok(Some(path))
+    }
+
+    fn required_file(&self, key: &str) -> Result<PathBuf, SettingsError> {
+        self.file(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// The TLS settings, checked for the session's role: every file named
+    /// exists, and nothing silently weakens verification.
+    fn tls(&self, connection: &Connection) -> Result<Option<TlsSettings>, SettingsError> {
+        const SERVER_KEYS: [&str; 2] = ["ServerCertificateFile", "ServerCertificateKeyFile"];
+        const CLIENT_KEYS: [&str; 3] = [
+            "ClientCertificateFile",
+            "ClientCertificateKeyFile",
+            "SSLServerName",
+        ];
+        const SHARED_KEYS: [&str; 3] = [
+            "SSLProtocol",
+            "CertificateAuthoritiesFile",
+            "CertificateVerifyLevel",
+        ];
+        let use_ssl = self.bool("SocketUseSSL")?;
+        if use_ssl != Some(true) {
+            // TLS keys without SocketUseSSL would look like TLS while the
+            // connection is plain; an explicit "N" turns them off on purpose.
+            if use_ssl.is_none()
+                && let Some(key) = SERVER_KEYS
+                    .iter()
+                    .chain(&CLIENT_KEYS)
+                    .chain(&SHARED_KEYS)
+                    .find(|key| self.find(key).is_some())
+            {
+                return Err(self.invalid(
+                    key,
+                    "is a TLS setting but SocketUseSSL is not set; set SocketUseSSL = \"Y\" to use TLS (or \"N\" to keep the TLS settings unused)",
+                ));
+            }
+            return Ok(None);
+        }
+        let (foreign_keys, role) = match connection {
+            Connection::Acceptor { .. } => (&CLIENT_KEYS[..], "acceptor"),
+            Connection::Initiator { .. } => (&SERVER_KEYS[..], "initiator"),
+        };
+        if let Some(key) = foreign_keys.iter().find(|key| self.find(key).is_some()) {
+            return Err(self.invalid(
+                key,
+                &format!("does not apply to an {role}; remove it from this session"),
+            ));
+        }
+        let versions = match self.text("SSLProtocol")? {
+            Some(text) => tls_versions(&text).map_err(|why| self.invalid("SSLProtocol", &why))?,
+            None => TlsVersions::default(),
+        };
+        let verify_level = match self.uint("CertificateVerifyLevel")? {
+            None => None,
+            Some(level @ (0 | 1)) => Some(level),
+            Some(level) => {
+                return Err(self.invalid(
+                    "CertificateVerifyLevel",
+                    &format!("{level} is not supported; use 0 (no client certificate) or 1 (require and verify one)"),
+                ));
+            }
+        };
+        let has_authorities = self.find("CertificateAuthoritiesFile").is_some();
+        match connection {
+            Connection::Acceptor { .. } => {
+                let client_authorities = match (verify_level, has_authorities) {
+                    (Some(1), true) => Some(self.required_file("CertificateAuthoritiesFile")?),
+                    (Some(1), false) => {
+                        return Err(self.invalid(
+                            "CertificateVerifyLevel",
+                            "1 needs CertificateAuthoritiesFile: the CA certificates in PEM that issue client certificates",
+                        ));
+                    }
+                    (None, true) => {
+                        return Err(self.invalid(
+                            "CertificateAuthoritiesFile",
+                            "is set but CertificateVerifyLevel is not; set CertificateVerifyLevel = 1 to require client certificates issued by it, or 0 to ask for none",
+                        ));
+                    }
+                    _ => None,
+                };
+                Ok(Some(TlsSettings::Server(ServerTlsSettings {
+                    versions,
+                    certificate: self.required_file("ServerCertificateFile")?,
+                    key: self.required_file("ServerCertificateKeyFile")?,
+                    client_authorities,
+                })))
+            }
+            Connection::Initiator { host, .. } => {
+                if verify_level == Some(0) {
+                    return Err(self.invalid(
+                        "CertificateVerifyLevel",
+                        "an initiator always verifies the server's certificate against CertificateAuthoritiesFile; remove CertificateVerifyLevel",
+                    ));
+                }
+                let (name_key, server_name) = match self.text("SSLServerName")? {
+                    Some(name) => ("SSLServerName", name),
+                    None => ("SocketConnectHost", host.clone()),
+                };
+                if rustls::pki_types::ServerName::try_from(server_name.as_str()).is_err() {
+                    return Err(self.invalid(
+                        name_key,
+                        &format!("{server_name:?} is not a DNS name or IP address to verify the server's certificate against; set SSLServerName to the name on the certificate"),
+                    ));
+                }
+                let Some(authorities) = self.file("CertificateAuthoritiesFile")? else {
+                    return Err(self.invalid(
+                        "SocketUseSSL",
+                        "a TLS initiator needs CertificateAuthoritiesFile: the CA certificates in PEM that verify the server's certificate (it is never accepted unverified)",
+                    ));
+                };
+                let certificate = match (
+                    self.file("ClientCertificateFile")?,
+                    self.file("ClientCertificateKeyFile")?,
+                ) {
+                    (Some(certificate), Some(key)) => Some(CertificateFiles { certificate, key }),
+                    (None, None) => None,
+                    (Some(_), None) => return Err(self.missing("ClientCertificateKeyFile")),
+                    (None, Some(_)) => return Err(self.missing("ClientCertificateFile")),
+                };
+                Ok(Some(TlsSettings::Client(ClientTlsSettings {
+                    versions,
+                    authorities,
+                    certificate,
+                    server_name,
+                })))
+            }
+        }
+    }
+
     fn dictionary(&self, id: &SessionId) -> Result<Arc<Dictionary>, SettingsError> {
         let load_error =
             |key: &str, error: &dyn std::fmt::Display| self.invalid(key, &error.to_string());
@@ -576,6 +837,51 @@ impl Lookup<'_, '_> {
                 .map_err(|error| load_error("BeginString", &error)),
         }
     }
+}
+
+/// SSLProtocol as QuickFIX writes it: versions separated by spaces, each
+/// optionally prefixed with `+` (allow) or `-` (deny); `all` is every
+/// version allowed. A list starting with `-` starts from `all`.
+fn tls_versions(text: &str) -> Result<TlsVersions, String> {
+    let mut versions = TlsVersions {
+        tls12: false,
+        tls13: false,
+    };
+    for (index, token) in text.split_whitespace().enumerate() {
+        let (allow, name) = match token.strip_prefix('-') {
+            Some(name) => (false, name),
+            None => (true, token.strip_prefix('+').unwrap_or(token)),
+        };
+        if index == 0 && !allow {
+            versions = TlsVersions::default();
+        }
+        match name {
+            "all" | "ALL" => {
+                versions.tls12 = allow;
+                versions.tls13 = allow;
+            }
+            "TLSv1.2" => versions.tls12 = allow,
+            "TLSv1.3" => versions.tls13 = allow,
+            "SSLv2" | "SSLv3" | "TLSv1" | "TLSv1.1" if allow => {
+                return Err(format!(
+                    "{name} is insecure and not supported; allow TLSv1.2 and/or TLSv1.3 only"
+                ));
+            }
+            // Denying a version that is never offered is harmless.
+            "SSLv2" | "SSLv3" | "TLSv1" | "TLSv1.1" => {}
+            other => {
+                return Err(format!(
+                    "unknown protocol {other:?}; write e.g. \"+TLSv1.2 +TLSv1.3\" or \"TLSv1.3\""
+                ));
+            }
+        }
+    }
+    if !versions.tls12 && !versions.tls13 {
+        return Err(format!(
+            "{text:?} allows no TLS version; allow TLSv1.2 and/or TLSv1.3"
+        ));
+    }
+    Ok(versions)
 }
 
 /// ApplVerID (1128/1137) code for a version name, or the text as given.

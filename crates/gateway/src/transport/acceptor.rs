@@ -1,11 +1,16 @@
 //! One listening port for many sessions, routed by BeginString and CompIDs.
+//! With TLS, every connection on the port completes a TLS handshake before
+//! its first message is read (as QuickFIX, SocketUseSSL is per port).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
+use rustls::ServerConfig;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+use tokio_rustls::TlsAcceptor;
 
 use super::connection::SessionHost;
 use crate::fix::codec::{Decoder, Frame, Framer};
@@ -21,6 +26,7 @@ type RouteKey = (String, String, String);
 pub struct Acceptor {
     routes: HashMap<RouteKey, Arc<Mutex<Option<SessionHost>>>>,
     first_message_timeout: Duration,
+    tls: Option<Arc<ServerConfig>>,
 }
 
 impl Acceptor {
@@ -30,7 +36,21 @@ impl Acceptor {
         Self {
             routes: HashMap::new(),
             first_message_timeout,
+            tls: None,
         }
+    }
+
+    /// The same acceptor over TLS: each connection must complete the
+    /// handshake `config` describes (see [`tls::server_config`]) and send
+    /// its first message, both within the first-message timeout; a
+    /// connection that does not (plain TCP, a refused client certificate)
+    /// is closed.
+    ///
+    /// [`tls::server_config`]: super::tls::server_config
+    #[must_use]
+    pub fn with_tls(mut self, config: Arc<ServerConfig>) -> Self {
+        self.tls = Some(config);
+        self
     }
 
     /// Adds a session.
@@ -68,9 +88,29 @@ impl Acceptor {
         }
     }
 
-    async fn handle(&self, mut stream: TcpStream) {
+    async fn handle(&self, stream: TcpStream) {
         let _ = stream.set_nodelay(true);
-        let Some(first) = read_first_message(&mut stream, self.first_message_timeout).await else {
+        let deadline = Instant::now() + self.first_message_timeout;
+        match &self.tls {
+            None => self.handle_stream(stream, deadline).await,
+            Some(config) => {
+                let accept = TlsAcceptor::from(Arc::clone(config)).accept(stream);
+                // A failed handshake has no session to log to yet; closing
+                // is all there is to do, as for an unroutable Logon.
+                if let Ok(Ok(stream)) = tokio::time::timeout_at(deadline, accept).await {
+                    self.handle_stream(stream, deadline).await;
+                }
+            }
+        }
+    }
+
+    /// Routes the connection by its first message, read by `deadline`, and
+    /// runs the session it addresses.
+    async fn handle_stream<IO>(&self, mut stream: IO, deadline: Instant)
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let Some(first) = read_first_message(&mut stream, deadline).await else {
             return;
         };
         let Some(slot) = self.route(&first.bytes[..first.frame_len]) else {
@@ -121,12 +161,14 @@ struct FirstMessage {
 }
 
 /// Reads until one complete message is buffered (skipping garbage before
-/// it), within `timeout`.
-async fn read_first_message(stream: &mut TcpStream, timeout: Duration) -> Option<FirstMessage> {
+/// it), by `deadline`.
+async fn read_first_message<IO>(stream: &mut IO, deadline: Instant) -> Option<FirstMessage>
+where
+    IO: AsyncRead + Unpin,
+{
     let mut framer = Framer::default();
     let mut bytes = Vec::new();
     let mut chunk = vec![0u8; 16 * 1024];
-    let deadline = tokio::time::Instant::now() + timeout;
     loop {
         match framer.poll(&bytes) {
             Frame::Message { len } => {

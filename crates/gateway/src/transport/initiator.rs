@@ -1,11 +1,17 @@
 //! Connecting sessions: connect, run the session, and reconnect after a
 //! loss with exponential backoff plus jitter, so that many initiators
-//! restarting together do not reconnect in lockstep.
+//! restarting together do not reconnect in lockstep. With TLS, the
+//! handshake is part of connecting: its failures are logged and retried
+//! like failed connects.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio_rustls::TlsConnector;
 
 use super::connection::SessionHost;
 use super::wall_clock;
@@ -22,6 +28,20 @@ pub struct InitiatorOptions {
     pub reconnect_interval: Duration,
     /// Longest wait between attempts.
     pub max_backoff: Duration,
+    /// TLS over the connection when set (SocketUseSSL); plain TCP
+    /// otherwise.
+    pub tls: Option<InitiatorTls>,
+}
+
+/// How an initiator runs TLS: built from settings by
+/// [`tls::initiator`](super::tls::initiator).
+#[derive(Clone, Debug)]
+pub struct InitiatorTls {
+    /// The rustls client configuration (roots, versions, client
+    /// certificate).
+    pub config: Arc<ClientConfig>,
+    /// The name the server's certificate must carry, also sent as SNI.
+    pub server_name: ServerName<'static>,
 }
 
 /// Runs `host` as an initiator until `stop` turns true: connect, run the
@@ -41,23 +61,56 @@ pub async fn run(
             connected = TcpStream::connect((options.host.as_str(), options.port)) => connected,
             _ = stop.changed() => break,
         };
-        match connected {
-            Ok(mut stream) => {
+        let failure = match (connected, &options.tls) {
+            (Ok(mut stream), None) => {
                 let _ = stream.set_nodelay(true);
                 failures = 0;
                 host.run(&mut stream, &[]).await;
+                None
             }
-            Err(error) => {
-                failures = failures.saturating_add(1);
-                if let Some(log) = &host.log {
-                    log.event(
-                        wall_clock(),
-                        format!(
-                            "Connection to {}:{} failed: {error}",
-                            options.host, options.port
-                        ),
-                    );
+            (Ok(stream), Some(tls)) => {
+                let _ = stream.set_nodelay(true);
+                // LogonTimeout bounds the handshake too: a server that
+                // never answers it would otherwise hold the session.
+                let limit =
+                    Duration::from_secs(host.session.config().logon_timeout_secs.max(1).into());
+                let connector = TlsConnector::from(Arc::clone(&tls.config));
+                let handshake = tokio::select! {
+                    handshake = tokio::time::timeout(
+                        limit,
+                        connector.connect(tls.server_name.clone(), stream),
+                    ) => handshake,
+                    _ = stop.changed() => break,
+                };
+                match handshake {
+                    Ok(Ok(mut stream)) => {
+                        failures = 0;
+                        host.run(&mut stream, &[]).await;
+                        None
+                    }
+                    Ok(Err(error)) => Some(format!(
+                        "TLS handshake with {}:{} (server name {}) failed: {error}",
+                        options.host,
+                        options.port,
+                        tls.server_name.to_str()
+                    )),
+                    Err(_) => Some(format!(
+                        "TLS handshake with {}:{} did not finish within {}s",
+                        options.host,
+                        options.port,
+                        limit.as_secs()
+                    )),
                 }
+            }
+            (Err(error), _) => Some(format!(
+                "Connection to {}:{} failed: {error}",
+                options.host, options.port
+            )),
+        };
+        if let Some(text) = failure {
+            failures = failures.saturating_add(1);
+            if let Some(log) = &host.log {
+                log.event(wall_clock(), text);
             }
         }
         let base = options

@@ -1,6 +1,6 @@
 //! Drives [`Session`]s over TCP with tokio: an acceptor that routes
 //! connections to sessions by BeginString and CompIDs, and an initiator
-//! that connects and reconnects.
+//! that connects and reconnects; both optionally over TLS ([`tls`]).
 //!
 //! One task owns a connection and its session, so decode → session →
 //! application → encode runs on one thread per message, with no hand-over
@@ -11,6 +11,7 @@ pub mod acceptor;
 pub mod connection;
 pub mod initiator;
 pub mod log;
+pub mod tls;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
