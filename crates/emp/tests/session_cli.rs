@@ -41,6 +41,7 @@ HeartBtInt = 30
 SenderCompID = "EMP"
 FileStorePath = "store"
 UseDataDictionary = false
+NonStopSession = true
 
 [[SESSION]]
 BeginString = "FIX.4.4"
