@@ -41,6 +41,7 @@ HeartBtInt = 30
 SenderCompID = "EMP"
 FileStorePath = "store"
 UseDataDictionary = false
+NonStopSession = true
 
 [[SESSION]]
 BeginString = "FIX.4.4"
@@ -153,7 +154,7 @@ fn acceptor_tls_mistakes_name_the_file_and_the_fix() {
     std::fs::write(dir.join("server.pem"), "not a certificate\n").unwrap();
     std::fs::write(dir.join("server.key"), "not a key\n").unwrap();
     let path = dir.join("tls.toml");
-    let settings = "[DEFAULT]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 5001\nSenderCompID = \"A\"\nUseDataDictionary = false\nSocketUseSSL = \"Y\"\nServerCertificateFile = \"server.pem\"\nServerCertificateKeyFile = \"server.key\"\n\n[[SESSION]]\nBeginString = \"FIX.4.4\"\nTargetCompID = \"B\"\n";
+    let settings = "[DEFAULT]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 5001\nSenderCompID = \"A\"\nUseDataDictionary = false\nNonStopSession = true\nSocketUseSSL = \"Y\"\nServerCertificateFile = \"server.pem\"\nServerCertificateKeyFile = \"server.key\"\n\n[[SESSION]]\nBeginString = \"FIX.4.4\"\nTargetCompID = \"B\"\n";
     std::fs::write(&path, settings).unwrap();
     let output = emp(&["acceptor", "--config", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
@@ -174,7 +175,7 @@ fn acceptor_tls_mistakes_name_the_file_and_the_fix() {
     assert_eq!(output.status.code(), Some(2));
     let (_, err) = text(&output);
     assert!(
-        err.contains("tls.toml:14: session FIX.4.4:A->C has other TLS settings than session FIX.4.4:A->B (line 10)"),
+        err.contains("tls.toml:15: session FIX.4.4:A->C has other TLS settings than session FIX.4.4:A->B (line 11)"),
         "{err}"
     );
     std::fs::remove_dir_all(dir).unwrap();

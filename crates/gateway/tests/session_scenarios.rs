@@ -7,7 +7,8 @@
 use gateway::fix::codec::SessionRejectReason;
 use gateway::fix::dict::ShippedDictionary;
 use gateway::fix::session::{
-    AppMessage, Authenticator, CloseReason, Role, Session, SessionConfig, SessionEvent, SessionId,
+    AppMessage, Authenticator, CloseReason, Role, SendError, Session, SessionConfig, SessionDays,
+    SessionEvent, SessionId, SessionSchedule, SessionTimeZone,
 };
 use gateway::fix::store::{MemStore, MessageStore};
 use gateway::fixtures::{pipes, wire};
@@ -24,25 +25,41 @@ struct Harness {
     app: Vec<AppMessage>,
     closed: Option<CloseReason>,
     logged_on: bool,
+    notices: Vec<String>,
 }
 
 impl Harness {
     fn acceptor(configure: impl FnOnce(&mut SessionConfig)) -> Self {
-        let mut config =
-            SessionConfig::new(SessionId::new("FIX.4.4", "ISLD", "TW44"), Role::Acceptor);
+        let now = Timestamp::from_unix_nanos(START);
+        let mut harness = Self::unconnected(Role::Acceptor, configure, MemStore::new(now));
+        harness.connect();
+        harness
+    }
+
+    /// A session over `store` at START, not yet connected.
+    fn unconnected(
+        role: Role,
+        configure: impl FnOnce(&mut SessionConfig),
+        store: MemStore,
+    ) -> Self {
+        let mut config = SessionConfig::new(SessionId::new("FIX.4.4", "ISLD", "TW44"), role);
         config.dictionary = Some(ShippedDictionary::Fix44.load().unwrap());
         configure(&mut config);
-        let now = Timestamp::from_unix_nanos(START);
-        let mut session = Session::new(config, MemStore::new(now));
-        session.connected(now);
         Self {
-            session,
-            now,
+            session: Session::new(config, store),
+            now: Timestamp::from_unix_nanos(START),
             sent: Vec::new(),
             app: Vec::new(),
             closed: None,
             logged_on: false,
+            notices: Vec::new(),
         }
+    }
+
+    fn connect(&mut self) {
+        self.closed = None;
+        self.session.connected(self.now);
+        self.pump();
     }
 
     fn logged_on() -> Self {
@@ -92,6 +109,7 @@ impl Harness {
                 SessionEvent::Close(reason) => self.closed = Some(reason),
                 SessionEvent::LoggedOn => self.logged_on = true,
                 SessionEvent::LoggedOut => self.logged_on = false,
+                SessionEvent::Notice(text) => self.notices.push(text),
                 _ => {}
             }
         }
@@ -397,4 +415,183 @@ fn messages_sent_while_disconnected_are_stored_and_resent_after_logon() {
         "35=4|34=3|43=Y|49=ISLD|56=TW44|36=4|123=Y",
     ]);
     assert_eq!(h.session.store().next_sender_seq(), 4);
+}
+
+/// START's day (2025-11-21, a Friday) at `HH:MM:SS` UTC.
+fn today_at(time: &str) -> Timestamp {
+    let midnight = START - START % (86_400 * SEC);
+    let field = |at: usize| time[at..at + 2].parse::<u64>().unwrap();
+    Timestamp::from_unix_nanos(midnight + (field(0) * 3600 + field(3) * 60 + field(6)) * SEC)
+}
+
+/// Daily from `start` to `end`, UTC.
+fn daily(start: &str, end: &str) -> Option<SessionSchedule> {
+    Some(
+        SessionSchedule::new(
+            start.parse().unwrap(),
+            end.parse().unwrap(),
+            SessionDays::Daily,
+            SessionTimeZone::utc(),
+        )
+        .unwrap(),
+    )
+}
+
+#[test]
+fn logon_outside_session_time_is_answered_with_logout_and_a_disconnect() {
+    // START is 04:40 UTC; the session runs 08:00 to 17:00.
+    let mut h = Harness::acceptor(|config| config.schedule = daily("08:00:00", "17:00:00"));
+    assert!(!h.session.is_session_time(h.now));
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30");
+    h.expect(&["35=5|34=1|49=ISLD|56=TW44|58=Logon attempt not within session time"]);
+    assert_eq!(h.closed, Some(CloseReason::OutsideSessionTime));
+    assert!(!h.logged_on);
+    assert!(
+        h.notices
+            .contains(&"Logon rejected: Logon attempt not within session time".to_owned()),
+        "{:?}",
+        h.notices
+    );
+    // The same Logon inside the window is accepted.
+    let mut h = Harness::acceptor(|config| config.schedule = daily("04:00:00", "17:00:00"));
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30");
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
+    assert!(h.logged_on);
+}
+
+#[test]
+fn initiator_connected_outside_session_time_sends_no_logon_and_closes() {
+    let now = Timestamp::from_unix_nanos(START);
+    let mut h = Harness::unconnected(
+        Role::Initiator,
+        |config| config.schedule = daily("08:00:00", "17:00:00"),
+        MemStore::new(now),
+    );
+    assert!(!h.session.is_session_time(now));
+    h.connect();
+    h.expect(&[]);
+    assert_eq!(h.closed, Some(CloseReason::OutsideSessionTime));
+    // Woken at StartTime, it connects and logs on.
+    assert_eq!(h.session.poll_timeout(), Some(today_at("08:00:00")));
+    h.advance(today_at("08:00:00").saturating_nanos_since(h.now) / SEC);
+    assert!(h.session.is_session_time(h.now));
+    h.connect();
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
+    assert!(h.closed.is_none());
+}
+
+#[test]
+fn logged_on_session_logs_out_at_end_time() {
+    let mut h = Harness::acceptor(|config| config.schedule = daily("04:00:00", "04:40:20"));
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30");
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
+    // The end comes before the first heartbeat is due.
+    assert_eq!(h.session.poll_timeout(), Some(today_at("04:40:20")));
+    h.advance(20);
+    h.expect(&["35=5|34=2|49=ISLD|56=TW44"]);
+    assert!(h.notices.contains(&"Session time ended".to_owned()));
+    assert!(h.closed.is_none(), "waits for the Logout answer");
+    assert!(matches!(
+        h.session.send_app(h.now, b"D", &[], |_| {}),
+        Err(SendError::OutsideSessionTime)
+    ));
+    h.recv("35=5|34=2|49=TW44|52=NOW|56=ISLD");
+    h.expect(&[]);
+    assert_eq!(h.closed, Some(CloseReason::LoggedOut));
+    assert!(!h.logged_on);
+    // Sequence numbers stay until the next period begins.
+    assert_eq!(h.session.next_sender_seq(), 3);
+}
+
+#[test]
+fn new_session_period_resets_sequence_numbers_of_an_old_store() {
+    let yesterday = Timestamp::from_unix_nanos(START - 86_400 * SEC);
+    let mut store = MemStore::new(yesterday);
+    store.store_outbound(1, b"old").unwrap();
+    store.set_next_target_seq(7).unwrap();
+    let mut h = Harness::unconnected(
+        Role::Acceptor,
+        |config| config.schedule = daily("00:00:00", "23:00:00"),
+        store,
+    );
+    // Before any call the schedule is unchecked: due at once.
+    assert_eq!(h.session.poll_timeout(), Some(Timestamp::UNIX_EPOCH));
+    h.connect();
+    assert_eq!(
+        h.notices,
+        ["Session state is not current; resetting".to_owned()]
+    );
+    assert_eq!(h.session.next_sender_seq(), 1);
+    assert_eq!(h.session.next_target_seq(), 1);
+    assert_eq!(h.session.store().creation_time(), h.now);
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30");
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
+    assert!(h.logged_on);
+
+    // A store begun earlier in the same period is kept.
+    let mut store = MemStore::new(today_at("00:30:00"));
+    store.set_next_target_seq(7).unwrap();
+    let mut h = Harness::unconnected(
+        Role::Acceptor,
+        |config| config.schedule = daily("00:00:00", "23:00:00"),
+        store,
+    );
+    h.connect();
+    assert!(h.notices.is_empty(), "{:?}", h.notices);
+    assert_eq!(h.session.next_target_seq(), 7);
+}
+
+#[test]
+fn disconnected_session_resets_when_woken_at_the_next_start() {
+    let now = Timestamp::from_unix_nanos(START);
+    let mut store = MemStore::new(now);
+    store.set_next_target_seq(4).unwrap();
+    let mut h = Harness::unconnected(
+        Role::Acceptor,
+        |config| config.schedule = daily("04:50:00", "04:45:00"),
+        store,
+    );
+    h.session.handle_timeout(h.now);
+    h.pump();
+    assert!(h.notices.is_empty());
+    // In session until 04:45, then out until 04:50, when a new period
+    // begins: the timer asks for both, connected or not.
+    assert_eq!(h.session.poll_timeout(), Some(today_at("04:45:00")));
+    h.advance(5 * 60);
+    assert_eq!(h.session.poll_timeout(), Some(today_at("04:50:00")));
+    assert_eq!(h.session.next_target_seq(), 4);
+    h.advance(5 * 60);
+    assert_eq!(
+        h.notices,
+        ["Session state is not current; resetting".to_owned()]
+    );
+    assert_eq!(h.session.next_target_seq(), 1);
+    assert_eq!(
+        h.session.poll_timeout(),
+        Some(
+            today_at("04:45:00")
+                .checked_add_nanos(86_400 * SEC)
+                .unwrap()
+        )
+    );
+}
+
+#[test]
+fn logged_on_at_a_daily_reset_logs_out_with_session_reset_and_starts_again_at_one() {
+    // Start = End: always in session, a new period every day at 04:40:10.
+    let mut h = Harness::acceptor(|config| config.schedule = daily("04:40:10", "04:40:10"));
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30");
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
+    assert_eq!(h.session.poll_timeout(), Some(today_at("04:40:10")));
+    h.advance(10);
+    h.expect(&["35=5|34=2|49=ISLD|56=TW44|58=Session reset"]);
+    assert_eq!(h.closed, Some(CloseReason::SessionReset));
+    assert!(!h.logged_on);
+    assert_eq!(h.session.next_sender_seq(), 1);
+    assert_eq!(h.session.next_target_seq(), 1);
+    // The counterparty logs on again, from 1.
+    h.connect();
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30");
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
+    assert!(h.logged_on);
 }

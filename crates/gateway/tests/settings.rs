@@ -4,10 +4,12 @@
 
 use std::path::Path;
 
+use gateway::fix::session::{SessionDays, Weekday};
 use gateway::fix::settings::{
     self, CertificateFiles, ClientTlsSettings, Connection, ServerTlsSettings, TlsSettings,
     TlsVersions,
 };
+use model::{Timestamp, UtcDateTime};
 
 fn parse(text: &str) -> Result<Vec<settings::SessionSettings>, settings::SettingsError> {
     settings::parse(text, Path::new("sessions/test.toml"))
@@ -47,7 +49,7 @@ fn conformance_settings_load_five_acceptor_sessions() {
 #[test]
 fn session_values_override_defaults() {
     let sessions = parse(
-        "[DEFAULT]\nConnectionType = \"initiator\"\nSocketConnectHost = \"h\"\nSocketConnectPort = 1\nHeartBtInt = 30\nSenderCompID = \"A\"\nUseDataDictionary = \"N\"\n\n[[SESSION]]\nBeginString = \"FIX.4.2\"\nTargetCompID = \"B\"\nHeartBtInt = 5\nResetOnLogon = \"Y\"\n",
+        "[DEFAULT]\nConnectionType = \"initiator\"\nSocketConnectHost = \"h\"\nSocketConnectPort = 1\nHeartBtInt = 30\nSenderCompID = \"A\"\nUseDataDictionary = \"N\"\nNonStopSession = \"Y\"\n\n[[SESSION]]\nBeginString = \"FIX.4.2\"\nTargetCompID = \"B\"\nHeartBtInt = 5\nResetOnLogon = \"Y\"\n",
     )
     .unwrap();
     assert_eq!(sessions[0].config.heartbeat_interval_secs, 5);
@@ -115,7 +117,7 @@ fn every_key_is_documented_in_the_sessions_readme() {
 /// goes into both.
 fn tls_sessions(acceptor_extra: &str, initiator_extra: &str) -> String {
     format!(
-        "[DEFAULT]\nBeginString = \"FIX.4.4\"\nUseDataDictionary = \"N\"\nSocketUseSSL = \"Y\"\n\n\
+        "[DEFAULT]\nBeginString = \"FIX.4.4\"\nUseDataDictionary = \"N\"\nSocketUseSSL = \"Y\"\nNonStopSession = true\n\
          [[SESSION]]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 1\nSenderCompID = \"A\"\nTargetCompID = \"B\"\n{acceptor_extra}\n\
          [[SESSION]]\nConnectionType = \"initiator\"\nSocketConnectHost = \"fix.example.com\"\nSocketConnectPort = 1\nHeartBtInt = 30\nSenderCompID = \"B\"\nTargetCompID = \"A\"\n{initiator_extra}"
     )
@@ -270,6 +272,130 @@ fn tls_mistakes_name_the_key_the_line_and_the_fix() {
         assert!(
             error.starts_with(expected),
             "{error}\nexpected to start with: {expected}\nin:\n{text}"
+        );
+    }
+}
+
+/// An acceptor session without a dictionary, plus `extra` lines.
+fn with_schedule(extra: &str) -> String {
+    format!(
+        "[DEFAULT]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 1\nSenderCompID = \"A\"\nUseDataDictionary = false\n\n[[SESSION]]\nBeginString = \"FIX.4.4\"\nTargetCompID = \"B\"\n{extra}"
+    )
+}
+
+fn utc(year: u16, month: u8, day: u8, hour: u8, minute: u8) -> Timestamp {
+    Timestamp::from_utc(UtcDateTime {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second: 0,
+        nanosecond: 0,
+    })
+    .unwrap()
+}
+
+#[test]
+fn schedules_are_read_daily_weekly_on_weekdays_and_in_a_zone() {
+    let parsed = |extra: &str| {
+        parse(&with_schedule(extra))
+            .unwrap()
+            .remove(0)
+            .config
+            .schedule
+    };
+    assert!(parsed("NonStopSession = true\n").is_none());
+
+    // A TOML time works as well as a string.
+    let daily = parsed("StartTime = \"08:00:00\"\nEndTime = 17:00:00\n").unwrap();
+    assert_eq!(daily.days(), &SessionDays::Daily);
+    assert_eq!(daily.time_zone().name(), Some("UTC"));
+    assert!(daily.is_session_time(utc(2025, 11, 19, 8, 0)));
+    assert!(!daily.is_session_time(utc(2025, 11, 19, 17, 0)));
+
+    let weekly = parsed(
+        "StartTime = \"17:00:00\"\nEndTime = \"17:00:00\"\nStartDay = \"sunday\"\nEndDay = \"FRI\"\nTimeZone = \"America/New_York\"\nNonStopSession = false\n",
+    )
+    .unwrap();
+    assert_eq!(
+        weekly.days(),
+        &SessionDays::Weekly {
+            start: Weekday::Sunday,
+            end: Weekday::Friday
+        }
+    );
+    // Friday 17:00 in New York is 22:00 UTC in November.
+    assert!(weekly.is_session_time(utc(2025, 11, 21, 21, 59)));
+    assert!(!weekly.is_session_time(utc(2025, 11, 21, 22, 0)));
+
+    let weekdays =
+        parsed("StartTime = \"08:00:00\"\nEndTime = \"17:00:00\"\nWeekdays = \"Mon, Wed,Fri\"\n")
+            .unwrap();
+    assert_eq!(
+        weekdays.days(),
+        &SessionDays::Weekdays(vec![Weekday::Monday, Weekday::Wednesday, Weekday::Friday])
+    );
+    assert!(!weekdays.is_session_time(utc(2025, 11, 18, 12, 0))); // a Tuesday
+
+    // UseLocalTime takes this machine's zone, or says why it cannot.
+    match parse(&with_schedule(
+        "StartTime = \"08:00:00\"\nEndTime = \"17:00:00\"\nUseLocalTime = \"Y\"\n",
+    )) {
+        Ok(sessions) => assert!(sessions[0].config.schedule.is_some()),
+        Err(error) => assert!(error.to_string().contains("TimeZone"), "{error}"),
+    }
+}
+
+#[test]
+fn schedule_mistakes_name_the_line_and_the_fix() {
+    let cases = [
+        (
+            "",
+            "sessions/test.toml:7: this session needs StartTime and EndTime (when it is in session), or NonStopSession = true",
+        ),
+        (
+            "NonStopSession = false\nStartTime = \"08:00:00\"\n",
+            "sessions/test.toml:7: this session needs StartTime and EndTime",
+        ),
+        (
+            "NonStopSession = true\nStartTime = \"08:00:00\"\n",
+            "sessions/test.toml:11: StartTime: a NonStopSession has no schedule",
+        ),
+        (
+            "StartTime = \"8:00\"\nEndTime = \"17:00:00\"\n",
+            "sessions/test.toml:10: StartTime: \"8:00\" is not a time of day; write HH:MM:SS",
+        ),
+        (
+            "StartTime = \"08:00:00\"\nEndTime = \"17:00:00\"\nStartDay = \"Sun\"\n",
+            "sessions/test.toml:12: StartDay: a weekly session needs EndDay too",
+        ),
+        (
+            "StartTime = \"08:00:00\"\nEndTime = \"17:00:00\"\nStartDay = \"Sun\"\nEndDay = \"Fryday\"\n",
+            "sessions/test.toml:13: EndDay: \"Fryday\" is not a day of the week",
+        ),
+        (
+            "StartTime = \"08:00:00\"\nEndTime = \"17:00:00\"\nStartDay = \"Sun\"\nEndDay = \"Fri\"\nWeekdays = \"Mon\"\n",
+            "sessions/test.toml:14: Weekdays: cannot be combined with StartDay/EndDay",
+        ),
+        (
+            "StartTime = \"08:00:00\"\nEndTime = \"17:00:00\"\nWeekdays = \" , \"\n",
+            "sessions/test.toml:12: Weekdays: no weekday given",
+        ),
+        (
+            "StartTime = \"08:00:00\"\nEndTime = \"17:00:00\"\nTimeZone = \"America/NewYork\"\n",
+            "sessions/test.toml:12: TimeZone: unknown time zone \"America/NewYork\"",
+        ),
+        (
+            "StartTime = \"08:00:00\"\nEndTime = \"17:00:00\"\nTimeZone = \"UTC\"\nUseLocalTime = true\n",
+            "sessions/test.toml:13: UseLocalTime: set TimeZone or UseLocalTime = true, not both",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let error = parse(&with_schedule(extra)).unwrap_err().to_string();
+        assert!(
+            error.starts_with(expected),
+            "{error}\nexpected to start with: {expected}"
         );
     }
 }

@@ -74,7 +74,7 @@ impl Pki {
     /// files are found by relative paths.
     fn settings(&self, session: &str) -> TlsSettings {
         let text = format!(
-            "[DEFAULT]\nBeginString = \"FIX.4.4\"\nUseDataDictionary = \"N\"\nSocketUseSSL = \"Y\"\n\n[[SESSION]]\n{session}"
+            "[DEFAULT]\nBeginString = \"FIX.4.4\"\nUseDataDictionary = \"N\"\nSocketUseSSL = \"Y\"\nNonStopSession = true\n[[SESSION]]\n{session}"
         );
         let sessions = settings::parse(&text, &self.path("emp.toml")).unwrap();
         sessions[0].tls.clone().unwrap()

@@ -27,7 +27,10 @@ use toml::de::{DeTable, DeValue};
 
 use super::codec::TimestampPrecision;
 use super::dict::{Dictionary, ShippedDictionary};
-use super::session::{Role, SessionConfig, SessionId};
+use super::session::{
+    Role, ScheduleError, SessionConfig, SessionDays, SessionId, SessionSchedule, SessionTimeZone,
+    TimeOfDay,
+};
 
 /// Every key a settings file may use, with what it means.
 pub const KEYS: &[(&str, &str)] = &[
@@ -51,7 +54,35 @@ pub const KEYS: &[(&str, &str)] = &[
         "ReconnectInterval",
         "seconds between an initiator's reconnect attempts (base of the backoff)",
     ),
-    ("NonStopSession", "Y: always in session (no schedule)"),
+    (
+        "NonStopSession",
+        "Y: always in session; otherwise StartTime and EndTime are required",
+    ),
+    (
+        "StartTime",
+        "HH:MM:SS a session period starts (its sequence numbers reset)",
+    ),
+    ("EndTime", "HH:MM:SS a session period ends (Logout)"),
+    (
+        "StartDay",
+        "weekly session: day it starts, e.g. Sun (with EndDay)",
+    ),
+    (
+        "EndDay",
+        "weekly session: day it ends, e.g. Fri (with StartDay)",
+    ),
+    (
+        "Weekdays",
+        "daily session on these days only, e.g. \"Mon,Tue,Wed,Thu,Fri\"",
+    ),
+    (
+        "TimeZone",
+        "IANA zone of StartTime/EndTime, e.g. America/New_York (default UTC)",
+    ),
+    (
+        "UseLocalTime",
+        "Y: StartTime/EndTime in this machine's zone, read at load",
+    ),
     ("LogonTimeout", "seconds to wait for a Logon answer"),
     ("LogoutTimeout", "seconds to wait for a Logout answer"),
     ("ResetOnLogon", "reset sequence numbers at every Logon"),
@@ -403,6 +434,10 @@ impl SettingsFile<'_> {
                     }
                 },
                 DeValue::Boolean(flag) => Value::Bool(*flag),
+                // A TOML local time (`StartTime = 08:00:00`) reads as its text.
+                DeValue::Datetime(at) if at.date.is_none() && at.offset.is_none() => {
+                    Value::Text(at.to_string())
+                }
                 _ => {
                     return Err(self.error(
                         value.span().start,
@@ -523,14 +558,6 @@ impl SettingsFile<'_> {
             config.timestamp_precision = TimestampPrecision::from_digits(digits as usize)
                 .ok_or_else(|| lookup.invalid("TimestampPrecision", "use 0, 3, 6 or 9"))?;
         }
-        if let Some(nonstop) = lookup.bool("NonStopSession")?
-            && !nonstop
-        {
-            return Err(lookup.invalid(
-                "NonStopSession",
-                "session schedules (StartTime/EndTime) are not supported yet; set NonStopSession = true",
-            ));
-        }
         config.username = lookup.text("Username")?;
         config.password = lookup.text("Password")?;
         if let Some(appl_ver_id) = lookup.text("DefaultApplVerID")? {
@@ -539,6 +566,7 @@ impl SettingsFile<'_> {
         if lookup.bool("UseDataDictionary")?.unwrap_or(true) {
             config.dictionary = Some(lookup.dictionary(&config.id)?);
         }
+        config.schedule = lookup.schedule()?;
         Ok(SessionSettings {
             config,
             connection,
@@ -801,6 +829,89 @@ impl Lookup<'_, '_> {
                 })))
             }
         }
+    }
+
+    /// The schedule, or `None` for NonStopSession = true. As in QuickFIX,
+    /// a session without NonStopSession needs StartTime and EndTime, and
+    /// one with it takes no schedule keys.
+    fn schedule(&self) -> Result<Option<SessionSchedule>, SettingsError> {
+        const SCHEDULE_KEYS: [&str; 5] = ["StartTime", "EndTime", "StartDay", "EndDay", "Weekdays"];
+        if self.bool("NonStopSession")?.unwrap_or(false) {
+            if let Some(key) = SCHEDULE_KEYS
+                .into_iter()
+                .find(|key| self.find(key).is_some())
+            {
+                return Err(self.invalid(
+                    key,
+                    "a NonStopSession has no schedule; remove this or set NonStopSession = false",
+                ));
+            }
+            return Ok(None);
+        }
+        let (Some(start), Some(end)) = (self.text("StartTime")?, self.text("EndTime")?) else {
+            return Err(SettingsError {
+                path: self.file.path.display().to_string(),
+                line: self.line,
+                problem: "this session needs StartTime and EndTime (when it is in session), \
+                          or NonStopSession = true to be in session at all times"
+                    .to_owned(),
+            });
+        };
+        let time = |key: &str, text: &str| {
+            text.parse::<TimeOfDay>()
+                .map_err(|error| self.invalid(key, &error.to_string()))
+        };
+        let (start, end) = (time("StartTime", &start)?, time("EndTime", &end)?);
+        let day = |key: &str, text: &str| {
+            text.parse()
+                .map_err(|error: ScheduleError| self.invalid(key, &error.to_string()))
+        };
+        let days = match (
+            self.text("StartDay")?,
+            self.text("EndDay")?,
+            self.text("Weekdays")?,
+        ) {
+            (None, None, None) => SessionDays::Daily,
+            (None, None, Some(list)) => SessionDays::Weekdays(
+                list.split(',')
+                    .filter(|name| !name.trim().is_empty())
+                    .map(|name| day("Weekdays", name))
+                    .collect::<Result<_, _>>()?,
+            ),
+            (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
+                return Err(self.invalid(
+                    "Weekdays",
+                    "cannot be combined with StartDay/EndDay: Weekdays makes a daily session \
+                     on those days, StartDay and EndDay a weekly one",
+                ));
+            }
+            (Some(first), Some(last), None) => SessionDays::Weekly {
+                start: day("StartDay", &first)?,
+                end: day("EndDay", &last)?,
+            },
+            (Some(_), None, None) => {
+                return Err(self.invalid("StartDay", "a weekly session needs EndDay too"));
+            }
+            (None, Some(_), None) => {
+                return Err(self.invalid("EndDay", "a weekly session needs StartDay too"));
+            }
+        };
+        let zone = match (self.text("TimeZone")?, self.bool("UseLocalTime")?) {
+            (Some(_), Some(true)) => {
+                return Err(self.invalid(
+                    "UseLocalTime",
+                    "set TimeZone or UseLocalTime = true, not both",
+                ));
+            }
+            (Some(name), _) => SessionTimeZone::named(&name)
+                .map_err(|error| self.invalid("TimeZone", &error.to_string()))?,
+            (None, Some(true)) => SessionTimeZone::system()
+                .map_err(|error| self.invalid("UseLocalTime", &error.to_string()))?,
+            (None, _) => SessionTimeZone::utc(),
+        };
+        SessionSchedule::new(start, end, days, zone)
+            .map(Some)
+            .map_err(|error| self.invalid("Weekdays", &error.to_string()))
     }
 
     fn dictionary(&self, id: &SessionId) -> Result<Arc<Dictionary>, SettingsError> {

@@ -45,9 +45,10 @@ pub struct InitiatorTls {
 }
 
 /// Runs `host` as an initiator until `stop` turns true: connect, run the
-/// session until the connection ends, wait, reconnect. Returns the host
-/// (its session and store) when stopped. A stop while connected logs out
-/// first.
+/// session until the connection ends, wait, reconnect. Outside session
+/// time it waits for the session's StartTime instead of connecting.
+/// Returns the host (its session and store) when stopped. A stop while
+/// connected logs out first.
 pub async fn run(
     mut host: SessionHost,
     options: InitiatorOptions,
@@ -57,6 +58,25 @@ pub async fn run(
     let mut jitter = Jitter::seeded(wall_clock().unix_nanos());
     host.stop = Some(stop.clone());
     while !*stop.borrow() {
+        // As QuickFIX's initiators: no connection outside session time.
+        let now = wall_clock();
+        if let Some(schedule) = &host.session.config().schedule
+            && !schedule.is_session_time(now)
+        {
+            let start = schedule.next_change(now);
+            if let Some(log) = &host.log {
+                log.event(
+                    now,
+                    format!("Outside of session time; connecting at {start}"),
+                );
+            }
+            let wait = Duration::from_nanos(start.saturating_nanos_since(now));
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
         let connected = tokio::select! {
             connected = TcpStream::connect((options.host.as_str(), options.port)) => connected,
             _ = stop.changed() => break,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::schedule::SessionSchedule;
 use crate::fix::codec::{DEFAULT_MAX_MESSAGE_SIZE, TimestampPrecision};
 use crate::fix::dict::{Dictionary, ValidationOptions};
 
@@ -114,13 +115,17 @@ pub struct SessionConfig {
     /// Unsent output, in bytes, beyond which `send_app` refuses new messages
     /// (back-pressure from a slow reader).
     pub max_output_bytes: usize,
+    /// When the session may be logged on (`StartTime`, `EndTime`, …); each
+    /// new session period starts with a sequence reset. `None` is
+    /// `NonStopSession`: always in session, never reset by the clock.
+    pub schedule: Option<SessionSchedule>,
 }
 
 impl SessionConfig {
     /// QuickFIX's defaults for a session `id` in `role`: HeartBtInt 30,
     /// CompID and latency checks on with 120 s, logon timeout 10 s, logout
     /// timeout 2 s, millisecond timestamps, messages persisted, no
-    /// dictionary.
+    /// dictionary, no schedule (non-stop).
     pub fn new(id: SessionId, role: Role) -> Self {
         let default_appl_ver_id = id.is_fixt().then(|| "9".to_owned());
         Self {
@@ -149,6 +154,7 @@ impl SessionConfig {
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_queued_messages: 100_000,
             max_output_bytes: 64 << 20,
+            schedule: None,
         }
     }
 }

@@ -40,6 +40,13 @@ pub enum SendError {
     /// The session stopped after an earlier store failure.
     #[error("session stopped after a store failure: {0}")]
     Failed(String),
+    /// The schedule puts now outside session time, and the next session
+    /// period starts with a sequence reset, so the message would never be
+    /// delivered. Send it after StartTime.
+    #[error(
+        "outside of session time; the next session starts with a sequence reset, so send after StartTime"
+    )]
+    OutsideSessionTime,
 }
 
 /// A FIX session as a sans-IO state machine.
@@ -110,6 +117,12 @@ pub struct Session<S> {
     /// the counterparty's from its Logon.
     default_appl_ver_id: Option<String>,
     stats: SessionStats,
+    /// The last schedule check holds until this instant: the end of the
+    /// session period it found, or the start of the next one. The epoch
+    /// until the first check, so the first call checks.
+    schedule_until: Timestamp,
+    /// In session at the last schedule check.
+    in_session: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -199,6 +212,8 @@ impl<S: MessageStore> Session<S> {
                 .then(|| config.default_appl_ver_id.clone())
                 .flatten(),
             stats: SessionStats::default(),
+            schedule_until: Timestamp::UNIX_EPOCH,
+            in_session: true,
             config,
         }
     }
@@ -221,6 +236,16 @@ impl<S: MessageStore> Session<S> {
     /// Counters since the session was created.
     pub fn stats(&self) -> SessionStats {
         self.stats
+    }
+
+    /// True when the schedule puts `now` in session time (always, without a
+    /// schedule). An initiator's driver asks before connecting: QuickFIX's
+    /// initiators do not connect outside session time.
+    pub fn is_session_time(&self, now: Timestamp) -> bool {
+        self.config
+            .schedule
+            .as_ref()
+            .is_none_or(|schedule| schedule.is_session_time(now))
     }
 
     /// Logon has completed in both directions.
@@ -262,7 +287,9 @@ impl<S: MessageStore> Session<S> {
     // ---- A. Transport inputs ------------------------------------------------
 
     /// A connection is up. An initiator sends its Logon; an acceptor waits
-    /// LogonTimeout for one.
+    /// LogonTimeout for one. A new session period resets the sequence
+    /// numbers first; outside session time an initiator sends nothing and
+    /// asks for the connection to close.
     pub fn connected(&mut self, now: Timestamp) {
         self.connected = true;
         self.connected_at = now;
@@ -271,7 +298,13 @@ impl<S: MessageStore> Session<S> {
         self.framer.reset();
         self.last_received = now;
         self.last_sent = now;
+        let in_session = self.check_schedule(now);
         if self.config.role == Role::Initiator && self.failure.is_none() {
+            if !in_session {
+                self.notice("Connected outside of session time; not sending logon".to_owned());
+                self.disconnect(now, CloseReason::OutsideSessionTime);
+                return;
+            }
             self.generate_logon(now);
             self.notice("Initiated logon request".to_owned());
         }
@@ -302,8 +335,24 @@ impl<S: MessageStore> Session<S> {
 
     // ---- B. Time ------------------------------------------------------------
 
-    /// When [`handle_timeout`](Self::handle_timeout) is next due.
+    /// When [`handle_timeout`](Self::handle_timeout) is next due. With a
+    /// schedule this includes the next session start or end, connected or
+    /// not, so the session logs out at EndTime and resets at StartTime
+    /// (and, before any call has brought the time, the epoch: check now).
     pub fn poll_timeout(&self) -> Option<Timestamp> {
+        let schedule = self
+            .config
+            .schedule
+            .is_some()
+            .then_some(self.schedule_until);
+        match (schedule, self.protocol_timeout()) {
+            (Some(schedule), Some(protocol)) => Some(schedule.min(protocol)),
+            (schedule, protocol) => schedule.or(protocol),
+        }
+    }
+
+    /// The logon, logout and heartbeat timers.
+    fn protocol_timeout(&self) -> Option<Timestamp> {
         if !self.connected {
             return None;
         }
@@ -333,9 +382,11 @@ impl<S: MessageStore> Session<S> {
         Some(Timestamp::from_unix_nanos(due))
     }
 
-    /// Runs the timers: logon and logout timeouts, heartbeats, TestRequest,
-    /// and the disconnect when the counterparty has gone silent.
+    /// Runs the timers: the schedule (a new session period resets, EndTime
+    /// logs out), logon and logout timeouts, heartbeats, TestRequest, and
+    /// the disconnect when the counterparty has gone silent.
     pub fn handle_timeout(&mut self, now: Timestamp) {
+        self.check_schedule(now);
         if !self.connected {
             return;
         }
@@ -401,6 +452,9 @@ impl<S: MessageStore> Session<S> {
         if let Some(failure) = &self.failure {
             return Err(SendError::Failed(failure.clone()));
         }
+        if !self.check_schedule(now) {
+            return Err(SendError::OutsideSessionTime);
+        }
         if !self.is_logged_on() && self.should_send_reset() {
             return Err(SendError::WouldBeReset);
         }
@@ -429,6 +483,9 @@ impl<S: MessageStore> Session<S> {
         reason: u32,
         ref_tag: Option<Tag>,
     ) -> Result<u64, SendError> {
+        if !self.check_schedule(now) {
+            return Err(SendError::OutsideSessionTime);
+        }
         let text = business_reject_text(reason);
         let text = match (text, ref_tag) {
             (Some(text), Some(tag)) => Some(format!("{text} ({tag})")),
@@ -489,6 +546,12 @@ impl<S: MessageStore> Session<S> {
             }
             if !self.connected || self.input_start == self.input.len() {
                 return None;
+            }
+            // Time has moved since the last call: a session period may
+            // have ended or begun. Its events come before the message.
+            self.check_schedule(now);
+            if !self.events.is_empty() || !self.connected {
+                continue;
             }
             let input = std::mem::take(&mut self.input);
             let frame = self.framer.poll(&input[self.input_start..]);
@@ -675,6 +738,17 @@ impl<S: MessageStore> Session<S> {
     }
 
     fn next_logon(&mut self, now: Timestamp, message: &Inbound<'_>) {
+        if self.config.schedule.is_some() && !self.in_session {
+            // QuickFIX/J's answer; QuickFIX C++ sends the Logout without Text.
+            let text = "Logon attempt not within session time";
+            self.notice(format!("Logon rejected: {text}"));
+            self.generate_logout(now, Some(text));
+            if message.seq() == Some(self.store.next_target_seq()) {
+                self.incr_target();
+            }
+            self.disconnect(now, CloseReason::OutsideSessionTime);
+            return;
+        }
         let reset_flag = message.flag(Slot::ResetSeqNumFlag);
         self.received_reset = reset_flag;
         if reset_flag {
@@ -1471,6 +1545,73 @@ impl<S: MessageStore> Session<S> {
                 body.uint(373, u64::from(reason.code()));
             }
         });
+    }
+
+    /// QuickFIX `checkSessionTime`, run before every input and timer: when
+    /// `now` is in a session period the store's sequence must have begun
+    /// in that same period, else it is reset (the daily reset), logging out
+    /// first when logged on; outside session time a logged-on session logs
+    /// out. Returns whether `now` is session time.
+    ///
+    /// The answer for a period is kept until the period ends (or the next
+    /// starts), so the check costs a comparison per message. The store's
+    /// creation time only changes by a reset at a `now` inside the kept
+    /// period, which keeps it current.
+    fn check_schedule(&mut self, now: Timestamp) -> bool {
+        let Some(schedule) = &self.config.schedule else {
+            return true;
+        };
+        if self.failure.is_some() {
+            return schedule.is_session_time(now);
+        }
+        if now >= self.schedule_until {
+            match schedule.session_period(now) {
+                Some((start, end)) => {
+                    self.in_session = true;
+                    self.schedule_until = end;
+                    let created = self.store.creation_time();
+                    if created < start || created >= end {
+                        self.reset_for_new_period(now);
+                    }
+                }
+                None => {
+                    self.in_session = false;
+                    self.schedule_until = schedule.next_change(now);
+                }
+            }
+        }
+        if !self.in_session && self.connected {
+            self.end_of_session(now);
+        }
+        self.in_session
+    }
+
+    /// The store's sequence belongs to an earlier session period.
+    fn reset_for_new_period(&mut self, now: Timestamp) {
+        self.notice("Session state is not current; resetting".to_owned());
+        if self.connected && (self.received_logon || self.sent_logon) {
+            // QuickFIX/J's text; QuickFIX C++ sends the Logout without one.
+            self.generate_logout(now, Some("Session reset"));
+            self.notice("Initiated logout request".to_owned());
+            self.disconnect(now, CloseReason::SessionReset);
+        }
+        self.store_reset(now);
+    }
+
+    /// Connected outside session time: log out, or give up a logon still
+    /// under way. An acceptor still waiting for a Logon keeps waiting; the
+    /// Logon is refused when it comes.
+    fn end_of_session(&mut self, now: Timestamp) {
+        if self.is_logged_on() {
+            if !self.sent_logout {
+                self.notice("Session time ended".to_owned());
+                self.notice("Initiated logout request".to_owned());
+                self.generate_logout(now, None);
+            }
+        } else if self.sent_logon {
+            self.notice("Session time ended before logon completed".to_owned());
+            self.disconnect(now, CloseReason::OutsideSessionTime);
+        }
     }
 
     fn incr_target(&mut self) {

@@ -34,6 +34,12 @@ pub enum CloseReason {
     ProtocolError(String),
     /// The message store failed; the session cannot continue safely.
     StoreFailure(String),
+    /// The schedule says the session is not in session now: a connection
+    /// outside session time, or a Logon attempted then.
+    OutsideSessionTime,
+    /// A new session period began while logged on: the session logged out
+    /// and reset its sequence numbers.
+    SessionReset,
 }
 
 impl std::fmt::Display for CloseReason {
@@ -45,6 +51,8 @@ impl std::fmt::Display for CloseReason {
             Self::HeartbeatTimeout => f.write_str("timed out waiting for heartbeat"),
             Self::ProtocolError(text) => write!(f, "protocol error: {text}"),
             Self::StoreFailure(text) => write!(f, "message store failure: {text}"),
+            Self::OutsideSessionTime => f.write_str("outside of session time"),
+            Self::SessionReset => f.write_str("session reset for a new session period"),
         }
     }
 }
