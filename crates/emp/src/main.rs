@@ -9,6 +9,8 @@
 //! - `emp initiator --config FILE [--orders N] [--window W] [--stay]`: run
 //!   the initiator sessions of a settings file, connecting and
 //!   reconnecting, each sending orders and counting their executions.
+//! - `emp bench fix [--store file-os,file-fsync,redb]`: order round trips
+//!   and throughput between our initiator and our acceptor over loopback.
 //! - `emp session status|reset|set-seq --config FILE --session ID`: inspect
 //!   or repair a stopped session's message store.
 //! - `emp fix decode [--version V | --dict FILE] [FILE|-]`: read FIX messages
@@ -25,6 +27,7 @@
 //! ```
 
 mod acceptor;
+mod bench;
 mod echo_app;
 mod fill_app;
 mod fix_decode;
@@ -68,6 +71,42 @@ enum Command {
     /// Inspect or repair a stopped session's message store.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// NewOrderSingle → ExecutionReport between our initiator (this
+    /// process) and our acceptor (a second process) over loopback: round
+    /// trip percentiles with one order in flight, then pipelined
+    /// throughput, for each store. Prints a Markdown table.
+    Fix(BenchFixArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchFixArgs {
+    /// Stores to measure (both sides use the same kind).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "file-os,file-fsync,redb"
+    )]
+    store: Vec<bench::BenchStore>,
+    /// Orders in the round-trip run.
+    #[arg(long, default_value_t = 20_000)]
+    orders: u64,
+    /// Round-trip orders left out of the percentiles (warm-up).
+    #[arg(long, default_value_t = 2_000)]
+    warmup: u64,
+    /// Orders in the throughput run.
+    #[arg(long, default_value_t = 200_000)]
+    throughput_orders: u64,
+    /// Orders in flight in the throughput run.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    window: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +236,25 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Bench(BenchCommand::Fix(args)) => {
+            let plan = bench::BenchPlan {
+                stores: args.store,
+                orders: args.orders,
+                warmup: args.warmup,
+                throughput_orders: args.throughput_orders,
+                window: usize::try_from(args.window).unwrap_or(usize::MAX),
+            };
+            match bench::run(&plan) {
+                Ok(table) => {
+                    let _ = io::stdout().write_all(table.as_bytes());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("emp bench: {error:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Initiator(args) => {
             let plan = initiator::InitiatorPlan {
                 flow: order_flow::FlowPlan {

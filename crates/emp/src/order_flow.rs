@@ -3,8 +3,8 @@
 //! side of interop runs, crash tests and round-trip benchmarks.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use gateway::fix::codec::SOH;
@@ -37,6 +37,12 @@ pub(crate) struct FlowProgress {
     pub(crate) logons: AtomicU64,
     /// True once every order is answered.
     pub(crate) complete: AtomicBool,
+    /// Nanoseconds from the first order sent to the last answered, set on
+    /// completion.
+    pub(crate) elapsed_nanos: AtomicU64,
+    /// Round trips (order sent → its report processed) in nanoseconds,
+    /// in answer order; filled on completion when recording.
+    pub(crate) round_trips: Mutex<Vec<u64>>,
 }
 
 /// The application: sends orders at Logon and after each answer while
@@ -48,6 +54,9 @@ pub(crate) struct OrderFlow {
     progress: Arc<FlowProgress>,
     /// Notified when every order is answered.
     completed: Arc<Notify>,
+    first_sent: Option<Instant>,
+    /// Round trips so far, when recording.
+    round_trips: Option<Vec<u64>>,
 }
 
 impl OrderFlow {
@@ -60,7 +69,18 @@ impl OrderFlow {
             in_flight: HashMap::with_capacity(plan.window),
             progress,
             completed,
+            first_sent: None,
+            round_trips: None,
         }
+    }
+
+    /// Records every round trip, handed over in
+    /// [`FlowProgress::round_trips`] when the flow completes. Recording
+    /// costs one clock read per order on the session's thread.
+    pub(crate) fn recording_round_trips(mut self) -> Self {
+        let capacity = usize::try_from(self.plan.orders).unwrap_or(0);
+        self.round_trips = Some(Vec::with_capacity(capacity));
+        self
     }
 
     fn fill_window(&mut self, session: &mut Session<BoxStore>, now: Timestamp) {
@@ -93,15 +113,31 @@ impl OrderFlow {
             }
             self.sent += 1;
             self.progress.sent.fetch_add(1, Ordering::Relaxed);
-            self.in_flight.insert(cl_ord_id, Instant::now());
+            let sent_at = Instant::now();
+            self.first_sent.get_or_insert(sent_at);
+            self.in_flight.insert(cl_ord_id, sent_at);
         }
     }
 
     fn answer(&mut self, cl_ord_id: &[u8]) {
         match self.in_flight.remove(cl_ord_id) {
-            Some(_sent_at) => {
+            Some(sent_at) => {
+                if let Some(round_trips) = &mut self.round_trips {
+                    round_trips.push(nanos(sent_at.elapsed()));
+                }
                 let answered = self.progress.answered.fetch_add(1, Ordering::Relaxed) + 1;
                 if answered == self.plan.orders {
+                    if let Some(first) = self.first_sent {
+                        let elapsed = nanos(first.elapsed());
+                        self.progress
+                            .elapsed_nanos
+                            .store(elapsed, Ordering::Relaxed);
+                    }
+                    if let (Some(recorded), Ok(mut shared)) =
+                        (self.round_trips.take(), self.progress.round_trips.lock())
+                    {
+                        *shared = recorded;
+                    }
                     self.progress.complete.store(true, Ordering::Release);
                     self.completed.notify_one();
                 }
@@ -129,6 +165,10 @@ impl Application for OrderFlow {
             _ => {}
         }
     }
+}
+
+fn nanos(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The value of the first field starting with `prefix` (`b"11="`).
