@@ -8,7 +8,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use gateway::fix::store::{Durability, FileStore, MemStore, MessageStore, RedbStore, StoreError};
+use gateway::fix::settings;
+use gateway::fix::store::{
+    Durability, FileStore, MemStore, MessageStore, RedbStore, StoreError, StoreKind,
+};
+use gateway::transport::open_store;
 use model::Timestamp;
 
 fn at(secs: u64) -> Timestamp {
@@ -506,5 +510,40 @@ fn file_store_refuses_work_after_an_io_error() {
     drop(store);
     let mut store = FileStore::open(&path, Durability::Os, at(2)).unwrap();
     assert_eq!(messages(&mut store, 1, 10), [(1, b"one".to_vec())]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn open_store_opens_the_store_the_settings_name() {
+    let dir = tempdir();
+    let settings_text = |store: &str| {
+        format!(
+            "[[SESSION]]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 1\nBeginString = \"FIX.4.4\"\nSenderCompID = \"A\"\nTargetCompID = \"B\"\nUseDataDictionary = \"N\"\nFileStorePath = {:?}\n{store}",
+            dir.display().to_string()
+        )
+    };
+    let cases: [(&str, PathBuf); 2] = [
+        ("", dir.join("FIX.4.4-A-B.redb")),
+        (
+            "StoreType = \"file\"\nStoreDurability = \"os\"\n",
+            dir.join("FIX.4.4-A-B.log"),
+        ),
+    ];
+    for (extra, file) in cases {
+        let sessions = settings::parse(&settings_text(extra), Path::new("test.toml")).unwrap();
+        let mut store = open_store(&sessions[0], at(0)).unwrap();
+        store.store_outbound(1, b"one").unwrap();
+        store.commit().unwrap();
+        assert!(file.exists(), "{}", file.display());
+    }
+    assert_eq!(
+        settings::parse(
+            &settings_text("StoreType = \"file\"\n"),
+            Path::new("t.toml")
+        )
+        .unwrap()[0]
+            .store_kind,
+        StoreKind::File(Durability::Fsync)
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
