@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use gateway::fix::settings::{self, SessionSettings};
-use gateway::fix::store::{MessageStore, RedbStore};
-use gateway::transport::wall_clock;
+use gateway::fix::store::MessageStore;
+use gateway::transport::{open_store, wall_clock};
 
 /// What to do with the store.
 pub(crate) enum Action {
@@ -38,7 +38,7 @@ pub(crate) fn run(config: &Path, session: &str, action: &Action) -> anyhow::Resu
             chosen.config.id
         );
     }
-    let mut store = RedbStore::open(&path, wall_clock()).map_err(|error| {
+    let mut store = open_store(chosen, wall_clock()).map_err(|error| {
         anyhow::anyhow!(
             "{error}\n(if the session is running, stop it first: the store is locked while in use)"
         )

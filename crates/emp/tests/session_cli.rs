@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use gateway::fix::store::{MessageStore, RedbStore};
+use gateway::fix::store::{Durability, FileStore, MessageStore, RedbStore};
 use model::Timestamp;
 
 fn emp(args: &[&str]) -> Output {
@@ -177,6 +177,52 @@ fn acceptor_tls_mistakes_name_the_file_and_the_fix() {
     assert!(
         err.contains("tls.toml:15: session FIX.4.4:A->C has other TLS settings than session FIX.4.4:A->B (line 11)"),
         "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn status_and_reset_work_on_a_file_store() {
+    let dir = workdir("file-store");
+    let settings = write_settings(&dir);
+    let text_settings = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(
+        &settings,
+        text_settings.replace(
+            "FileStorePath = \"store\"\n",
+            "FileStorePath = \"store\"\nStoreType = \"file\"\nStoreDurability = \"os\"\n",
+        ),
+    )
+    .unwrap();
+    let config = settings.to_str().unwrap();
+    {
+        let now = Timestamp::from_unix_nanos(1_763_700_000_000_000_000);
+        let path = dir.join("store/FIX.4.4-EMP-VENUE.log");
+        let mut store = FileStore::open(&path, Durability::Os, now).unwrap();
+        store.store_outbound(1, b"first").unwrap();
+        store.set_next_target_seq(4).unwrap();
+        store.commit().unwrap();
+    }
+    let status = emp(&[
+        "session",
+        "status",
+        "--config",
+        config,
+        "--session",
+        "VENUE",
+    ]);
+    let (out, err) = text(&status);
+    assert!(
+        out.contains("next sender seq   2")
+            && out.contains("next target seq   4")
+            && out.contains("FIX.4.4-EMP-VENUE.log"),
+        "{out}{err}"
+    );
+    let reset = emp(&["session", "reset", "--config", config, "--session", "VENUE"]);
+    let (out, err) = text(&reset);
+    assert!(
+        out.contains("next sender seq   1") && out.contains("stored messages   0"),
+        "{out}{err}"
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -3,12 +3,12 @@
 //! Today this is FIX: the tag=value codec ([`fix::codec`]), QuickFIX-format
 //! data dictionaries with validation and repeating groups ([`fix::dict`]),
 //! the session layer as a sans-IO state machine ([`fix::session`]) over a
-//! message store ([`fix::store`]: memory or redb), settings files with
-//! QuickFIX's names ([`fix::settings`]), and a tokio TCP acceptor and
-//! initiator, optionally over TLS, that drive sessions ([`transport`]).
-//! The Polymarket and Coinbase market-data adapters join it in a later
-//! issue. Everything under [`fix`] is sans-IO: bytes and time in, bytes,
-//! timers and events out.
+//! message store ([`fix::store`]: memory, redb or an append-only file),
+//! settings files with QuickFIX's names ([`fix::settings`]), and a tokio TCP
+//! acceptor and initiator, optionally over TLS, that drive sessions
+//! ([`transport`]). The Polymarket and Coinbase market-data adapters join
+//! it in a later issue. Everything under [`fix`] is sans-IO: bytes and time
+//! in, bytes, timers and events out.
 //!
 //! A session is driven by feeding it input and polling its outputs:
 //!

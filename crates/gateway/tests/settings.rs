@@ -399,3 +399,61 @@ fn schedule_mistakes_name_the_line_and_the_fix() {
         );
     }
 }
+
+#[test]
+fn store_type_and_durability_choose_the_store() {
+    use gateway::fix::store::{Durability, StoreKind};
+    let session = |store: &str| {
+        format!(
+            "[[SESSION]]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 1\nBeginString = \"FIX.4.4\"\nSenderCompID = \"A\"\nTargetCompID = \"B\"\nUseDataDictionary = \"N\"\nFileStorePath = \"/var/emp\"\n{store}NonStopSession = true\n"
+        )
+    };
+    let chosen = |store: &str| {
+        let settings = &parse(&session(store)).unwrap()[0];
+        (settings.store_kind, settings.store_file().unwrap())
+    };
+    assert_eq!(
+        chosen(""),
+        (StoreKind::Redb, "/var/emp/FIX.4.4-A-B.redb".into())
+    );
+    assert_eq!(
+        chosen("StoreType = \"redb\"\nStoreDurability = \"fsync\"\n").0,
+        StoreKind::Redb
+    );
+    assert_eq!(
+        chosen("StoreType = \"file\"\n"),
+        (
+            StoreKind::File(Durability::Fsync),
+            "/var/emp/FIX.4.4-A-B.log".into()
+        )
+    );
+    assert_eq!(
+        chosen("StoreType = \"file\"\nStoreDurability = \"os\"\n").0,
+        StoreKind::File(Durability::Os)
+    );
+    let mistakes = [
+        (
+            "StoreDurability = \"os\"\n",
+            "sessions/test.toml:9: StoreDurability: \"os\" needs StoreType = \"file\"",
+        ),
+        (
+            "StoreType = \"redb\"\nStoreDurability = \"os\"\n",
+            "sessions/test.toml:10: StoreDurability: \"os\" needs StoreType = \"file\"",
+        ),
+        (
+            "StoreType = \"sqlite\"\n",
+            "sessions/test.toml:9: StoreType: \"sqlite\": use \"redb\" or \"file\"",
+        ),
+        (
+            "StoreType = \"file\"\nStoreDurability = \"sometimes\"\n",
+            "sessions/test.toml:10: StoreDurability: \"sometimes\": use \"fsync\" or \"os\"",
+        ),
+    ];
+    for (store, expected) in mistakes {
+        let error = parse(&session(store)).unwrap_err().to_string();
+        assert!(
+            error.starts_with(expected),
+            "{error}\nexpected to start with: {expected}"
+        );
+    }
+}

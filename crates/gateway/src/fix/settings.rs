@@ -31,6 +31,7 @@ use super::session::{
     Role, ScheduleError, SessionConfig, SessionDays, SessionId, SessionSchedule, SessionTimeZone,
     TimeOfDay,
 };
+use super::store::{Durability, StoreKind};
 
 /// Every key a settings file may use, with what it means.
 pub const KEYS: &[(&str, &str)] = &[
@@ -133,6 +134,14 @@ pub const KEYS: &[(&str, &str)] = &[
         "send and honour NextExpectedMsgSeqNum (789)",
     ),
     ("FileStorePath", "folder of the message stores"),
+    (
+        "StoreType",
+        "\"redb\" (default) or \"file\" (append-only log) under FileStorePath",
+    ),
+    (
+        "StoreDurability",
+        "StoreType \"file\": \"fsync\" (default, survives power loss) or \"os\" (survives a process kill)",
+    ),
     ("FileLogPath", "folder of the message and event logs"),
     ("Username", "Username (553) sent in our Logon"),
     ("Password", "Password (554) sent in our Logon"),
@@ -290,6 +299,8 @@ pub struct SessionSettings {
     pub connection: Connection,
     /// FileStorePath, when messages are stored on disk.
     pub store_path: Option<PathBuf>,
+    /// StoreType and StoreDurability: which store FileStorePath holds.
+    pub store_kind: StoreKind,
     /// FileLogPath, when messages and events are logged to files.
     pub log_path: Option<PathBuf>,
     /// TLS when SocketUseSSL is on; plain TCP when `None`.
@@ -300,13 +311,17 @@ pub struct SessionSettings {
 
 impl SessionSettings {
     /// The store file of this session under FileStorePath:
-    /// `<BeginString>-<SenderCompID>-<TargetCompID>.redb`, as QuickFIX names
-    /// its store files.
+    /// `<BeginString>-<SenderCompID>-<TargetCompID>.redb` (or `.log` for
+    /// StoreType "file"), as QuickFIX names its store files.
     pub fn store_file(&self) -> Option<PathBuf> {
         let id = &self.config.id;
+        let extension = match self.store_kind {
+            StoreKind::Redb => "redb",
+            StoreKind::File(_) => "log",
+        };
         self.store_path.as_ref().map(|dir| {
             dir.join(format!(
-                "{}-{}-{}.redb",
+                "{}-{}-{}.{extension}",
                 id.begin_string, id.sender_comp_id, id.target_comp_id
             ))
         })
@@ -571,6 +586,7 @@ impl SettingsFile<'_> {
             config,
             connection,
             store_path: lookup.path("FileStorePath")?,
+            store_kind: lookup.store_kind()?,
             log_path: lookup.path("FileLogPath")?,
             tls,
             line,
@@ -912,6 +928,31 @@ impl Lookup<'_, '_> {
         SessionSchedule::new(start, end, days, zone)
             .map(Some)
             .map_err(|error| self.invalid("Weekdays", &error.to_string()))
+    }
+
+    fn store_kind(&self) -> Result<StoreKind, SettingsError> {
+        let durability = match self.text("StoreDurability")?.as_deref() {
+            None => None,
+            Some("fsync") => Some(Durability::Fsync),
+            Some("os") => Some(Durability::Os),
+            Some(other) => {
+                return Err(self.invalid(
+                    "StoreDurability",
+                    &format!("{other:?}: use \"fsync\" or \"os\""),
+                ));
+            }
+        };
+        match (self.text("StoreType")?.as_deref(), durability) {
+            (None | Some("redb"), Some(Durability::Os)) => Err(self.invalid(
+                "StoreDurability",
+                "\"os\" needs StoreType = \"file\" (the redb store always fsyncs)",
+            )),
+            (None | Some("redb"), _) => Ok(StoreKind::Redb),
+            (Some("file"), durability) => Ok(StoreKind::File(durability.unwrap_or_default())),
+            (Some(other), _) => {
+                Err(self.invalid("StoreType", &format!("{other:?}: use \"redb\" or \"file\"")))
+            }
+        }
     }
 
     fn dictionary(&self, id: &SessionId) -> Result<Arc<Dictionary>, SettingsError> {

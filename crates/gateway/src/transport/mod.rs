@@ -85,15 +85,21 @@ pub fn wall_clock() -> Timestamp {
 }
 
 /// Opens the message store a session's settings ask for: a [`RedbStore`]
-/// file under FileStorePath, or memory when FileStorePath is not set.
+/// or [`FileStore`] file under FileStorePath (StoreType), or memory when
+/// FileStorePath is not set.
 ///
 /// [`RedbStore`]: crate::fix::store::RedbStore
+/// [`FileStore`]: crate::fix::store::FileStore
 pub fn open_store(
     settings: &crate::fix::settings::SessionSettings,
     now: Timestamp,
 ) -> Result<BoxStore, StoreError> {
-    match settings.store_file() {
-        Some(path) => Ok(Box::new(crate::fix::store::RedbStore::open(&path, now)?)),
-        None => Ok(Box::new(crate::fix::store::MemStore::new(now))),
+    use crate::fix::store::{FileStore, MemStore, RedbStore, StoreKind};
+    match (settings.store_file(), settings.store_kind) {
+        (Some(path), StoreKind::Redb) => Ok(Box::new(RedbStore::open(&path, now)?)),
+        (Some(path), StoreKind::File(durability)) => {
+            Ok(Box::new(FileStore::open(&path, durability, now)?))
+        }
+        (None, _) => Ok(Box::new(MemStore::new(now))),
     }
 }

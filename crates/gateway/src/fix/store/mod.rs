@@ -10,15 +10,44 @@
 //! commit that keeps fsync from capping throughput.
 //!
 //! - [`MemStore`]: in memory, for tests and sessions that reset every day.
-//! - [`RedbStore`]: a redb database file, durable.
+//! - [`RedbStore`]: a redb database file, fsynced at every commit.
+//! - [`FileStore`]: an append-only log file, written to the OS at every
+//!   commit and fsynced or not as its [`Durability`] says.
 
+mod file_store;
 mod memory;
 mod redb_store;
 
+pub use file_store::FileStore;
 pub use memory::MemStore;
 pub use redb_store::RedbStore;
 
 use model::Timestamp;
+
+/// What a [`FileStore`] commit survives once it returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Each commit is one write to the OS page cache: it survives a process
+    /// kill (SIGKILL) but not a power loss or a kernel crash, which can
+    /// lose the last commits (never part of one). Like QuickFIX's file
+    /// store.
+    Os,
+    /// Each commit is written, then fdatasync'ed before it returns: it
+    /// survives a power loss.
+    #[default]
+    Fsync,
+}
+
+/// Which store keeps a session's state on disk (settings `StoreType` and
+/// `StoreDurability`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StoreKind {
+    /// [`RedbStore`], fsynced at every commit.
+    #[default]
+    Redb,
+    /// [`FileStore`] with this durability.
+    File(Durability),
+}
 
 /// A session's persistent state: next sequence numbers, the creation time
 /// of the current sequence, and the outbound messages by sequence number.
@@ -61,12 +90,12 @@ pub trait MessageStore {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The database could not be opened, read or written.
+    /// The store file could not be opened, read or written.
     #[error("message store {path}: {detail}")]
     Io {
         /// The store file.
         path: String,
-        /// What the database reported.
+        /// What went wrong.
         detail: String,
     },
     /// An earlier I/O error left the store in an unknown state; restart the
