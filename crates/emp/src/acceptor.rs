@@ -75,8 +75,9 @@ pub(crate) fn run(config: &Path, port: Option<u16>, app: VenueApp) -> anyhow::Re
             acceptor = acceptor.with_tls(tls);
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: decode → session → application → encode never hops
+    // between threads (a hop costs more than the rest of the path).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {

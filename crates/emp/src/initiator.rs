@@ -84,8 +84,9 @@ pub(crate) fn run(config: &Path, wanted: &[String], plan: InitiatorPlan) -> anyh
         ));
         starts.push((settings.config.id.clone(), session_host, options, progress));
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: decode → session → application → encode never hops
+    // between threads (a hop costs more than the rest of the path).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
