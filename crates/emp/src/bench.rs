@@ -68,6 +68,9 @@ pub(crate) struct BenchPlan {
     pub(crate) throughput_orders: u64,
     /// Orders in flight in the throughput run.
     pub(crate) window: usize,
+    /// Validate every message against the FIX 4.4 dictionary on both
+    /// sides, as sessions do by default.
+    pub(crate) validate: bool,
 }
 
 /// One measurement's results.
@@ -89,7 +92,7 @@ pub(crate) fn run(plan: &BenchPlan) -> anyhow::Result<String> {
             store.name(),
             plan.orders
         );
-        let latency = measure(store, plan.orders, 1, true)?;
+        let latency = measure(store, plan, plan.orders, 1, true)?;
         let mut round_trips: Vec<u64> = latency
             .round_trips
             .iter()
@@ -109,7 +112,7 @@ pub(crate) fn run(plan: &BenchPlan) -> anyhow::Result<String> {
             plan.throughput_orders,
             plan.window
         );
-        let throughput = measure(store, plan.throughput_orders, plan.window, false)?;
+        let throughput = measure(store, plan, plan.throughput_orders, plan.window, false)?;
         let per_second = throughput.orders as f64 / throughput.elapsed.as_secs_f64();
         let micros = |quantile: f64| {
             let index = ((round_trips.len() - 1) as f64 * quantile).round() as usize;
@@ -135,6 +138,7 @@ pub(crate) fn run(plan: &BenchPlan) -> anyhow::Result<String> {
 /// `window` in flight.
 fn measure(
     store: BenchStore,
+    plan: &BenchPlan,
     orders: u64,
     window: usize,
     record: bool,
@@ -145,7 +149,7 @@ fn measure(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let (venue_config, trader_config) = write_settings(&dir, port, store)?;
+    let (venue_config, trader_config) = write_settings(&dir, port, store, plan.validate)?;
     let mut venue = Venue::start(&venue_config, &dir)?;
 
     let trader = settings::load(&trader_config)?
@@ -220,7 +224,12 @@ fn measure(
     })
 }
 
-fn write_settings(dir: &Path, port: u16, store: BenchStore) -> anyhow::Result<(PathBuf, PathBuf)> {
+fn write_settings(
+    dir: &Path,
+    port: u16,
+    store: BenchStore,
+    validate: bool,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
     let store_lines = match store {
         BenchStore::Memory => String::new(),
         _ => format!(
@@ -229,10 +238,10 @@ fn write_settings(dir: &Path, port: u16, store: BenchStore) -> anyhow::Result<(P
             store.settings()
         ),
     };
-    // No dictionary validation and no message logs: the benchmark measures
-    // the engine; both are optional per session.
+    // No message logs: they are written off the session's thread, and the
+    // benchmark measures the session path.
     let common = format!(
-        "BeginString = \"FIX.4.4\"\nNonStopSession = true\nHeartBtInt = 30\nUseDataDictionary = false\n{store_lines}"
+        "BeginString = \"FIX.4.4\"\nNonStopSession = true\nHeartBtInt = 30\nUseDataDictionary = {validate}\n{store_lines}"
     );
     let venue = dir.join("venue.toml");
     std::fs::write(

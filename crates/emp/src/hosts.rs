@@ -46,30 +46,44 @@ pub(crate) fn select(
     if wanted.is_empty() {
         return Ok(sessions);
     }
-    let mut chosen = Vec::new();
-    for name in wanted {
-        let matches: Vec<&SessionSettings> = sessions
-            .iter()
-            .filter(|s| s.config.id.to_string() == *name || s.config.id.target_comp_id == *name)
-            .collect();
-        match matches.as_slice() {
-            [one] => chosen.push((*one).clone()),
-            [] => anyhow::bail!(
-                "{}: no session {name}; sessions are: {}",
+    wanted
+        .iter()
+        .map(|name| choose(&sessions, name, config).cloned())
+        .collect()
+}
+
+/// The one session `wanted` names in `sessions`: its
+/// `BeginString:Sender->Target` name, or its TargetCompID when unique.
+pub(crate) fn choose<'s>(
+    sessions: &'s [SessionSettings],
+    wanted: &str,
+    config: &Path,
+) -> anyhow::Result<&'s SessionSettings> {
+    let matching: Vec<&SessionSettings> = sessions
+        .iter()
+        .filter(|settings| {
+            settings.config.id.to_string() == wanted || settings.config.id.target_comp_id == wanted
+        })
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(one),
+        found => {
+            let names: Vec<String> = sessions
+                .iter()
+                .map(|settings| settings.config.id.to_string())
+                .collect();
+            let why = if found.is_empty() {
+                "no session matches"
+            } else {
+                "several sessions match"
+            };
+            anyhow::bail!(
+                "{}: {why} {wanted:?}; name one of: {}",
                 config.display(),
-                sessions
-                    .iter()
-                    .map(|s| s.config.id.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            _ => anyhow::bail!(
-                "{}: {name} names several sessions; use BeginString:SenderCompID->TargetCompID",
-                config.display()
-            ),
+                names.join(", ")
+            )
         }
     }
-    Ok(chosen)
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM, the signals an operator or a

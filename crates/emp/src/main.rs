@@ -107,6 +107,10 @@ struct BenchFixArgs {
     /// Orders in flight in the throughput run.
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     window: u64,
+    /// Skip dictionary validation of received messages (on by default, as
+    /// in sessions).
+    #[arg(long)]
+    no_validate: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -243,6 +247,7 @@ fn main() -> ExitCode {
                 warmup: args.warmup,
                 throughput_orders: args.throughput_orders,
                 window: usize::try_from(args.window).unwrap_or(usize::MAX),
+                validate: !args.no_validate,
             };
             match bench::run(&plan) {
                 Ok(table) => {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use gateway::fix::settings::{self, SessionSettings};
+use gateway::fix::settings;
 use gateway::fix::store::MessageStore;
 use gateway::transport::{open_store, wall_clock};
 
@@ -22,7 +22,7 @@ pub(crate) enum Action {
 /// name, or just its TargetCompID when that is unique) in `config`.
 pub(crate) fn run(config: &Path, session: &str, action: &Action) -> anyhow::Result<String> {
     let sessions = settings::load(config)?;
-    let chosen = choose(&sessions, session, config)?;
+    let chosen = crate::hosts::choose(&sessions, session, config)?;
     let path = chosen.store_file().with_context(|| {
         format!(
             "{}:{}: session {} has no FileStorePath, so its sequence numbers live only in the running process",
@@ -78,36 +78,4 @@ pub(crate) fn run(config: &Path, session: &str, action: &Action) -> anyhow::Resu
         created.minute,
         created.second,
     ))
-}
-
-fn choose<'s>(
-    sessions: &'s [SessionSettings],
-    wanted: &str,
-    config: &Path,
-) -> anyhow::Result<&'s SessionSettings> {
-    let by_name: Vec<&SessionSettings> = sessions
-        .iter()
-        .filter(|settings| {
-            settings.config.id.to_string() == wanted || settings.config.id.target_comp_id == wanted
-        })
-        .collect();
-    match by_name.as_slice() {
-        [one] => Ok(one),
-        found => {
-            let names: Vec<String> = sessions
-                .iter()
-                .map(|settings| settings.config.id.to_string())
-                .collect();
-            let why = if found.is_empty() {
-                "no session matches"
-            } else {
-                "several sessions match"
-            };
-            bail!(
-                "{}: {why} {wanted:?}; name one of: {}",
-                config.display(),
-                names.join(", ")
-            )
-        }
-    }
 }
