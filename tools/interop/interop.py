@@ -38,6 +38,11 @@ import quickfix as fix
 ORDERS = 1000
 TIMEOUT = 30.0
 
+# QuickFIX's C++ engines call back into their Python Application; if Python
+# frees either before the engine is gone, the process crashes. Keep every
+# engine and application alive until exit.
+KEEP_ALIVE = []
+
 
 class Failure(Exception):
     """A check failed."""
@@ -364,8 +369,12 @@ def scenario_emp_initiator(args, work):
     peer = Peer(fills=True)
     settings = fix.SessionSettings(qf_settings(f"{work}/qf.cfg", "acceptor", port, "QFVENUE",
                                                "EMPTRADER", args.specs, work))
-    acceptor = fix.SocketAcceptor(peer, fix.FileStoreFactory(settings), settings,
-                                  fix.FileLogFactory(settings))
+    store_factory, log_factory = fix.FileStoreFactory(settings), fix.FileLogFactory(settings)
+    # Threaded engines on the QuickFIX side: SocketAcceptor.stop() races
+    # its own socket thread when a connection closes at the same moment (a
+    # crash in QuickFIX 1.16.0's SocketServer::close).
+    acceptor = fix.ThreadedSocketAcceptor(peer, store_factory, settings, log_factory)
+    KEEP_ALIVE.extend([peer, settings, store_factory, log_factory, acceptor])
     config = emp_settings(f"{work}/emp.toml", "initiator", port, "EMPTRADER", "QFVENUE",
                           args.specs, work)
     emp = Emp(args.emp, work, "emp-initiator", ["initiator", "--config", config])
@@ -419,8 +428,9 @@ def scenario_emp_acceptor(args, work):
     peer = Peer(fills=False)
     settings = fix.SessionSettings(qf_settings(f"{work}/qf.cfg", "initiator", port, "QFTRADER",
                                                "EMPVENUE", args.specs, work))
-    initiator = fix.SocketInitiator(peer, fix.FileStoreFactory(settings), settings,
-                                    fix.FileLogFactory(settings))
+    store_factory, log_factory = fix.FileStoreFactory(settings), fix.FileLogFactory(settings)
+    initiator = fix.ThreadedSocketInitiator(peer, store_factory, settings, log_factory)
+    KEEP_ALIVE.extend([peer, settings, store_factory, log_factory, initiator])
     emp.start()
     emp.wait_output("listening on port")
     initiator.start()
@@ -453,7 +463,6 @@ def scenario_emp_acceptor(args, work):
                   "EMP's Logout reply")
         check(True, "EMP answered QuickFIX's Logout")
         next_in, next_out = session.getExpectedTargetNum(), session.getExpectedSenderNum()
-        initiator.stop()
         code = emp.terminate()
         check(code == 0, "EMP acceptor stopped on SIGTERM", f"exit {code}")
         status = emp.status(config, "QFTRADER")
@@ -494,4 +503,9 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: it would destroy the QuickFIX engines and
+    # their Python callbacks in no particular order.
+    os._exit(status)
