@@ -32,6 +32,16 @@ fn messages(store: &mut dyn MessageStore, begin: u64, end: u64) -> Vec<(u64, Vec
 /// What every store must do.
 fn conformance(store: &mut dyn MessageStore) {
     assert_eq!((store.next_sender_seq(), store.next_target_seq()), (1, 1));
+    for invalid in [0, u64::MAX] {
+        assert!(
+            matches!(
+                store.store_outbound(invalid, b"x"),
+                Err(StoreError::InvalidSequence { .. })
+            ),
+            "MsgSeqNum {invalid} was stored"
+        );
+    }
+    assert!(!store.has_staged());
     store.store_outbound(1, b"one").unwrap();
     store.store_outbound(2, b"two").unwrap();
     store.set_next_target_seq(5).unwrap();

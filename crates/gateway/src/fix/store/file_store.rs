@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use model::Timestamp;
 
-use super::memory::check_seq;
+use super::memory::{check_seq, seq_after};
 use super::{Durability, MessageStore, StoreError};
 
 const MAGIC: &[u8; 8] = b"EMPSTORE";
@@ -298,13 +298,7 @@ impl MessageStore for FileStore {
 
     fn store_outbound(&mut self, seq: u64, message: &[u8]) -> Result<(), StoreError> {
         self.check_usable()?;
-        check_seq(seq)?;
-        let Some(next) = seq.checked_add(1) else {
-            return Err(StoreError::InvalidSequence {
-                seq,
-                why: "no sequence number can follow it",
-            });
-        };
+        let next = seq_after(seq)?;
         let payload = self.push_record(KIND_MESSAGE, &[&seq.to_le_bytes(), message])?;
         // push_record bounded the payload, so the message length fits too.
         let len = u32::try_from(message.len()).unwrap_or(u32::MAX);

@@ -49,8 +49,9 @@ impl MessageStore for MemStore {
     }
 
     fn store_outbound(&mut self, seq: u64, message: &[u8]) -> Result<(), StoreError> {
+        let next = seq_after(seq)?;
         self.messages.insert(seq, message.into());
-        self.next_sender = seq + 1;
+        self.next_sender = next;
         self.staged = true;
         Ok(())
     }
@@ -101,6 +102,16 @@ impl MessageStore for MemStore {
         self.staged = false;
         Ok(())
     }
+}
+
+/// The next sender number after storing `seq`: `seq` must be a valid
+/// number with a successor.
+pub(super) fn seq_after(seq: u64) -> Result<u64, StoreError> {
+    check_seq(seq)?;
+    seq.checked_add(1).ok_or(StoreError::InvalidSequence {
+        seq,
+        why: "no sequence number can follow it",
+    })
 }
 
 /// Sequence numbers start at 1.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use model::Timestamp;
 use redb::{Database, ReadableDatabase, TableDefinition};
 
-use super::memory::check_seq;
+use super::memory::{check_seq, seq_after};
 use super::{MessageStore, StoreError};
 
 const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
@@ -173,9 +173,9 @@ impl MessageStore for RedbStore {
 
     fn store_outbound(&mut self, seq: u64, message: &[u8]) -> Result<(), StoreError> {
         self.check_usable()?;
-        check_seq(seq)?;
+        let next = seq_after(seq)?;
         self.staged_messages.push((seq, message.into()));
-        self.next_sender = seq + 1;
+        self.next_sender = next;
         self.staged_meta = true;
         Ok(())
     }
