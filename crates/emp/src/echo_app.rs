@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use gateway::fix::codec::{Decoder, DecoderConfig, SOH, Tag};
+use gateway::fix::codec::{Decoder, SOH, Tag};
 use gateway::fix::session::{Session, SessionEvent};
 use gateway::fix::settings::SessionSettings;
 use gateway::transport::{Application, BoxStore};
@@ -25,12 +25,7 @@ impl EchoApp {
     pub(crate) fn new(settings: &SessionSettings) -> Self {
         let dictionary = settings.config.dictionary.as_ref();
         Self {
-            decoder: Decoder::new(DecoderConfig {
-                data_fields: dictionary
-                    .map(|dict| dict.data_fields().clone())
-                    .unwrap_or_default(),
-                ..DecoderConfig::default()
-            }),
+            decoder: Decoder::new(settings.config.decoder_config()),
             header_tags: dictionary
                 .map(|dict| dict.header().tags().to_vec())
                 .unwrap_or_default(),

@@ -2,7 +2,7 @@
 //! with one ExecutionReport filling its whole quantity at its price. The
 //! counterparty for interop runs, crash tests and round-trip benchmarks.
 
-use gateway::fix::codec::{Decoder, DecoderConfig};
+use gateway::fix::codec::Decoder;
 use gateway::fix::session::{AppMessage, Session, SessionEvent};
 use gateway::fix::settings::SessionSettings;
 use gateway::transport::{Application, BoxStore};
@@ -27,14 +27,8 @@ pub(crate) struct FillApp {
 impl FillApp {
     /// A venue for the session of `settings`.
     pub(crate) fn new(settings: &SessionSettings) -> Self {
-        let dictionary = settings.config.dictionary.as_ref();
         Self {
-            decoder: Decoder::new(DecoderConfig {
-                data_fields: dictionary
-                    .map(|dict| dict.data_fields().clone())
-                    .unwrap_or_default(),
-                ..DecoderConfig::default()
-            }),
+            decoder: Decoder::new(settings.config.decoder_config()),
             fix42: settings.config.id.begin_string == "FIX.4.2",
         }
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::schedule::SessionSchedule;
-use crate::fix::codec::{DEFAULT_MAX_MESSAGE_SIZE, TimestampPrecision};
+use crate::fix::codec::{DEFAULT_MAX_MESSAGE_SIZE, DecoderConfig, TimestampPrecision};
 use crate::fix::dict::{Dictionary, ValidationOptions};
 
 /// The identity of a session: BeginString and the two CompIDs, from this
@@ -155,6 +155,22 @@ impl SessionConfig {
             max_queued_messages: 100_000,
             max_output_bytes: 64 << 20,
             schedule: None,
+        }
+    }
+
+    /// How this session's messages are decoded: its size limit, its
+    /// BodyLength/CheckSum switch and its dictionary's raw-data fields.
+    /// Applications decoding the messages the session hands them use it
+    /// too, so both read the same fields.
+    pub fn decoder_config(&self) -> DecoderConfig {
+        DecoderConfig {
+            max_message_size: self.max_message_size,
+            validate_length_and_checksum: self.validate_length_and_checksum,
+            data_fields: self
+                .dictionary
+                .as_ref()
+                .map(|dict| dict.data_fields().clone())
+                .unwrap_or_default(),
         }
     }
 }

@@ -155,16 +155,7 @@ enum Numbering {
 impl<S: MessageStore> Session<S> {
     /// A session over `store`, not connected.
     pub fn new(config: SessionConfig, store: S) -> Self {
-        let data_fields = config
-            .dictionary
-            .as_ref()
-            .map(|dict| dict.data_fields().clone())
-            .unwrap_or_default();
-        let decoder_config = DecoderConfig {
-            max_message_size: config.max_message_size,
-            validate_length_and_checksum: config.validate_length_and_checksum,
-            data_fields,
-        };
+        let decoder_config = config.decoder_config();
         let resend_decoder = Decoder::new(DecoderConfig {
             validate_length_and_checksum: false,
             ..decoder_config.clone()
