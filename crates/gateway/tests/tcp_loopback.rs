@@ -3,10 +3,13 @@
 //! the sequence numbers from the stores instead of resetting them.
 #![allow(clippy::unwrap_used, reason = "test code")]
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::Venue;
 use gateway::fix::session::{Role, Session, SessionConfig, SessionEvent, SessionId};
 use gateway::fix::store::RedbStore;
 use gateway::transport::acceptor::Acceptor;
@@ -17,30 +20,6 @@ use model::Timestamp;
 use tokio::sync::{mpsc, watch};
 
 const ORDERS: usize = 200;
-
-/// Answers every NewOrderSingle with an ExecutionReport.
-struct Venue;
-
-impl Application for Venue {
-    fn on_event(&mut self, session: &mut Session<BoxStore>, now: Timestamp, event: SessionEvent) {
-        if let SessionEvent::App(order) = event {
-            let cl_ord_id = order
-                .bytes
-                .split(|&byte| byte == 1)
-                .find_map(|field| field.strip_prefix(b"11="))
-                .unwrap()
-                .to_vec();
-            session
-                .send_app(now, b"8", &[], |body| {
-                    body.str(11, &cl_ord_id)
-                        .str(17, &cl_ord_id)
-                        .char(150, b'0')
-                        .char(39, b'0');
-                })
-                .unwrap();
-        }
-    }
-}
 
 /// Sends the orders at Logon, logs out when every one is answered.
 struct Trader {

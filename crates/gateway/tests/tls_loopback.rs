@@ -5,10 +5,13 @@
 //! certificate and key files.
 #![allow(clippy::unwrap_used, reason = "test code")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::Venue;
 use gateway::fix::session::{Role, Session, SessionConfig, SessionEvent, SessionId};
 use gateway::fix::settings::{self, ClientTlsSettings, ServerTlsSettings, TlsSettings};
 use gateway::fix::store::MemStore;
@@ -111,30 +114,6 @@ fn certificate_authority(name: &str) -> CertifiedIssuer<'static, KeyPair> {
         KeyUsagePurpose::CrlSign,
     ];
     CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
-}
-
-/// Answers every NewOrderSingle with an ExecutionReport.
-struct Venue;
-
-impl Application for Venue {
-    fn on_event(&mut self, session: &mut Session<BoxStore>, now: Timestamp, event: SessionEvent) {
-        if let SessionEvent::App(order) = event {
-            let cl_ord_id = order
-                .bytes
-                .split(|&byte| byte == 1)
-                .find_map(|field| field.strip_prefix(b"11="))
-                .unwrap()
-                .to_vec();
-            session
-                .send_app(now, b"8", &[], |body| {
-                    body.str(11, &cl_ord_id)
-                        .str(17, &cl_ord_id)
-                        .char(150, b'0')
-                        .char(39, b'0');
-                })
-                .unwrap();
-        }
-    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
