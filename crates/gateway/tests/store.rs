@@ -97,45 +97,32 @@ fn conformance_and_reopening(open: &dyn Fn(Timestamp) -> Box<dyn MessageStore>) 
 
 #[test]
 fn redb_store_conforms_and_keeps_its_state_across_reopening() {
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("session.redb");
     conformance_and_reopening(&|now| Box::new(RedbStore::open(&path, now).unwrap()));
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn file_store_conforms_and_keeps_its_state_across_reopening() {
     for durability in [Durability::Os, Durability::Fsync] {
-        let dir = tempdir();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let path = dir.join("new/folder/session.log");
         conformance_and_reopening(&|now| {
             Box::new(FileStore::open(&path, durability, now).unwrap())
         });
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }
 
 #[test]
 fn redb_store_names_the_file_it_cannot_open() {
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let not_a_db = dir.join("garbage.redb");
     std::fs::write(&not_a_db, b"this is not a redb file at all, not even close").unwrap();
     let error = RedbStore::open(&not_a_db, at(0)).unwrap_err().to_string();
     assert!(error.contains("garbage.redb"), "{error}");
-    std::fs::remove_dir_all(dir).unwrap();
-}
-
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "emp-store-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// A redb backend in memory that keeps, at every sync, a copy of the
@@ -374,28 +361,29 @@ fn check_every_cut(dir: &Path, bytes: &[u8], commits: &[(u64, State)], now: Time
 
 #[test]
 fn file_store_recovers_the_last_whole_commit_at_every_length() {
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("workload.log");
     let commits = record_workload(&path, None);
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(bytes.len() as u64, commits.last().unwrap().0, "staged only");
-    check_every_cut(&dir, &bytes, &commits, at(0));
-    std::fs::remove_dir_all(dir).unwrap();
+    check_every_cut(dir, &bytes, &commits, at(0));
 }
 
 #[test]
 fn file_store_recovers_the_last_whole_commit_at_every_length_after_a_reset() {
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("workload.log");
     let commits = record_workload(&path, Some(6));
     let bytes = std::fs::read(&path).unwrap();
-    check_every_cut(&dir, &bytes, &commits, at(6));
-    std::fs::remove_dir_all(dir).unwrap();
+    check_every_cut(dir, &bytes, &commits, at(6));
 }
 
 #[test]
 fn file_store_stops_at_a_damaged_byte() {
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("workload.log");
     let commits = record_workload(&path, None);
     let bytes = std::fs::read(&path).unwrap();
@@ -426,12 +414,12 @@ fn file_store_stops_at_a_damaged_byte() {
             );
         }
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn file_store_reset_rewrites_the_file_compactly() {
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("session.log");
     let mut store = FileStore::open(&path, Durability::Fsync, at(0)).unwrap();
     let empty = file_len(&path);
@@ -457,12 +445,12 @@ fn file_store_reset_rewrites_the_file_compactly() {
     assert_eq!(store.creation_time(), at(5));
     assert_eq!(store.next_sender_seq(), 3);
     assert_eq!(messages(&mut store, 1, 100).len(), 2);
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn file_store_names_a_file_it_cannot_use() {
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let garbage = dir.join("garbage.log");
     std::fs::write(&garbage, b"this is not a file store at all").unwrap();
     let error = FileStore::open(&garbage, Durability::Os, at(0))
@@ -483,12 +471,12 @@ fn file_store_names_a_file_it_cannot_use() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("version 9"), "{error}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn file_store_is_locked_while_open() {
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("session.log");
     let store = FileStore::open(&path, Durability::Os, at(0)).unwrap();
     let error = FileStore::open(&path, Durability::Os, at(0))
@@ -497,12 +485,12 @@ fn file_store_is_locked_while_open() {
     assert!(error.contains("in use by another process"), "{error}");
     drop(store);
     FileStore::open(&path, Durability::Os, at(0)).unwrap();
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn file_store_refuses_work_after_an_io_error() {
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("session.log");
     let mut store = FileStore::open(&path, Durability::Os, at(0)).unwrap();
     store.store_outbound(1, b"one").unwrap();
@@ -520,12 +508,12 @@ fn file_store_refuses_work_after_an_io_error() {
     drop(store);
     let mut store = FileStore::open(&path, Durability::Os, at(2)).unwrap();
     assert_eq!(messages(&mut store, 1, 10), [(1, b"one".to_vec())]);
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn open_store_opens_the_store_the_settings_name() {
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let settings_text = |store: &str| {
         format!(
             "[[SESSION]]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 1\nBeginString = \"FIX.4.4\"\nSenderCompID = \"A\"\nTargetCompID = \"B\"\nUseDataDictionary = \"N\"\nFileStorePath = {:?}\nNonStopSession = true\n{store}",
@@ -555,5 +543,4 @@ fn open_store_opens_the_store_the_settings_name() {
             .store_kind,
         StoreKind::File(Durability::Fsync)
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }

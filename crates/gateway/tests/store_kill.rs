@@ -6,7 +6,7 @@
 //! other tests reopen their stores would briefly share their file locks.
 #![allow(clippy::unwrap_used, reason = "test code")]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,19 +15,6 @@ use model::Timestamp;
 
 fn at(secs: u64) -> Timestamp {
     Timestamp::from_unix_nanos(1_763_700_000_000_000_000 + secs * 1_000_000_000)
-}
-
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "emp-store-kill-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Set in the child process of the kill test: the log it commits to.
@@ -53,7 +40,8 @@ fn file_store_os_mode_survives_a_killed_process() {
         }
         return;
     }
-    let dir = tempdir();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("killed.log");
     let mut last = 1;
     for round in 0..3u64 {
@@ -85,5 +73,4 @@ fn file_store_os_mode_survives_a_killed_process() {
             .unwrap();
         assert_eq!(stored, next - 1, "round {round}: a message is missing");
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
