@@ -1,24 +1,52 @@
 //! EMP's shared contracts: the value types every other crate agrees on.
 //!
-//! No I/O, no clock, no threads. Today it holds the exact [`Decimal`] that
-//! prices and quantities are parsed into, and the UTC nanosecond
-//! [`Timestamp`] that is the only notion of time in EMP's sans-IO cores.
-//! Identifiers, instruments, orders and execution events join them with the
-//! OMS (issue 4).
+//! No I/O, no clock, no threads. It holds:
+//! - exact numbers: the wire-level [`Decimal`], and the fixed-point
+//!   [`Price`], [`Quantity`], [`NetQuantity`] and [`Money`] the OMS and risk
+//!   gate compute with (integers only, never `f64`);
+//! - the UTC nanosecond [`Timestamp`], the only notion of time in EMP's
+//!   sans-IO cores;
+//! - validated identifiers ([`ClOrdId`], [`OrderId`], [`ExecId`],
+//!   [`InstrumentId`], [`StrategyId`], …);
+//! - [`Instrument`] definitions and the [`InstrumentTable`];
+//! - the [`OrderIntent`] contract strategies emit, the [`VenueCommand`]s the
+//!   OMS sends and the [`VenueEvent`]s venues report back.
 //!
 //! ```
-//! use model::{Decimal, Timestamp};
+//! use model::{Decimal, Price, Quantity, Timestamp};
 //!
 //! let qty: Decimal = "002000.00".parse()?;
 //! assert_eq!(qty, Decimal::from_i64(2000));
 //! let later = Timestamp::UNIX_EPOCH.checked_add_nanos(1_500).unwrap();
 //! assert_eq!(later.saturating_nanos_since(Timestamp::UNIX_EPOCH), 1_500);
-//! # Ok::<(), model::DecimalError>(())
+//!
+//! let px = Price::from_decimal("1.06625".parse()?)?;
+//! let notional = px.notional(Quantity::from_decimal(qty)?);
+//! assert_eq!(notional.to_string(), "2132.5");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod ascii;
 pub mod decimal;
+pub mod execution;
+pub mod fixed;
+pub mod ids;
+pub mod instrument;
+pub mod order;
 pub mod time;
 
 pub use decimal::{Decimal, DecimalError, MAX_SCALE};
+pub use execution::{
+    BusinessReject, CancelReject, CancelRejectResponseTo, ExecType, ExecutionReport, OrdStatus,
+    PositionReport, VenueEvent,
+};
+pub use fixed::{FixedError, Money, NetQuantity, Price, Quantity};
+pub use ids::{
+    ClOrdId, ExecId, IdError, InstrumentId, OrderId, RequestId, RunId, StrategyId, VenueSymbol,
+};
+pub use instrument::{Instrument, InstrumentError, InstrumentTable};
+pub use order::{
+    CancelOrder, IntentId, IntentSpec, NewOrder, OrderIntent, OrderKind, ReplaceOrder, Side,
+    StatusRequest, TimeInForce, VenueCommand,
+};
 pub use time::{Timestamp, TimestampError, UtcDateTime};

@@ -1,0 +1,574 @@
+//! Fixed-point prices, quantities and money: exact, integer-only arithmetic.
+//!
+//! [`Price`] and [`Quantity`] hold an `i64` count of 10⁻⁹ units (range
+//! ±9.22 × 10⁹, nine fractional digits: enough for FX pips, crypto satoshis
+//! and Polymarket's 0.001 ticks). [`Money`] holds an `i128` count of 10⁻¹⁸
+//! units, so `price × quantity` is exact and notional, cost and PnL sums
+//! never round. Values come from decimal text or [`Decimal`]s; there is no
+//! `f64` constructor anywhere.
+//!
+//! ```
+//! use model::{Money, Price, Quantity};
+//!
+//! let px: Price = "1.06625".parse()?;
+//! let qty: Quantity = "10000".parse()?;
+//! assert_eq!(px.notional(qty), "10662.5".parse::<Money>()?);
+//! assert!(px.is_multiple_of("0.00001".parse()?));
+//! assert!(qty.checked_sub("10000.000000001".parse()?).is_none());
+//! # Ok::<(), model::FixedError>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::decimal::{Decimal, DecimalError};
+
+/// Fractional digits of [`Price`] and [`Quantity`].
+pub const FIXED_SCALE: u8 = 9;
+/// Fractional digits of [`Money`].
+pub const MONEY_SCALE: u8 = 18;
+
+const UNIT: i64 = 1_000_000_000;
+const MONEY_UNIT: i128 = 1_000_000_000_000_000_000;
+
+/// Why a value is not a valid [`Price`], [`Quantity`] or [`Money`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FixedError {
+    /// The text is not a decimal number.
+    #[error(transparent)]
+    Decimal(#[from] DecimalError),
+    /// More significant fractional digits than the type keeps.
+    #[error("{value} has more than {max_digits} fractional digits")]
+    TooPrecise {
+        /// The value as given.
+        value: Decimal,
+        /// Fractional digits the type keeps.
+        max_digits: u8,
+    },
+    /// The value is beyond the type's range.
+    #[error("{value} is outside the range of a {kind}")]
+    OutOfRange {
+        /// The value as given.
+        value: Decimal,
+        /// Which type.
+        kind: &'static str,
+    },
+    /// A quantity below zero.
+    #[error(
+        "quantity {0} is negative; quantities are never below zero (the side carries the direction)"
+    )]
+    Negative(Decimal),
+}
+
+/// `value` as a count of 10⁻`scale` units, if exact and in range.
+fn to_units(value: Decimal, scale: u8, kind: &'static str) -> Result<i128, FixedError> {
+    let value = value.normalize();
+    if value.scale() > scale {
+        return Err(FixedError::TooPrecise {
+            value,
+            max_digits: scale,
+        });
+    }
+    i128::from(value.mantissa())
+        .checked_mul(10i128.pow(u32::from(scale - value.scale())))
+        .ok_or(FixedError::OutOfRange { value, kind })
+}
+
+/// The shortest [`Decimal`] equal to `units × 10⁻scale`, or `None` when it
+/// needs more than 18 significant digits.
+fn units_to_decimal(units: i128, scale: u8) -> Option<Decimal> {
+    let mut units = units;
+    let mut scale = scale;
+    while scale > 0 && units % 10 == 0 {
+        units /= 10;
+        scale -= 1;
+    }
+    let mantissa = i64::try_from(units).ok()?;
+    Decimal::new(mantissa, scale).ok()
+}
+
+/// Writes `units × 10⁻scale` exactly, without trailing fractional zeros.
+fn write_units(f: &mut fmt::Formatter<'_>, units: i128, scale: u8) -> fmt::Result {
+    let unit = 10u128.pow(u32::from(scale));
+    let magnitude = units.unsigned_abs();
+    let (whole, mut fraction) = (magnitude / unit, magnitude % unit);
+    if units < 0 {
+        f.write_str("-")?;
+    }
+    write!(f, "{whole}")?;
+    if fraction != 0 {
+        let mut digits = usize::from(scale);
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            digits -= 1;
+        }
+        write!(f, ".{fraction:0digits$}")?;
+    }
+    Ok(())
+}
+
+/// A price: exact, nine fractional digits, may be negative (spreads and
+/// some futures trade below zero; the risk gate decides what is allowed).
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Price(i64);
+
+impl Price {
+    /// Zero.
+    pub const ZERO: Self = Self(0);
+
+    /// The price `raw × 10⁻⁹`.
+    pub const fn from_raw(raw: i64) -> Self {
+        Self(raw)
+    }
+
+    /// The count of 10⁻⁹ units.
+    pub const fn raw(self) -> i64 {
+        self.0
+    }
+
+    /// An integer price.
+    pub fn from_int(value: i64) -> Result<Self, FixedError> {
+        Self::from_decimal(Decimal::from_i64(value))
+    }
+
+    /// The exact price of `value`; fails beyond nine fractional digits or
+    /// ±9.22 × 10⁹.
+    pub fn from_decimal(value: Decimal) -> Result<Self, FixedError> {
+        let units = to_units(value, FIXED_SCALE, "price")?;
+        i64::try_from(units)
+            .map(Self)
+            .map_err(|_| FixedError::OutOfRange {
+                value,
+                kind: "price",
+            })
+    }
+
+    /// Parses FIX float text (see [`Decimal::parse_ascii`]).
+    pub fn parse_ascii(text: &[u8]) -> Result<Self, FixedError> {
+        Self::from_decimal(Decimal::parse_ascii(text)?)
+    }
+
+    /// The shortest exact [`Decimal`] for this price.
+    pub fn to_decimal(self) -> Decimal {
+        // Nine fractional digits of an i64 always fit a Decimal.
+        units_to_decimal(i128::from(self.0), FIXED_SCALE).unwrap_or(Decimal::ZERO)
+    }
+
+    /// `self + other`, or `None` on overflow.
+    pub fn checked_add(self, other: Self) -> Option<Self> {
+        self.0.checked_add(other.0).map(Self)
+    }
+
+    /// `self - other`, or `None` on overflow.
+    pub fn checked_sub(self, other: Self) -> Option<Self> {
+        self.0.checked_sub(other.0).map(Self)
+    }
+
+    /// True above zero.
+    pub const fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
+    /// True when the price is a whole number of `step`s (a zero step
+    /// accepts every price).
+    pub const fn is_multiple_of(self, step: Self) -> bool {
+        step.0 == 0 || self.0 % step.0 == 0
+    }
+
+    /// The exact value of `quantity` units at this price.
+    pub fn notional(self, quantity: Quantity) -> Money {
+        Money(i128::from(self.0) * i128::from(quantity.0))
+    }
+}
+
+/// A quantity: exact, nine fractional digits, never negative.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quantity(i64);
+
+impl Quantity {
+    /// Zero.
+    pub const ZERO: Self = Self(0);
+
+    /// The quantity `raw × 10⁻⁹`, or `None` for a negative `raw`.
+    pub const fn from_raw(raw: i64) -> Option<Self> {
+        if raw < 0 { None } else { Some(Self(raw)) }
+    }
+
+    /// The count of 10⁻⁹ units.
+    pub const fn raw(self) -> i64 {
+        self.0
+    }
+
+    /// An integer quantity.
+    pub fn from_int(value: i64) -> Result<Self, FixedError> {
+        Self::from_decimal(Decimal::from_i64(value))
+    }
+
+    /// The exact quantity of `value`; fails below zero, beyond nine
+    /// fractional digits or above 9.22 × 10⁹.
+    pub fn from_decimal(value: Decimal) -> Result<Self, FixedError> {
+        if value.is_negative() {
+            return Err(FixedError::Negative(value));
+        }
+        let units = to_units(value, FIXED_SCALE, "quantity")?;
+        i64::try_from(units)
+            .map(Self)
+            .map_err(|_| FixedError::OutOfRange {
+                value,
+                kind: "quantity",
+            })
+    }
+
+    /// Parses FIX float text (see [`Decimal::parse_ascii`]).
+    pub fn parse_ascii(text: &[u8]) -> Result<Self, FixedError> {
+        Self::from_decimal(Decimal::parse_ascii(text)?)
+    }
+
+    /// The shortest exact [`Decimal`] for this quantity.
+    pub fn to_decimal(self) -> Decimal {
+        units_to_decimal(i128::from(self.0), FIXED_SCALE).unwrap_or(Decimal::ZERO)
+    }
+
+    /// True for zero.
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// `self + other`, or `None` on overflow.
+    pub fn checked_add(self, other: Self) -> Option<Self> {
+        self.0.checked_add(other.0).map(Self)
+    }
+
+    /// `self - other`, or `None` when that would be negative.
+    pub fn checked_sub(self, other: Self) -> Option<Self> {
+        self.0.checked_sub(other.0).and_then(Self::from_raw)
+    }
+
+    /// `self - other`, or zero when `other` is larger.
+    pub fn saturating_sub(self, other: Self) -> Self {
+        Self(self.0.saturating_sub(other.0).max(0))
+    }
+
+    /// True when the quantity is a whole number of `step`s (a zero step
+    /// accepts every quantity).
+    pub const fn is_multiple_of(self, step: Self) -> bool {
+        step.0 == 0 || self.0 % step.0 == 0
+    }
+
+    /// This quantity with a sign: positive to buy, negative to sell.
+    pub const fn signed(self, side: crate::order::Side) -> NetQuantity {
+        match side {
+            crate::order::Side::Buy => NetQuantity(self.0),
+            crate::order::Side::Sell => NetQuantity(-self.0),
+        }
+    }
+}
+
+/// A signed quantity: a net position, long above zero, short below.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NetQuantity(i64);
+
+impl NetQuantity {
+    /// Flat.
+    pub const ZERO: Self = Self(0);
+
+    /// The net quantity `raw × 10⁻⁹`.
+    pub const fn from_raw(raw: i64) -> Self {
+        Self(raw)
+    }
+
+    /// The count of 10⁻⁹ units.
+    pub const fn raw(self) -> i64 {
+        self.0
+    }
+
+    /// Long minus short, or `None` on overflow.
+    pub fn from_long_short(long: Quantity, short: Quantity) -> Option<Self> {
+        long.0.checked_sub(short.0).map(Self)
+    }
+
+    /// The size regardless of direction.
+    pub const fn abs(self) -> Quantity {
+        Quantity(self.0.saturating_abs())
+    }
+
+    /// True when flat.
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// `self + other`, or `None` on overflow.
+    pub fn checked_add(self, other: Self) -> Option<Self> {
+        self.0.checked_add(other.0).map(Self)
+    }
+
+    /// `self - other`, or `None` on overflow.
+    pub fn checked_sub(self, other: Self) -> Option<Self> {
+        self.0.checked_sub(other.0).map(Self)
+    }
+
+    /// The shortest exact [`Decimal`] for this quantity.
+    pub fn to_decimal(self) -> Decimal {
+        units_to_decimal(i128::from(self.0), FIXED_SCALE).unwrap_or(Decimal::ZERO)
+    }
+
+    /// Parses decimal text, signed.
+    pub fn parse_ascii(text: &[u8]) -> Result<Self, FixedError> {
+        let value = Decimal::parse_ascii(text)?;
+        let units = to_units(value, FIXED_SCALE, "net quantity")?;
+        i64::try_from(units)
+            .map(Self)
+            .map_err(|_| FixedError::OutOfRange {
+                value,
+                kind: "net quantity",
+            })
+    }
+}
+
+/// An amount of money (notional, cost, PnL, fees): exact, eighteen
+/// fractional digits, `i128` range (±1.7 × 10²⁰).
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(i128);
+
+impl Money {
+    /// Zero.
+    pub const ZERO: Self = Self(0);
+
+    /// The amount `raw × 10⁻¹⁸`.
+    pub const fn from_raw(raw: i128) -> Self {
+        Self(raw)
+    }
+
+    /// The count of 10⁻¹⁸ units.
+    pub const fn raw(self) -> i128 {
+        self.0
+    }
+
+    /// The exact amount of `value` (any [`Decimal`] fits).
+    pub fn from_decimal(value: Decimal) -> Self {
+        // A Decimal has at most 18 fractional digits and an i64 mantissa,
+        // so the product fits an i128 with room to spare.
+        let value = value.normalize();
+        Self(i128::from(value.mantissa()) * 10i128.pow(u32::from(MONEY_SCALE - value.scale())))
+    }
+
+    /// Parses decimal text.
+    pub fn parse_ascii(text: &[u8]) -> Result<Self, FixedError> {
+        Ok(Self::from_decimal(Decimal::parse_ascii(text)?))
+    }
+
+    /// An integer amount.
+    pub fn from_int(value: i64) -> Self {
+        Self(i128::from(value) * MONEY_UNIT)
+    }
+
+    /// The shortest exact [`Decimal`], or `None` when the amount needs more
+    /// than 18 significant digits.
+    pub fn to_decimal(self) -> Option<Decimal> {
+        units_to_decimal(self.0, MONEY_SCALE)
+    }
+
+    /// `self + other`, or `None` on overflow.
+    pub fn checked_add(self, other: Self) -> Option<Self> {
+        self.0.checked_add(other.0).map(Self)
+    }
+
+    /// `self - other`, or `None` on overflow.
+    pub fn checked_sub(self, other: Self) -> Option<Self> {
+        self.0.checked_sub(other.0).map(Self)
+    }
+
+    /// `-self`, or `None` on overflow.
+    pub fn checked_neg(self) -> Option<Self> {
+        self.0.checked_neg().map(Self)
+    }
+
+    /// The absolute amount.
+    pub const fn abs(self) -> Self {
+        Self(self.0.saturating_abs())
+    }
+
+    /// True below zero.
+    pub const fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    /// `self × numerator / denominator`, rounded half to even at 10⁻¹⁸, or
+    /// `None` for a zero denominator or overflow. Splits a cost basis in
+    /// proportion to a partial close.
+    pub fn mul_ratio(self, numerator: i64, denominator: i64) -> Option<Self> {
+        if denominator == 0 {
+            return None;
+        }
+        let product = self.0.checked_mul(i128::from(numerator))?;
+        let denominator = i128::from(denominator);
+        let quotient = product / denominator;
+        let remainder = product % denominator;
+        let twice = remainder.unsigned_abs() * 2;
+        let away = match twice.cmp(&denominator.unsigned_abs()) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => quotient % 2 != 0,
+            std::cmp::Ordering::Less => false,
+        };
+        if !away {
+            return Some(Self(quotient));
+        }
+        let negative = (product < 0) != (denominator < 0);
+        Some(Self(if negative { quotient - 1 } else { quotient + 1 }))
+    }
+
+    /// The price that `self` buys per unit of `quantity`, truncated to
+    /// nine fractional digits; `None` for a zero quantity or overflow.
+    /// Used only for reporting average prices, never for accounting.
+    pub fn per_unit(self, quantity: Quantity) -> Option<Price> {
+        if quantity.0 == 0 {
+            return None;
+        }
+        i64::try_from(self.0 / i128::from(quantity.0))
+            .ok()
+            .map(Price)
+    }
+}
+
+macro_rules! text_impls {
+    ($name:ident, $scale:expr, $err:ty, $parse:expr) => {
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_units(f, i128::from(self.0), $scale)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({self})", stringify!($name))
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = $err;
+
+            fn from_str(text: &str) -> Result<Self, $err> {
+                $parse(text.as_bytes())
+            }
+        }
+    };
+}
+
+text_impls!(Price, FIXED_SCALE, FixedError, Price::parse_ascii);
+text_impls!(Quantity, FIXED_SCALE, FixedError, Quantity::parse_ascii);
+text_impls!(
+    NetQuantity,
+    FIXED_SCALE,
+    FixedError,
+    NetQuantity::parse_ascii
+);
+text_impls!(Money, MONEY_SCALE, FixedError, Money::parse_ascii);
+
+/// One unit of price or quantity, in raw units.
+pub const FIXED_UNIT: i64 = UNIT;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_exactly_and_prints_shortest() {
+        let px: Price = "0.1".parse().unwrap();
+        assert_eq!(px.raw(), 100_000_000);
+        assert_eq!(px.to_string(), "0.1");
+        assert_eq!("-1.5".parse::<Price>().unwrap().to_string(), "-1.5");
+        assert_eq!("2000.00".parse::<Quantity>().unwrap().to_string(), "2000");
+        assert_eq!(
+            "0.000000001".parse::<Quantity>().unwrap().raw(),
+            1,
+            "nine fractional digits are kept"
+        );
+        assert!(matches!(
+            "0.0000000001".parse::<Price>(),
+            Err(FixedError::TooPrecise { max_digits: 9, .. })
+        ));
+        assert!(matches!(
+            "-1".parse::<Quantity>(),
+            Err(FixedError::Negative(_))
+        ));
+        assert!(matches!(
+            "9300000000".parse::<Price>(),
+            Err(FixedError::OutOfRange { .. })
+        ));
+        assert!("1e5".parse::<Price>().is_err());
+    }
+
+    #[test]
+    fn notional_is_exact_and_money_prints_every_digit() {
+        let px: Price = "0.333333333".parse().unwrap();
+        let qty: Quantity = "3.000000001".parse().unwrap();
+        // 0.333333333 × 3.000000001 = 0.999999999 + 0.000000000333333333
+        assert_eq!(px.notional(qty).to_string(), "0.999999999333333333");
+        assert_eq!(Money::from_int(-5).to_string(), "-5");
+        assert_eq!("-0.25".parse::<Money>().unwrap().to_string(), "-0.25");
+    }
+
+    #[test]
+    fn quantity_never_goes_negative() {
+        let one = Quantity::from_int(1).unwrap();
+        let two = Quantity::from_int(2).unwrap();
+        assert_eq!(two.checked_sub(one), Some(one));
+        assert_eq!(one.checked_sub(two), None);
+        assert_eq!(one.saturating_sub(two), Quantity::ZERO);
+        assert_eq!(Quantity::from_raw(-1), None);
+    }
+
+    #[test]
+    fn steps_and_ratios() {
+        let tick: Price = "0.00001".parse().unwrap();
+        assert!("1.06625".parse::<Price>().unwrap().is_multiple_of(tick));
+        assert!(!"1.066255".parse::<Price>().unwrap().is_multiple_of(tick));
+        let third = Money::from_int(1).mul_ratio(1, 3).unwrap();
+        assert_eq!(third.raw(), 333_333_333_333_333_333);
+        // Half to even: 0.5 → 0, 1.5 → 2, -0.5 → 0, -1.5 → -2.
+        assert_eq!(Money::from_raw(1).mul_ratio(1, 2).unwrap().raw(), 0);
+        assert_eq!(Money::from_raw(3).mul_ratio(1, 2).unwrap().raw(), 2);
+        assert_eq!(Money::from_raw(-1).mul_ratio(1, 2).unwrap().raw(), 0);
+        assert_eq!(Money::from_raw(-3).mul_ratio(1, 2).unwrap().raw(), -2);
+        assert_eq!(Money::from_int(1).mul_ratio(1, 0), None);
+        assert_eq!(
+            Money::from_int(10).per_unit(Quantity::from_int(4).unwrap()),
+            Some("2.5".parse().unwrap())
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn text_round_trips(raw in any::<i64>()) {
+            let px = Price::from_raw(raw);
+            prop_assert_eq!(px.to_string().parse::<Price>().unwrap(), px);
+            prop_assert_eq!(Price::from_decimal(px.to_decimal()).unwrap(), px);
+        }
+
+        #[test]
+        fn money_text_round_trips(raw in any::<i64>(), scale in 0u32..6) {
+            let money = Money::from_raw(i128::from(raw) * 10i128.pow(scale));
+            prop_assert_eq!(money.to_string().parse::<Money>().unwrap(), money);
+        }
+
+        #[test]
+        fn notional_matches_integer_math(p in -1_000_000_000_000i64..1_000_000_000_000, q in 0i64..1_000_000_000_000) {
+            let money = Price::from_raw(p).notional(Quantity::from_raw(q).unwrap());
+            prop_assert_eq!(money.raw(), i128::from(p) * i128::from(q));
+        }
+
+        #[test]
+        fn ratio_parts_sum_to_whole(total in -1_000_000_000_000_000i128..1_000_000_000_000_000, part in 0i64..1000, rest in 1i64..1000) {
+            let whole = Money::from_raw(total);
+            let a = whole.mul_ratio(part, part + rest).unwrap();
+            let b = whole.checked_sub(a).unwrap();
+            // Each share is within half a unit of the exact proportion.
+            let exact_a = total * i128::from(part);
+            let den = i128::from(part + rest);
+            prop_assert!((a.raw() * den - exact_a).abs() * 2 <= den);
+            prop_assert_eq!(a.checked_add(b).unwrap(), whole);
+        }
+    }
+}
