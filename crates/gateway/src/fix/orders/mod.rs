@@ -84,7 +84,9 @@
 //! PositionReport: LongQty (704) and ShortQty (705) are summed over the
 //! NoPositions (702) entries (cTrader sends one entry with no PosType). A
 //! venue that reports one position several ways (say PosType SOD and FIN)
-//! would be double counted; no shipped dialect does.
+//! would be double counted; no shipped dialect does. An entry is read up
+//! to the first tag other than 703-706, so entries with nested parties
+//! (539) end the group early and fail the NumInGroup check.
 //!
 //! # Errors in inbound messages
 //!
