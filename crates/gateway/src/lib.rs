@@ -4,9 +4,10 @@
 //! data dictionaries with validation and repeating groups ([`fix::dict`]),
 //! the session layer as a sans-IO state machine ([`fix::session`]) over a
 //! message store ([`fix::store`]: memory, redb or an append-only file),
-//! settings files with QuickFIX's names ([`fix::settings`]), and a tokio TCP
-//! acceptor and initiator, optionally over TLS, that drive sessions
-//! ([`transport`]). The Polymarket and Coinbase market-data adapters join
+//! settings files with QuickFIX's names ([`fix::settings`]), the mapping
+//! between the OMS's venue commands and events and FIX 4.2 / 4.4 order
+//! messages ([`fix::orders`]), and a tokio TCP acceptor and initiator,
+//! optionally over TLS, that drive sessions ([`transport`]). The Polymarket and Coinbase market-data adapters join
 //! it in a later issue. Everything under [`fix`] is sans-IO: bytes and time
 //! in, bytes, timers and events out.
 //!
