@@ -11,8 +11,8 @@ mod limits;
 mod rate;
 
 pub use checks::{check_modify, check_submit};
-pub use deny::{DenyCode, Denial};
-pub use limits::{RateLimit, RiskLimits};
+pub use deny::{Denial, DenyCode};
+pub use limits::{LimitsError, RateLimit, RiskLimits};
 pub use rate::RateLimiter;
 
 use model::{Instrument, Money, NetQuantity, OrderKind, Price, Quantity, Side, TimeInForce};
@@ -70,13 +70,19 @@ pub struct ExposureView {
     pub instrument_open_buys: Quantity,
     /// Unfilled quantity of working sell orders, likewise.
     pub instrument_open_sells: Quantity,
+    /// Unfilled quantity of the order's strategy's working buy orders on
+    /// the instrument, not counting the order being replaced.
+    pub strategy_open_buys: Quantity,
+    /// Unfilled quantity of the strategy's working sell orders, likewise.
+    pub strategy_open_sells: Quantity,
     /// Last market price of the instrument, if any arrived.
     pub last_price: Option<Price>,
     /// Σ |position × mark| over every instrument, plus the notional of
-    /// working orders, before this order.
+    /// working orders, before this order (for a replace: not counting the
+    /// order being replaced).
     pub gross_exposure: Money,
     /// Σ position × mark (signed) over every instrument, plus working
-    /// orders signed by side, before this order.
+    /// orders signed by side, before this order (likewise).
     pub net_exposure: Money,
     /// Realized PnL net of fees, plus unrealized PnL at the marks, since
     /// the start of the trading day.
