@@ -640,6 +640,14 @@ fn reducing_allows_only_orders_that_cannot_cross_or_grow_the_position() {
         s.submit(),
         Err("TRADING_STATE_REDUCING: side=BUY, position=10000, working=0, order=1000".to_owned())
     );
+    // Flat, nothing reduces: the state is checked before the quantity.
+    s.side = Side::Sell;
+    s.quantity = Quantity::ZERO;
+    s.exposure.instrument_position = NetQuantity::ZERO;
+    assert_eq!(
+        s.submit(),
+        Err("TRADING_STATE_REDUCING: side=SELL, position=0, working=0, order=0".to_owned())
+    );
 }
 
 #[test]
@@ -1009,6 +1017,20 @@ fn extreme_quantities_and_prices_are_computed_exactly() {
             "NOTIONAL_EXCEEDS_MAX_PER_ORDER: max=0.000000000000000001, got={notional}"
         ))
     );
+}
+
+#[test]
+fn an_unvalidated_tick_of_minus_one_does_not_overflow() {
+    // i64::MIN % −1 overflows in plain i64 arithmetic.
+    let mut s = Scenario::base();
+    s.instrument.tick_size = Price::from_raw(-1);
+    s.instrument.allows_non_positive_prices = true;
+    s.instrument.min_notional = None;
+    s.limits = RiskLimits::default();
+    s.kind = OrderKind::Limit {
+        price: Price::from_raw(i64::MIN),
+    };
+    assert_eq!(s.submit(), Ok(()));
 }
 
 #[test]

@@ -232,7 +232,7 @@ impl Gate<'_> {
             }
         }
         for (name, price) in prices.into_iter().flatten() {
-            if !price.is_multiple_of(instrument.tick_size) {
+            if !on_tick(price, instrument.tick_size) {
                 return Err(Denial::new(
                     DenyCode::PriceNotOnTick,
                     format!("{name}={price}, tick={}", instrument.tick_size),
@@ -536,6 +536,13 @@ impl Gate<'_> {
         }
         Ok(())
     }
+}
+
+/// [`Price::is_multiple_of`] in `i128`: the same answer (a zero tick
+/// accepts every price), but no overflow for `i64::MIN` and a tick of −1,
+/// which an unvalidated instrument could hold.
+fn on_tick(price: Price, tick: Price) -> bool {
+    tick.raw() == 0 || i128::from(price.raw()) % i128::from(tick.raw()) == 0
 }
 
 /// A quantity held in an `i128` of 10⁻⁹ units, printed exactly.
