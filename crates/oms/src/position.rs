@@ -376,8 +376,10 @@ impl Positions {
         cost: Money,
         fee: Money,
     ) -> Result<(), PositionError> {
+        // One search per map: the slots found here are written at the end.
         let key = (instrument, strategy);
-        let old = self.positions.get(&key).copied().unwrap_or_default();
+        let position_slot = self.positions.get_mut(&key);
+        let old = position_slot.as_deref().copied().unwrap_or_default();
         let new = old.after_fill(side, quantity, cost, fee)?;
         let realized = new
             .realized
@@ -389,11 +391,8 @@ impl Positions {
             .checked_sub(old.cost)
             .ok_or(overflow("cost basis"))?;
 
-        let mut totals = self
-            .instruments
-            .get(&instrument)
-            .copied()
-            .unwrap_or_default();
+        let instrument_slot = self.instruments.get_mut(&instrument);
+        let mut totals = instrument_slot.as_deref().copied().unwrap_or_default();
         totals.net = totals
             .net
             .checked_add(quantity.signed(side))
@@ -411,7 +410,8 @@ impl Positions {
             .checked_add(fees)
             .ok_or(overflow("instrument fees"))?;
 
-        let mut by_strategy = self.strategies.get(&strategy).copied().unwrap_or_default();
+        let strategy_slot = self.strategies.get_mut(&strategy);
+        let mut by_strategy = strategy_slot.as_deref().copied().unwrap_or_default();
         by_strategy.realized = by_strategy
             .realized
             .checked_add(realized)
@@ -428,9 +428,24 @@ impl Positions {
         let total_fees = self.fees.checked_add(fees).ok_or(overflow("total fees"))?;
 
         // Everything computed: commit.
-        upsert(&mut self.positions, key, new);
-        upsert(&mut self.instruments, instrument, totals);
-        upsert(&mut self.strategies, strategy, by_strategy);
+        match position_slot {
+            Some(slot) => *slot = new,
+            None => {
+                self.positions.insert(key, new);
+            }
+        }
+        match instrument_slot {
+            Some(slot) => *slot = totals,
+            None => {
+                self.instruments.insert(instrument, totals);
+            }
+        }
+        match strategy_slot {
+            Some(slot) => *slot = by_strategy,
+            None => {
+                self.strategies.insert(strategy, by_strategy);
+            }
+        }
         self.realized = total_realized;
         self.fees = total_fees;
         Ok(())
@@ -580,16 +595,6 @@ fn mark(
     marks(instrument).ok_or(PositionError::MissingMark {
         instrument: *instrument,
     })
-}
-
-/// Replaces the value under `key` in place, inserting it when absent.
-fn upsert<K: Ord, V>(map: &mut BTreeMap<K, V>, key: K, value: V) {
-    match map.get_mut(&key) {
-        Some(slot) => *slot = value,
-        None => {
-            map.insert(key, value);
-        }
-    }
 }
 
 #[cfg(test)]
