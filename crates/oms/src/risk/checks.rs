@@ -1,86 +1,8 @@
 //! The pre-trade checks: pure functions from an order, the limits, the
 //! trading state and the exposure to "pass" or the first broken rule.
 //!
-//! # Order of the rules
-//!
-//! [`check_submit`] and [`check_modify`] apply the rules in this order and
-//! return the first that fails (the tests hold the code to it):
-//!
-//! 1. trading state: `TRADING_HALTED`; `TRADING_STATE_REDUCING` when the
-//!    order is not [reducing](#reducing-orders);
-//! 2. instrument rules: `PRICE_NOT_POSITIVE` (limit price, then stop price)
-//!    unless the instrument allows non-positive prices; `PRICE_NOT_ON_TICK`
-//!    (limit price, then stop price); `QUANTITY_ZERO`; for a modify
-//!    `QUANTITY_NOT_ABOVE_FILLED`; `QUANTITY_NOT_ON_LOT`;
-//!    `QUANTITY_BELOW_MINIMUM`; `QUANTITY_EXCEEDS_MAXIMUM`;
-//!    `NOTIONAL_BELOW_MINIMUM`;
-//! 3. per-order caps: `QUANTITY_EXCEEDS_MAX_PER_ORDER`,
-//!    `NOTIONAL_EXCEEDS_MAX_PER_ORDER`;
-//! 4. `EXPIRE_TIME_IN_PAST`: a GTD expiry at or before `now`;
-//! 5. price band: `NO_MARKET_PRICE`, `PRICE_OUTSIDE_BAND` (limit price,
-//!    then stop price);
-//! 6. position limits: `POSITION_EXCEEDS_INSTRUMENT_LIMIT`, then
-//!    `POSITION_EXCEEDS_STRATEGY_LIMIT`;
-//! 7. exposure: `GROSS_EXPOSURE_EXCEEDS_LIMIT`, `NET_EXPOSURE_EXCEEDS_LIMIT`;
-//! 8. `DAILY_LOSS_LIMIT_REACHED`, then `DRAWDOWN_LIMIT_REACHED`.
-//!
-//! Rate limits are not here: they are state, kept by the OMS in a
-//! [`RateLimiter`](super::RateLimiter) it consults after these checks pass.
-//!
-//! # Prices
-//!
-//! Notional rules value the order at its *reference price*: the limit
-//! price, else the stop price, else (a market order) the last market price.
-//! A market order with no last price is denied `MISSING_PRICE` by the first
-//! rule that needs a notional (with `needed_by=` naming it); when no
-//! notional rule is configured it passes, since nothing needs its value.
-//! The price band compares the limit and stop prices with the last market
-//! price: `|price − last| × 10 000 ≤ band_bps × |last|` passes (the
-//! boundary included). A band with no last price denies `NO_MARKET_PRICE`:
-//! when the gate cannot tell, it does nothing.
-//!
-//! # Worst cases
-//!
-//! Position limits assume every working order on the order's side fills,
-//! and this one too: a buy is checked as `position + working buys + order
-//! ≤ limit`, a sell as `position − working sells − order ≥ −limit`. Only the
-//! order's own direction is checked, so a sell never fails a long-side
-//! limit. Gross and net exposure add the order's notional to the view's
-//! totals (which already hold positions and working orders).
-//!
-//! # Reducing orders
-//!
-//! An order is *reducing* when its worst-case fill can only bring the
-//! instrument's position (all strategies) towards zero without crossing
-//! it: a sell while long with `working sells + order ≤ position`, a buy
-//! while short likewise. Reducing orders are the only new risk REDUCING
-//! allows, and they are never denied by the exposure caps, the daily loss
-//! limit or the drawdown limit: closing must stay possible when those
-//! limits are reached (a reducing order lowers gross exposure; it can move
-//! net exposure away from zero while other instruments stay open, which is
-//! accepted so that any position can always be closed).
-//!
-//! # Modifications
-//!
-//! A modify is checked on its new terms, with the [`ExposureView`]
-//! excluding the order being replaced. The instrument rules apply in full
-//! (the venue would reject a replace that breaks them), as do GTD expiry
-//! and the HALTED state. Every other rule denies only an *increase*: a cap
-//! fails when the new value is beyond it *and* beyond the old one, so a
-//! modify that shrinks an order never fails a cap it was already over. In
-//! detail: the per-order caps compare new and old total quantity and
-//! notional; the price band checks only a limit or stop price that
-//! changed; position limits and exposure compare the worst cases with the
-//! new and the old unfilled quantity; REDUCING, the daily loss limit and
-//! the drawdown limit deny a modify that raises the quantity of an order
-//! that is not reducing afterwards.
-//!
-//! # Arithmetic
-//!
-//! Quantities are summed in `i128` (no overflow possible). Money sums that
-//! overflow are beyond any cap, so they deny with the rule's own code and
-//! `got=overflow`. Nothing here panics, and the pass path never allocates;
-//! only a denial formats its detail.
+//! The rules, their order and their arithmetic are documented on the
+//! [`risk`](super) module, where they are public.
 
 use model::{Money, NetQuantity, OrderKind, Price, Quantity, Side, TimeInForce, Timestamp};
 
@@ -88,7 +10,40 @@ use super::{Denial, DenyCode, ExistingOrder, ExposureView, OrderTerms, RiskLimit
 
 /// Checks a new order against the trading state, the instrument's rules and
 /// the limits; `now` decides GTD expiry. Returns the first broken rule (see
-/// the [module documentation](self) for the order).
+/// the [module documentation](super) for the order).
+///
+/// ```
+/// use model::{Instrument, InstrumentId, OrderKind, Side, TimeInForce, Timestamp, VenueSymbol};
+/// use oms::risk::{ExposureView, OrderTerms, RiskLimits, TradingState, check_submit};
+///
+/// let eurusd = Instrument {
+///     id: InstrumentId::new("EURUSD")?,
+///     venue_symbol: VenueSymbol::new("1")?,
+///     tick_size: "0.00001".parse()?,
+///     lot_size: "1000".parse()?,
+///     min_quantity: "1000".parse()?,
+///     max_quantity: None,
+///     min_notional: None,
+///     price_digits: 5,
+///     allows_non_positive_prices: false,
+/// };
+/// let limits = RiskLimits {
+///     max_order_notional: Some("50000".parse()?),
+///     ..RiskLimits::default()
+/// };
+/// let order = OrderTerms {
+///     instrument: &eurusd,
+///     side: Side::Buy,
+///     kind: OrderKind::Limit { price: "1.1091".parse()? },
+///     quantity: "55000".parse()?,
+///     time_in_force: TimeInForce::GoodTillCancel,
+/// };
+/// let now = Timestamp::from_unix_nanos(0);
+/// let denial = check_submit(&limits, TradingState::Active, &order, &ExposureView::default(), now)
+///     .unwrap_err();
+/// assert_eq!(denial.to_string(), "NOTIONAL_EXCEEDS_MAX_PER_ORDER: max=50000, got=61000.5");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn check_submit(
     limits: &RiskLimits,
     state: TradingState,
@@ -109,7 +64,7 @@ pub fn check_submit(
 /// is the new total quantity, fills included, and `order.side` the order's
 /// side; `exposure` must not count the order being replaced among the
 /// working orders. Only increases are denied by caps (see the
-/// [module documentation](self#modifications)).
+/// [module documentation](super#modifications)).
 pub fn check_modify(
     limits: &RiskLimits,
     state: TradingState,
