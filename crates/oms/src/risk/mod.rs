@@ -103,9 +103,10 @@ pub use rate::RateLimiter;
 use model::{Instrument, Money, NetQuantity, OrderKind, Price, Quantity, Side, TimeInForce};
 
 /// Whether new risk may be taken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum TradingState {
     /// Normal trading.
+    #[default]
     Active,
     /// Only orders that reduce the instrument's position (counting
     /// working orders) pass; cancels pass.
