@@ -26,10 +26,18 @@ impl ClOrdIdGenerator {
 
     /// The next ClOrdID.
     pub fn next_id(&mut self) -> ClOrdId {
-        let text = format!("{}-{}", self.prefix, base36(self.next));
+        // Built on the stack: this runs once per order on the hot path.
+        let mut text = [0u8; 27];
+        let prefix = self.prefix.as_bytes();
+        text[..prefix.len()].copy_from_slice(prefix);
+        text[prefix.len()] = b'-';
+        let mut digits = [0u8; 13];
+        let counter = base36_into(self.next, &mut digits);
+        let end = prefix.len() + 1 + counter.len();
+        text[prefix.len() + 1..end].copy_from_slice(counter);
         self.next += 1;
-        // The text is at most 13 + 1 + 13 base-36 digits: always valid.
-        ClOrdId::new(&text).unwrap_or_else(|_| unreachable_id())
+        // At most 13 + 1 + 13 base-36 digits: always a valid id.
+        ClOrdId::from_ascii(&text[..end]).unwrap_or_else(|_| unreachable_id())
     }
 
     /// Notes an id issued earlier in this run (during recovery), so the
@@ -53,18 +61,25 @@ fn unreachable_id() -> ClOrdId {
     ClOrdId::new("INVALID").unwrap_or_else(|_| unreachable!("literal is a valid id"))
 }
 
-fn base36(mut value: u64) -> String {
+fn base36(value: u64) -> String {
+    let mut digits = [0u8; 13];
+    String::from_utf8_lossy(base36_into(value, &mut digits)).into_owned()
+}
+
+/// `value` in base 36 (lowercase), right-aligned in `buf`; returns the
+/// digits. 36^13 > 2^64, so 13 digits always suffice.
+fn base36_into(mut value: u64, buf: &mut [u8; 13]) -> &[u8] {
     const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut out = Vec::with_capacity(13);
+    let mut start = buf.len();
     loop {
-        out.push(DIGITS[(value % 36) as usize]);
+        start -= 1;
+        buf[start] = DIGITS[(value % 36) as usize];
         value /= 36;
         if value == 0 {
             break;
         }
     }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
+    &buf[start..]
 }
 
 #[cfg(test)]

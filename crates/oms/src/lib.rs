@@ -75,6 +75,7 @@
 pub mod clordid;
 pub mod engine;
 pub mod events;
+mod fast_hash;
 pub mod order;
 pub mod position;
 pub mod reconcile;

@@ -1,6 +1,6 @@
 //! The OMS's state, and the one function that changes it: [`OmsState::apply`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use model::{
     ClOrdId, InstrumentId, IntentId, Money, OrderId, Quantity, Side, StrategyId, TimeInForce,
@@ -8,6 +8,7 @@ use model::{
 
 use crate::clordid::ClOrdIdGenerator;
 use crate::events::{OmsEvent, OrderUpdate};
+use crate::fast_hash::FastMap;
 use crate::order::{Fill, Order, PendingRequest};
 use crate::position::{PositionError, Positions};
 use crate::risk::TradingState;
@@ -70,9 +71,11 @@ pub enum ApplyError {
 /// back with fresh data after a restart.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OmsState {
-    orders: BTreeMap<IntentId, Order>,
-    by_cl_ord_id: HashMap<ClOrdId, IntentId>,
-    by_order_id: HashMap<OrderId, IntentId>,
+    // Boxed: B-tree inserts shift values within a node, and an Order is
+    // several hundred bytes.
+    orders: BTreeMap<IntentId, Box<Order>>,
+    by_cl_ord_id: FastMap<ClOrdId, IntentId>,
+    by_order_id: FastMap<OrderId, IntentId>,
     working: BTreeMap<(InstrumentId, StrategyId), WorkingQuantity>,
     positions: Positions,
     trading_state: TradingState,
@@ -86,12 +89,12 @@ pub struct OmsState {
 impl OmsState {
     /// Every order, by intent id.
     pub fn orders(&self) -> impl Iterator<Item = &Order> {
-        self.orders.values()
+        self.orders.values().map(|order| &**order)
     }
 
     /// The order created by this intent.
     pub fn order(&self, intent_id: &IntentId) -> Option<&Order> {
-        self.orders.get(intent_id)
+        self.orders.get(intent_id).map(|order| &**order)
     }
 
     /// The order a ClOrdID (any in its chain, or a cancel or replace
@@ -99,14 +102,12 @@ impl OmsState {
     pub fn order_by_cl_ord_id(&self, cl_ord_id: &ClOrdId) -> Option<&Order> {
         self.by_cl_ord_id
             .get(cl_ord_id)
-            .and_then(|id| self.orders.get(id))
+            .and_then(|id| self.order(id))
     }
 
     /// The order with this venue OrderID.
     pub fn order_by_order_id(&self, order_id: &OrderId) -> Option<&Order> {
-        self.by_order_id
-            .get(order_id)
-            .and_then(|id| self.orders.get(id))
+        self.by_order_id.get(order_id).and_then(|id| self.order(id))
     }
 
     /// Positions and PnL.
@@ -246,7 +247,7 @@ impl OmsState {
                 at,
                 intent_id,
                 cl_ord_id,
-            } => self.update_order(*intent_id, |order, _| {
+            } => self.update_order(*intent_id, |order| {
                 order.apply_status(StatusEvent::CancelRequested)?;
                 order.pending = Some(PendingRequest::Cancel {
                     cl_ord_id: *cl_ord_id,
@@ -263,7 +264,7 @@ impl OmsState {
                 quantity,
                 kind,
                 time_in_force,
-            } => self.update_order(*intent_id, |order, _| {
+            } => self.update_order(*intent_id, |order| {
                 order.apply_status(StatusEvent::ReplaceRequested)?;
                 order.pending = Some(PendingRequest::Replace {
                     cl_ord_id: *cl_ord_id,
@@ -276,13 +277,11 @@ impl OmsState {
                 order.updated = *at;
                 Ok(Some(*cl_ord_id))
             }),
-            OmsEvent::StatusQueried { at, intent_id } => {
-                self.update_order(*intent_id, |order, _| {
-                    order.status_queries = order.status_queries.saturating_add(1);
-                    order.updated = *at;
-                    Ok(None)
-                })
-            }
+            OmsEvent::StatusQueried { at, intent_id } => self.update_order(*intent_id, |order| {
+                order.status_queries = order.status_queries.saturating_add(1);
+                order.updated = *at;
+                Ok(None)
+            }),
             OmsEvent::OrderUpdated {
                 at,
                 intent_id,
@@ -371,7 +370,7 @@ impl OmsState {
     fn insert_order(&mut self, order: Order) {
         let contribution = working_contribution(&order);
         let key = (order.instrument, order.strategy);
-        self.orders.insert(order.intent_id, order);
+        self.orders.insert(order.intent_id, Box::new(order));
         self.adjust_working(key, contribution, true);
     }
 
@@ -400,33 +399,38 @@ impl OmsState {
         }
     }
 
-    /// Runs `change` on a copy of the order; on success stores it, indexes
-    /// a new ClOrdID it returns, and moves the working quantity.
+    /// Runs `change` on the order, then indexes a new ClOrdID it returns
+    /// and moves the working quantity. `change` must fail before it
+    /// mutates anything (every closure here starts with the transition,
+    /// which changes nothing when refused), so an error leaves the order
+    /// as it was without the cost of a copy.
     fn update_order(
         &mut self,
         intent_id: IntentId,
-        change: impl FnOnce(&mut Order, &mut Positions) -> Result<Option<ClOrdId>, InvalidTransition>,
+        change: impl FnOnce(&mut Order) -> Result<Option<ClOrdId>, InvalidTransition>,
     ) -> Result<(), ApplyError> {
         let order = self
             .orders
-            .get(&intent_id)
+            .get_mut(&intent_id)
             .ok_or(ApplyError::UnknownOrder(intent_id))?;
         let before = working_contribution(order);
-        let mut updated = order.clone();
-        let new_id = change(&mut updated, &mut self.positions)
-            .map_err(|source| ApplyError::Transition { intent_id, source })?;
-        let after = working_contribution(&updated);
-        let key = (updated.instrument, updated.strategy);
+        let known_order_id = order.order_id;
+        let new_id =
+            change(order).map_err(|source| ApplyError::Transition { intent_id, source })?;
+        let after = working_contribution(order);
+        let key = (order.instrument, order.strategy);
+        let order_id = order.order_id;
         if let Some(id) = new_id {
             self.ids.observe(&id);
             self.by_cl_ord_id.insert(id, intent_id);
         }
-        if let Some(order_id) = updated.order_id {
+        if let Some(order_id) = order_id.filter(|_| order_id != known_order_id) {
             self.by_order_id.insert(order_id, intent_id);
         }
-        self.orders.insert(intent_id, updated);
-        self.adjust_working(key, before, false);
-        self.adjust_working(key, after, true);
+        if before != after {
+            self.adjust_working(key, before, false);
+            self.adjust_working(key, after, true);
+        }
         Ok(())
     }
 
@@ -483,7 +487,7 @@ impl OmsState {
                     fee: *fee,
                     at: *transact_time,
                 };
-                self.update_order(intent_id, |order, _| {
+                self.update_order(intent_id, |order| {
                     order.apply_status(event)?;
                     order.filled = filled;
                     order.overfill = overfill;
@@ -510,7 +514,7 @@ impl OmsState {
                 quantity,
                 cost,
             } => self.reverse_fill(at, intent_id, exec_id, Some((*quantity, *cost))),
-            OrderUpdate::Accepted { order_id } => self.update_order(intent_id, |order, _| {
+            OrderUpdate::Accepted { order_id } => self.update_order(intent_id, |order| {
                 order.apply_status(StatusEvent::Accepted)?;
                 if order_id.is_some() {
                     order.order_id = *order_id;
@@ -548,7 +552,7 @@ impl OmsState {
                 else {
                     return Err(ApplyError::NoPendingReplace(intent_id));
                 };
-                self.update_order(intent_id, |order, _| {
+                self.update_order(intent_id, |order| {
                     order.apply_status(StatusEvent::Replaced)?;
                     order.replaced_cl_ord_ids.push(order.cl_ord_id);
                     order.cl_ord_id = cl_ord_id;
@@ -563,7 +567,7 @@ impl OmsState {
                     Ok(None)
                 })
             }
-            OrderUpdate::Restated { quantity, kind } => self.update_order(intent_id, |order, _| {
+            OrderUpdate::Restated { quantity, kind } => self.update_order(intent_id, |order| {
                 order.quantity = *quantity;
                 order.kind = *kind;
                 settle_quantity(order);
@@ -580,7 +584,7 @@ impl OmsState {
         event: StatusEvent,
         text: &Option<String>,
     ) -> Result<(), ApplyError> {
-        self.update_order(intent_id, |order, _| {
+        self.update_order(intent_id, |order| {
             order.apply_status(event)?;
             order.pending = None;
             order.in_flight_since = None;
@@ -639,7 +643,7 @@ impl OmsState {
                 .map_err(|source| ApplyError::Position { intent_id, source })?;
         }
         self.positions = positions;
-        self.update_order(intent_id, |order, _| {
+        self.update_order(intent_id, |order| {
             let fill = &mut order.fills[index];
             let total = order
                 .filled
