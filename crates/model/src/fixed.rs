@@ -395,27 +395,47 @@ impl Money {
     }
 
     /// `self × numerator / denominator`, rounded half to even at 10⁻¹⁸, or
-    /// `None` for a zero denominator or overflow. Splits a cost basis in
-    /// proportion to a partial close.
-    pub fn mul_ratio(self, numerator: i64, denominator: i64) -> Option<Self> {
+    /// `None` for a zero denominator or a result beyond `i128`. Splits a
+    /// cost basis in proportion to a partial close.
+    ///
+    /// The product goes through 192 bits: in `i128` it would overflow at
+    /// everyday sizes (a cost basis of 10⁶ is 10²⁴ units, a quantity of
+    /// 10⁶ is 10¹⁵ units, and their product exceeds 2¹²⁷).
+    pub fn mul_ratio(self, numerator: u64, denominator: u64) -> Option<Self> {
+        const LOW: u128 = u64::MAX as u128;
         if denominator == 0 {
             return None;
         }
-        let product = self.0.checked_mul(i128::from(numerator))?;
-        let denominator = i128::from(denominator);
-        let quotient = product / denominator;
-        let remainder = product % denominator;
-        let twice = remainder.unsigned_abs() * 2;
-        let away = match twice.cmp(&denominator.unsigned_abs()) {
-            std::cmp::Ordering::Greater => true,
-            std::cmp::Ordering::Equal => quotient % 2 != 0,
-            std::cmp::Ordering::Less => false,
-        };
-        if !away {
-            return Some(Self(quotient));
+        let magnitude = self.0.unsigned_abs();
+        let (high, low) = (magnitude >> 64, magnitude & LOW);
+        let numerator = u128::from(numerator);
+        // magnitude × numerator as three 64-bit limbs.
+        let product_low = low * numerator;
+        let product_high = high * numerator + (product_low >> 64);
+        let limbs = [product_high >> 64, product_high & LOW, product_low & LOW];
+        // Long division by a 64-bit denominator, one limb at a time.
+        let denominator = u128::from(denominator);
+        let mut remainder = 0u128;
+        let mut quotient = [0u128; 3];
+        for (digit, limb) in quotient.iter_mut().zip(limbs) {
+            let current = (remainder << 64) | limb;
+            *digit = current / denominator;
+            remainder = current % denominator;
         }
-        let negative = (product < 0) != (denominator < 0);
-        Some(Self(if negative { quotient - 1 } else { quotient + 1 }))
+        if quotient[0] != 0 {
+            return None;
+        }
+        let mut magnitude = (quotient[1] << 64) | quotient[2];
+        let twice = remainder * 2;
+        if twice > denominator || (twice == denominator && magnitude % 2 == 1) {
+            magnitude = magnitude.checked_add(1)?;
+        }
+        let signed = if self.is_negative() {
+            0i128.checked_sub_unsigned(magnitude)?
+        } else {
+            i128::try_from(magnitude).ok()?
+        };
+        Some(Self(signed))
     }
 
     /// The price that `self` buys per unit of `quantity`, truncated to
@@ -533,6 +553,25 @@ mod tests {
         assert_eq!(Money::from_raw(-1).mul_ratio(1, 2).unwrap().raw(), 0);
         assert_eq!(Money::from_raw(-3).mul_ratio(1, 2).unwrap().raw(), -2);
         assert_eq!(Money::from_int(1).mul_ratio(1, 0), None);
+        // Everyday sizes whose product exceeds i128: a 1.1 × 10⁶ cost
+        // basis, half of a 10⁶ position closed.
+        let cost: Money = "1100000".parse().unwrap();
+        let (half, whole) = (500_000_000_000_000, 1_000_000_000_000_000);
+        assert_eq!(cost.mul_ratio(half, whole), Some("550000".parse().unwrap()));
+        let big = Money::from_raw(10i128.pow(24));
+        assert_eq!(
+            big.mul_ratio(1, 3).unwrap().raw(),
+            333_333_333_333_333_333_333_333
+        );
+        assert_eq!(
+            big.mul_ratio(2, 3).unwrap().raw(),
+            666_666_666_666_666_666_666_667
+        );
+        // The extremes: i128::MIN × 1/1, and results beyond i128.
+        let min = Money::from_raw(i128::MIN);
+        assert_eq!(min.mul_ratio(1, 1), Some(min));
+        assert_eq!(Money::from_raw(i128::MAX).mul_ratio(2, 1), None);
+        assert_eq!(Money::from_raw(-i128::MAX).mul_ratio(3, 2), None);
         assert_eq!(
             Money::from_int(10).per_unit(Quantity::from_int(4).unwrap()),
             Some("2.5".parse().unwrap())
@@ -560,15 +599,44 @@ mod tests {
         }
 
         #[test]
-        fn ratio_parts_sum_to_whole(total in -1_000_000_000_000_000i128..1_000_000_000_000_000, part in 0i64..1000, rest in 1i64..1000) {
+        fn ratio_is_within_half_a_unit_of_the_exact_proportion(total in -1_000_000_000_000_000i128..1_000_000_000_000_000, part in 0u64..1000, rest in 1u64..1000) {
             let whole = Money::from_raw(total);
             let a = whole.mul_ratio(part, part + rest).unwrap();
-            let b = whole.checked_sub(a).unwrap();
-            // Each share is within half a unit of the exact proportion.
             let exact_a = total * i128::from(part);
             let den = i128::from(part + rest);
             prop_assert!((a.raw() * den - exact_a).abs() * 2 <= den);
-            prop_assert_eq!(a.checked_add(b).unwrap(), whole);
+        }
+
+        #[test]
+        fn ratio_is_exact_on_multiples(
+            k in any::<i64>(),
+            numerator in 0u64..=u64::MAX,
+            denominator in 1u64..=u64::MAX,
+        ) {
+            // (k × d) × n / d = k × n exactly, a product of up to 192 bits
+            // before the division.
+            let value = Money::from_raw(i128::from(k) * i128::from(denominator));
+            let expected = i128::from(k).checked_mul(i128::from(numerator));
+            prop_assert_eq!(value.mul_ratio(numerator, denominator).map(Money::raw), expected);
+        }
+
+        #[test]
+        fn ratio_shares_sum_to_the_whole_within_one_unit(
+            value in (i128::MIN + 1)..=i128::MAX,
+            part in 0u64..=u64::MAX / 2,
+            rest in 1u64..=u64::MAX / 2,
+        ) {
+            let money = Money::from_raw(value);
+            let whole = part + rest;
+            // Shares of at most the whole always fit.
+            let a = money.mul_ratio(part, whole).unwrap();
+            let b = money.mul_ratio(rest, whole).unwrap();
+            prop_assert!(a.raw().unsigned_abs() <= value.unsigned_abs());
+            prop_assert!(b.raw().unsigned_abs() <= value.unsigned_abs());
+            // (a − value) + b cannot overflow: a and value share a sign,
+            // |a| ≤ |value| and value > i128::MIN.
+            let error = (a.raw() - value) + b.raw();
+            prop_assert!(error.abs() <= 1, "{} + {} vs {}", a, b, money);
         }
     }
 }

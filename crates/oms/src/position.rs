@@ -204,8 +204,10 @@ impl Position {
             // `proceeds` is what the closing part of the fill brings in;
             // `released` the basis it closes.
             let (proceeds, released, new_cost) = if fill < open {
-                let released =
-                    mul_ratio(self.cost, fill, open).ok_or(overflow("cost basis release"))?;
+                let released = self
+                    .cost
+                    .mul_ratio(fill, open)
+                    .ok_or(overflow("cost basis release"))?;
                 let rest = self
                     .cost
                     .checked_sub(released)
@@ -214,7 +216,7 @@ impl Position {
             } else if fill == open {
                 (flow, self.cost, Money::ZERO)
             } else {
-                let closing = mul_ratio(flow, open, fill).ok_or(overflow("fill split"))?;
+                let closing = flow.mul_ratio(open, fill).ok_or(overflow("fill split"))?;
                 let opening = flow.checked_sub(closing).ok_or(overflow("fill split"))?;
                 (closing, self.cost, opening)
             };
@@ -245,48 +247,6 @@ impl Position {
         }
         Ok(next)
     }
-}
-
-/// `value × numerator / denominator`, rounded half to even at 10⁻¹⁸, like
-/// [`Money::mul_ratio`] but through a 192-bit intermediate: that one
-/// multiplies in `i128`, which overflows for everyday sizes (a cost basis
-/// of 10⁶ is 10²⁴ units, a quantity of 10⁶ is 10¹⁵ units, and their product
-/// exceeds 2¹²⁷). `None` for a zero denominator or a result beyond `i128`.
-fn mul_ratio(value: Money, numerator: u64, denominator: u64) -> Option<Money> {
-    if denominator == 0 {
-        return None;
-    }
-    const LOW: u128 = u64::MAX as u128;
-    let magnitude = value.raw().unsigned_abs();
-    let (high, low) = (magnitude >> 64, magnitude & LOW);
-    let numerator = u128::from(numerator);
-    // magnitude × numerator as three 64-bit limbs.
-    let product_low = low * numerator;
-    let product_high = high * numerator + (product_low >> 64);
-    let limbs = [product_high >> 64, product_high & LOW, product_low & LOW];
-    // Long division by a 64-bit denominator, one limb at a time.
-    let denominator = u128::from(denominator);
-    let mut remainder = 0u128;
-    let mut quotient = [0u128; 3];
-    for (digit, limb) in quotient.iter_mut().zip(limbs) {
-        let current = (remainder << 64) | limb;
-        *digit = current / denominator;
-        remainder = current % denominator;
-    }
-    if quotient[0] != 0 {
-        return None;
-    }
-    let mut magnitude = (quotient[1] << 64) | quotient[2];
-    let twice = remainder * 2;
-    if twice > denominator || (twice == denominator && magnitude % 2 == 1) {
-        magnitude = magnitude.checked_add(1)?;
-    }
-    let signed = if value.is_negative() {
-        0i128.checked_sub_unsigned(magnitude)?
-    } else {
-        i128::try_from(magnitude).ok()?
-    };
-    Some(Money::from_raw(signed))
 }
 
 /// The totals of one instrument over every strategy.
@@ -595,108 +555,4 @@ fn mark(
     marks(instrument).ok_or(PositionError::MissingMark {
         instrument: *instrument,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, reason = "test code")]
-
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn wide_ratio_handles_everyday_sizes_that_overflow_i128() {
-        // A 1.1 × 10⁶ cost basis, half of a 10⁶ position closed.
-        let cost: Money = "1100000".parse().unwrap();
-        let (half, whole) = (500_000_000_000_000, 1_000_000_000_000_000);
-        assert_eq!(
-            cost.mul_ratio(half, whole),
-            None,
-            "model's i128 product overflows"
-        );
-        assert_eq!(
-            mul_ratio(cost, half as u64, whole as u64),
-            Some("550000".parse().unwrap())
-        );
-        // A third of 10²⁴ units rounds down, two thirds up.
-        let big = Money::from_raw(10i128.pow(24));
-        assert_eq!(
-            mul_ratio(big, 1, 3).unwrap().raw(),
-            333_333_333_333_333_333_333_333
-        );
-        assert_eq!(
-            mul_ratio(big, 2, 3).unwrap().raw(),
-            666_666_666_666_666_666_666_667
-        );
-        // The extremes: i128::MIN × 1/1, and a result beyond i128.
-        let min = Money::from_raw(i128::MIN);
-        assert_eq!(mul_ratio(min, 1, 1), Some(min));
-        assert_eq!(mul_ratio(Money::from_raw(i128::MAX), 2, 1), None);
-        assert_eq!(mul_ratio(Money::from_raw(-i128::MAX), 3, 2), None);
-        assert_eq!(mul_ratio(big, 1, 0), None);
-    }
-
-    #[test]
-    fn wide_ratio_rounds_half_to_even() {
-        // 0.5 → 0, 1.5 → 2, 2.5 → 2, and the same below zero.
-        for (value, expected) in [(1, 0), (3, 2), (5, 2), (-1, 0), (-3, -2), (-5, -2)] {
-            assert_eq!(
-                mul_ratio(Money::from_raw(value), 1, 2).unwrap().raw(),
-                expected,
-                "{value} / 2"
-            );
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn wide_ratio_agrees_with_model_where_model_fits(
-            value in -(1i128 << 64)..(1i128 << 64),
-            numerator in 0i64..(1 << 62),
-            denominator in 1i64..(1 << 62),
-        ) {
-            // |value × numerator| < 2¹²⁶: the model's i128 product fits.
-            let money = Money::from_raw(value);
-            let expected = money.mul_ratio(numerator, denominator).unwrap();
-            prop_assert_eq!(
-                mul_ratio(money, numerator.unsigned_abs(), denominator.unsigned_abs()),
-                Some(expected)
-            );
-        }
-
-        #[test]
-        fn wide_ratio_is_exact_on_multiples(
-            k in any::<i64>(),
-            numerator in 0u64..=u64::MAX,
-            denominator in 1u64..=u64::MAX,
-        ) {
-            // (k × d) × n / d = k × n exactly, a product of up to 192 bits
-            // before the division.
-            let value = Money::from_raw(i128::from(k) * i128::from(denominator));
-            let expected = i128::from(k).checked_mul(i128::from(numerator));
-            prop_assert_eq!(
-                mul_ratio(value, numerator, denominator).map(Money::raw),
-                expected
-            );
-        }
-
-        #[test]
-        fn wide_ratio_shares_sum_to_the_whole_within_one_unit(
-            value in (i128::MIN + 1)..=i128::MAX,
-            part in 0u64..=u64::MAX / 2,
-            rest in 1u64..=u64::MAX / 2,
-        ) {
-            let money = Money::from_raw(value);
-            let whole = part + rest;
-            // Shares of at most the whole always fit.
-            let a = mul_ratio(money, part, whole).unwrap();
-            let b = mul_ratio(money, rest, whole).unwrap();
-            prop_assert!(a.raw().unsigned_abs() <= value.unsigned_abs());
-            prop_assert!(b.raw().unsigned_abs() <= value.unsigned_abs());
-            // (a − value) + b cannot overflow: a and value share a sign,
-            // |a| ≤ |value| and value > i128::MIN.
-            let error = (a.raw() - value) + b.raw();
-            prop_assert!(error.abs() <= 1, "{} + {} vs {}", a, b, money);
-        }
-    }
 }
