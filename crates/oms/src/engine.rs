@@ -340,30 +340,17 @@ impl Oms {
             ));
         }
         let cl_ord_id = self.state.ids_mut().next_id();
-        let order = self.state.order(&intent_id).cloned();
-        let Some(order) = order else {
-            return Err(deny(
-                DenyCode::OrderNotFound,
-                format!("intent_id={intent_id}"),
-            ));
-        };
+        let command = self
+            .state
+            .order(&intent_id)
+            .map(|order| order.cancel_request(cl_ord_id, now));
         self.record(OmsEvent::CancelSent {
             at: now,
             intent_id,
             cl_ord_id,
         })
         .map_err(|error| deny(DenyCode::OrderNotModifiable, error.to_string()))?;
-        self.commands
-            .push_back(VenueCommand::Cancel(model::CancelOrder {
-                cl_ord_id,
-                orig_cl_ord_id: order.cl_ord_id,
-                order_id: order.order_id,
-                instrument: order.instrument,
-                symbol: order.symbol,
-                side: order.side,
-                quantity: order.quantity,
-                transact_time: now,
-            }));
+        self.commands.extend(command.map(VenueCommand::Cancel));
         Ok(cl_ord_id)
     }
 
@@ -390,19 +377,9 @@ impl Oms {
                     time_in_force,
                 })
                 .map_err(|error| deny(DenyCode::OrderNotModifiable, error.to_string()))?;
-                self.commands
-                    .push_back(VenueCommand::Replace(model::ReplaceOrder {
-                        cl_ord_id,
-                        orig_cl_ord_id: order.cl_ord_id,
-                        order_id: order.order_id,
-                        instrument: order.instrument,
-                        symbol: order.symbol,
-                        side: order.side,
-                        kind,
-                        quantity,
-                        time_in_force,
-                        transact_time: now,
-                    }));
+                self.commands.push_back(VenueCommand::Replace(
+                    order.replace_request(cl_ord_id, quantity, kind, now),
+                ));
                 return Ok(cl_ord_id);
             }
             Err(denial) => denial,
@@ -660,17 +637,8 @@ impl Oms {
             | ExecType::PendingReplace
             | ExecType::Stopped
             | ExecType::Suspended
-            | ExecType::Calculated => {
-                if order.order_id.is_none()
-                    && report.order_id.is_some()
-                    && order.status == OrderStatus::PendingNew
-                {
-                    // Remember the OrderID without changing the status.
-                    None
-                } else {
-                    None
-                }
-            }
+            // Informational: the venue's intermediate states change nothing.
+            | ExecType::Calculated => None,
         };
         let Some(update) = update else {
             return Ok(VenueEventOutcome::Ignored);
@@ -753,7 +721,7 @@ impl Oms {
         intent_id: IntentId,
         update: OrderUpdate,
     ) -> Result<(), VenueEventError> {
-        let before = self.state.order(&intent_id).map(|o| (o.overfill, o.status));
+        let overfill_before = self.state.order(&intent_id).map(|order| order.overfill);
         let event = OmsEvent::OrderUpdated {
             at: now,
             intent_id,
@@ -767,7 +735,8 @@ impl Oms {
             });
             return Err(VenueEventError::Inconsistent(Box::new(error)));
         }
-        if let (Some((overfill_before, _)), Some(order)) = (before, self.state.order(&intent_id))
+        if let (Some(overfill_before), Some(order)) =
+            (overfill_before, self.state.order(&intent_id))
             && order.overfill > overfill_before
         {
             let detail = format!(
@@ -1194,7 +1163,7 @@ impl Oms {
                 intent_id: order.intent_id,
             });
             self.commands
-                .push_back(VenueCommand::Status(status_request(&order)));
+                .push_back(VenueCommand::Status(order.status_request()));
         }
     }
 
@@ -1232,7 +1201,7 @@ impl Oms {
                     if let Some(order) = self.state.order(&intent_id).cloned() {
                         self.record_infallible(OmsEvent::StatusQueried { at: now, intent_id });
                         self.commands
-                            .push_back(VenueCommand::Status(status_request(&order)));
+                            .push_back(VenueCommand::Status(order.status_request()));
                     }
                 }
             }
@@ -1394,16 +1363,6 @@ fn restated_kind(kind: OrderKind, price: Option<Price>) -> OrderKind {
         (OrderKind::Limit { .. }, Some(price)) => OrderKind::Limit { price },
         (OrderKind::StopLimit { stop, .. }, Some(price)) => OrderKind::StopLimit { stop, price },
         (kind, _) => kind,
-    }
-}
-
-fn status_request(order: &Order) -> model::StatusRequest {
-    model::StatusRequest {
-        cl_ord_id: order.cl_ord_id,
-        order_id: order.order_id,
-        instrument: order.instrument,
-        symbol: order.symbol,
-        side: order.side,
     }
 }
 

@@ -1,8 +1,8 @@
 //! One order as the OMS tracks it, across its ClOrdID chain.
 
 use model::{
-    ClOrdId, ExecId, InstrumentId, IntentId, Money, OrderId, OrderKind, Quantity, Side, StrategyId,
-    TimeInForce, Timestamp, VenueSymbol,
+    CancelOrder, ClOrdId, ExecId, InstrumentId, IntentId, Money, OrderId, OrderKind, Quantity,
+    ReplaceOrder, Side, StatusRequest, StrategyId, TimeInForce, Timestamp, VenueSymbol,
 };
 
 use crate::status::{InvalidTransition, OrderStatus, StatusEvent, transition};
@@ -137,6 +137,53 @@ impl Order {
             Some(OrderStatus::Replaced)
         } else {
             None
+        }
+    }
+
+    /// An OrderStatusRequest for this order under its current ClOrdID.
+    pub fn status_request(&self) -> StatusRequest {
+        StatusRequest {
+            cl_ord_id: self.cl_ord_id,
+            order_id: self.order_id,
+            instrument: self.instrument,
+            symbol: self.symbol,
+            side: self.side,
+        }
+    }
+
+    /// An OrderCancelRequest with ClOrdID `cl_ord_id` for this order.
+    pub fn cancel_request(&self, cl_ord_id: ClOrdId, now: Timestamp) -> CancelOrder {
+        CancelOrder {
+            cl_ord_id,
+            orig_cl_ord_id: self.cl_ord_id,
+            order_id: self.order_id,
+            instrument: self.instrument,
+            symbol: self.symbol,
+            side: self.side,
+            quantity: self.quantity,
+            transact_time: now,
+        }
+    }
+
+    /// An OrderCancelReplaceRequest with ClOrdID `cl_ord_id` and new terms.
+    pub fn replace_request(
+        &self,
+        cl_ord_id: ClOrdId,
+        quantity: Quantity,
+        kind: OrderKind,
+        now: Timestamp,
+    ) -> ReplaceOrder {
+        ReplaceOrder {
+            cl_ord_id,
+            orig_cl_ord_id: self.cl_ord_id,
+            order_id: self.order_id,
+            instrument: self.instrument,
+            symbol: self.symbol,
+            side: self.side,
+            kind,
+            quantity,
+            time_in_force: self.time_in_force,
+            transact_time: now,
         }
     }
 

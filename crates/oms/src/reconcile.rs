@@ -99,13 +99,7 @@ impl Reconciliation {
         } else {
             for order in state.orders().filter(|order| order.status.is_working()) {
                 recon.queried.insert(order.intent_id);
-                commands.push(VenueCommand::Status(model::StatusRequest {
-                    cl_ord_id: order.cl_ord_id,
-                    order_id: order.order_id,
-                    instrument: order.instrument,
-                    symbol: order.symbol,
-                    side: order.side,
-                }));
+                commands.push(VenueCommand::Status(order.status_request()));
             }
         }
         if policy.positions {

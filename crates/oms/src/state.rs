@@ -61,6 +61,9 @@ pub enum ApplyError {
         /// The failure.
         source: PositionError,
     },
+    /// A reconciliation position adjustment could not be applied.
+    #[error("reconciliation position adjustment failed: {0}")]
+    PositionAdjustment(PositionError),
     /// Quantity arithmetic overflowed.
     #[error("order {0}: quantity overflow")]
     Overflow(IntentId),
@@ -342,10 +345,7 @@ impl OmsState {
             } => self
                 .positions
                 .apply_fill(*instrument, *strategy, *side, *quantity, *cost, Money::ZERO)
-                .map_err(|source| ApplyError::Position {
-                    intent_id: IntentId::from_u128(0),
-                    source,
-                }),
+                .map_err(ApplyError::PositionAdjustment),
             OmsEvent::TradingStateChanged { state, .. } => {
                 self.trading_state = *state;
                 Ok(())
