@@ -761,10 +761,7 @@ impl Oms {
         report: &ExecutionReport,
     ) -> Result<VenueEventOutcome, VenueEventError> {
         let intent_id = order.intent_id;
-        let booked = order
-            .filled
-            .checked_add(order.overfill)
-            .unwrap_or(order.filled);
+        let booked = order.traded();
         let venue_working = matches!(
             report.ord_status,
             OrdStatus::New
@@ -869,10 +866,7 @@ impl Oms {
         order: &Order,
         report: &ExecutionReport,
     ) -> Result<(), VenueEventError> {
-        let booked = order
-            .filled
-            .checked_add(order.overfill)
-            .unwrap_or(order.filled);
+        let booked = order.traded();
         let Some(missing) = report.cum_qty.checked_sub(booked).filter(|q| !q.is_zero()) else {
             return Ok(());
         };

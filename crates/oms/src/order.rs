@@ -123,6 +123,20 @@ impl Order {
         }
     }
 
+    /// Everything the venue says traded: filled plus overfill (= Σ fills).
+    pub fn traded(&self) -> Quantity {
+        // Σ fills was summed without overflow when each fill was applied.
+        self.filled
+            .checked_add(self.overfill)
+            .unwrap_or(self.filled)
+    }
+
+    /// Splits `traded` into filled (at most the quantity) and overfill.
+    pub(crate) fn set_traded(&mut self, traded: Quantity) {
+        self.filled = traded.min(self.quantity);
+        self.overfill = traded.saturating_sub(self.quantity);
+    }
+
     /// True when an ExecID was already applied to this order.
     pub fn has_exec(&self, exec_id: &ExecId) -> bool {
         self.fills.iter().any(|fill| &fill.exec_id == exec_id)

@@ -455,21 +455,18 @@ impl OmsState {
                 transact_time,
             } => {
                 let total = order
-                    .filled
-                    .checked_add(order.overfill)
-                    .and_then(|done| done.checked_add(*quantity))
+                    .traded()
+                    .checked_add(*quantity)
                     .ok_or(ApplyError::Overflow(intent_id))?;
-                let filled = total.min(order.quantity);
-                let overfill = total.saturating_sub(order.quantity);
-                let event = if filled >= order.quantity {
+                let event = if total >= order.quantity {
                     StatusEvent::FullFill
                 } else {
                     StatusEvent::PartialFill
                 };
                 transition(order.status, order.previous_status, event)
                     .map_err(|source| ApplyError::Transition { intent_id, source })?;
-                let mut positions = self.positions.clone();
-                positions
+                // All or nothing: on error the book is unchanged.
+                self.positions
                     .apply_fill(
                         order.instrument,
                         order.strategy,
@@ -479,7 +476,6 @@ impl OmsState {
                         *fee,
                     )
                     .map_err(|source| ApplyError::Position { intent_id, source })?;
-                self.positions = positions;
                 let fill = Fill {
                     exec_id: *exec_id,
                     quantity: *quantity,
@@ -489,8 +485,7 @@ impl OmsState {
                 };
                 self.update_order(intent_id, |order| {
                     order.apply_status(event)?;
-                    order.filled = filled;
-                    order.overfill = overfill;
+                    order.set_traded(total);
                     order.filled_cost = order
                         .filled_cost
                         .checked_add(fill.cost)
@@ -644,12 +639,9 @@ impl OmsState {
         }
         self.positions = positions;
         self.update_order(intent_id, |order| {
+            let traded = order.traded();
             let fill = &mut order.fills[index];
-            let total = order
-                .filled
-                .checked_add(order.overfill)
-                .unwrap_or(order.filled)
-                .saturating_sub(fill.quantity);
+            let total = traded.saturating_sub(fill.quantity);
             let (quantity, cost) = corrected.unwrap_or((Quantity::ZERO, Money::ZERO));
             order.filled_cost = order
                 .filled_cost
@@ -662,9 +654,7 @@ impl OmsState {
             } else {
                 order.fills.remove(index);
             }
-            let total = total.checked_add(quantity).unwrap_or(total);
-            order.filled = total.min(order.quantity);
-            order.overfill = total.saturating_sub(order.quantity);
+            order.set_traded(total.checked_add(quantity).unwrap_or(total));
             if order.status == OrderStatus::Filled && order.filled < order.quantity {
                 order.status = if order.filled.is_zero() {
                     OrderStatus::New
@@ -681,12 +671,7 @@ impl OmsState {
 /// After quantity changes (replace, restatement): fills at or above the new
 /// quantity complete the order, and any excess becomes overfill.
 fn settle_quantity(order: &mut Order) {
-    let total = order
-        .filled
-        .checked_add(order.overfill)
-        .unwrap_or(order.filled);
-    order.filled = total.min(order.quantity);
-    order.overfill = total.saturating_sub(order.quantity);
+    order.set_traded(order.traded());
     if order.filled >= order.quantity && order.status.is_working() {
         order.status = OrderStatus::Filled;
     } else if order.status == OrderStatus::New && !order.filled.is_zero() {
