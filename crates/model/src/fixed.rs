@@ -28,7 +28,6 @@ pub const FIXED_SCALE: u8 = 9;
 /// Fractional digits of [`Money`].
 pub const MONEY_SCALE: u8 = 18;
 
-const UNIT: i64 = 1_000_000_000;
 const MONEY_UNIT: i128 = 1_000_000_000_000_000_000;
 
 /// Why a value is not a valid [`Price`], [`Quantity`] or [`Money`].
@@ -484,9 +483,6 @@ text_impls!(
     NetQuantity::parse_ascii
 );
 text_impls!(Money, MONEY_SCALE, FixedError, Money::parse_ascii);
-
-/// One unit of price or quantity, in raw units.
-pub const FIXED_UNIT: i64 = UNIT;
 
 #[cfg(test)]
 mod tests {

@@ -194,35 +194,25 @@ impl Fnv128 {
 
 /// What a strategy asks for: one order, before the risk gate has seen it.
 ///
-/// Build it with [`OrderIntent::new`], which derives the [`IntentId`].
+/// Build it with [`OrderIntent::new`], which derives the [`IntentId`]. The
+/// terms read through `Deref` (`intent.size`) and cannot be changed
+/// afterwards, so the id always matches them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderIntent {
     intent_id: IntentId,
-    /// The run that produced the intent.
-    pub run_id: RunId,
-    /// The strategy that owns the order.
-    pub strategy: StrategyId,
-    /// What to trade.
-    pub instrument: InstrumentId,
-    /// Buy or sell.
-    pub side: Side,
-    /// Order type and prices.
-    pub kind: OrderKind,
-    /// How much.
-    pub size: Quantity,
-    /// How long it works.
-    pub time_in_force: TimeInForce,
-    /// The strategy's decision counter; a new decision on the same order
-    /// terms takes a new epoch.
-    pub epoch: u64,
-    /// When the strategy decided.
-    pub created: Timestamp,
-    /// Why, in words, for the operator and the journal.
-    pub reason: String,
+    spec: IntentSpec,
+}
+
+impl std::ops::Deref for OrderIntent {
+    type Target = IntentSpec;
+
+    fn deref(&self) -> &IntentSpec {
+        &self.spec
+    }
 }
 
 /// The fields of an [`OrderIntent`], for [`OrderIntent::new`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IntentSpec {
     /// The run that produced the intent.
     pub run_id: RunId,
@@ -249,19 +239,9 @@ pub struct IntentSpec {
 impl OrderIntent {
     /// The intent with its id derived from the order terms and epoch.
     pub fn new(spec: IntentSpec) -> Self {
-        let intent_id = Self::derive_id(&spec);
         Self {
-            intent_id,
-            run_id: spec.run_id,
-            strategy: spec.strategy,
-            instrument: spec.instrument,
-            side: spec.side,
-            kind: spec.kind,
-            size: spec.size,
-            time_in_force: spec.time_in_force,
-            epoch: spec.epoch,
-            created: spec.created,
-            reason: spec.reason,
+            intent_id: Self::derive_id(&spec),
+            spec,
         }
     }
 
