@@ -1096,7 +1096,7 @@ impl Oms {
     pub fn poll_timeout(&self) -> Option<Timestamp> {
         let in_flight = self
             .state
-            .orders()
+            .in_flight_orders()
             .filter_map(|order| self.query_deadline(order))
             .min();
         let recon = self.reconciliation.as_ref().map(Reconciliation::deadline);
@@ -1130,7 +1130,7 @@ impl Oms {
         }
         let due: Vec<Order> = self
             .state
-            .orders()
+            .in_flight_orders()
             .filter(|order| {
                 self.query_deadline(order)
                     .is_some_and(|deadline| now >= deadline)

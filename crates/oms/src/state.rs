@@ -1,6 +1,6 @@
 //! The OMS's state, and the one function that changes it: [`OmsState::apply`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use model::{
     ClOrdId, InstrumentId, IntentId, Money, OrderId, Quantity, Side, StrategyId, TimeInForce,
@@ -79,6 +79,9 @@ pub struct OmsState {
     orders: BTreeMap<IntentId, Box<Order>>,
     by_cl_ord_id: FastMap<ClOrdId, IntentId>,
     by_order_id: FastMap<OrderId, IntentId>,
+    // Orders with a request in flight: the timer scans these, not the
+    // whole day's orders.
+    in_flight: BTreeSet<IntentId>,
     working: BTreeMap<(InstrumentId, StrategyId), WorkingQuantity>,
     positions: Positions,
     trading_state: TradingState,
@@ -111,6 +114,12 @@ impl OmsState {
     /// The order with this venue OrderID.
     pub fn order_by_order_id(&self, order_id: &OrderId) -> Option<&Order> {
         self.by_order_id.get(order_id).and_then(|id| self.order(id))
+    }
+
+    /// Orders with a request (new, cancel, replace) the venue has not
+    /// answered.
+    pub fn in_flight_orders(&self) -> impl Iterator<Item = &Order> {
+        self.in_flight.iter().filter_map(|id| self.order(id))
     }
 
     /// Positions and PnL.
@@ -370,6 +379,9 @@ impl OmsState {
     fn insert_order(&mut self, order: Order) {
         let contribution = working_contribution(&order);
         let key = (order.instrument, order.strategy);
+        if order.in_flight_since.is_some() {
+            self.in_flight.insert(order.intent_id);
+        }
         self.orders.insert(order.intent_id, Box::new(order));
         self.adjust_working(key, contribution, true);
     }
@@ -420,6 +432,11 @@ impl OmsState {
         let after = working_contribution(order);
         let key = (order.instrument, order.strategy);
         let order_id = order.order_id;
+        if order.in_flight_since.is_some() {
+            self.in_flight.insert(intent_id);
+        } else {
+            self.in_flight.remove(&intent_id);
+        }
         if let Some(id) = new_id {
             self.ids.observe(&id);
             self.by_cl_ord_id.insert(id, intent_id);

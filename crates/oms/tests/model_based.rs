@@ -10,7 +10,8 @@
 //! 3. no order reaches a venue without passing the gate: every
 //!    NewOrderSingle belongs to an `OrderSubmitted` event, one to one, and
 //!    a denied intent produces no command;
-//! 4. working quantities = Σ leaves of working orders;
+//! 4. working quantities = Σ leaves of working orders, and the in-flight
+//!    index lists exactly the orders with a request in flight;
 //! 5. replay(events) == state: applying the emitted events to an empty
 //!    state rebuilds the live state exactly.
 
@@ -300,6 +301,16 @@ impl Harness {
                 "working = Σ leaves"
             );
         }
+        let in_flight: Vec<_> = state.in_flight_orders().map(|o| o.intent_id).collect();
+        let expected: Vec<_> = state
+            .orders()
+            .filter(|o| o.in_flight_since.is_some())
+            .map(|o| o.intent_id)
+            .collect();
+        assert_eq!(
+            in_flight, expected,
+            "the in-flight index matches the orders"
+        );
         let mut replayed = OmsState::default();
         for event in &self.events {
             replayed.apply(event).unwrap();
