@@ -23,10 +23,12 @@
 //! | none | an order EMP has no record of | `UNKNOWN_VENUE_ORDER` | adopted under strategy `EXTERNAL` (canceled too if the policy says so) |
 //! | position | venue net ≠ EMP net, after the orders | `POSITION_MISMATCH` | the `EXTERNAL` ledger is adjusted by the difference at the venue's price (strategy positions untouched, no synthetic flattening fill); HALTED if the policy says so |
 //!
-//! Compared with the reference platform, two rules differ on purpose: an
+//! Compared with the reference platform, three rules differ on purpose: an
 //! unconfirmed new order is never rejected just because retries ran out
-//! (it stays in flight and raises `UNRESOLVED`), and a position mismatch
-//! never inserts a fill into a strategy's position.
+//! (it stays in flight and raises `UNRESOLVED`); an acknowledged order the
+//! venue does not know becomes canceled, not rejected (it did work at the
+//! venue, and its fills are kept); and a position mismatch never inserts a
+//! fill into a strategy's position.
 
 use std::collections::{BTreeMap, BTreeSet};
 

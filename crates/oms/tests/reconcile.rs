@@ -453,3 +453,44 @@ fn unknown_outcome_stays_in_flight_and_is_never_silently_failed() {
         "still counted as pending"
     );
 }
+
+/// VENUE_TRUTH for the reference table's rows "accepted, venue
+/// canceled/expired/rejected → mirror" and "partially filled, venue
+/// canceled → canceled, fills kept".
+#[test]
+fn working_orders_mirror_a_terminal_venue_status() {
+    for (filled, venue_status, expected) in [
+        ("0", OrdStatus::Canceled, OrderStatus::Canceled),
+        ("0", OrdStatus::Expired, OrderStatus::Expired),
+        ("0", OrdStatus::Rejected, OrderStatus::Rejected),
+        ("3", OrdStatus::Canceled, OrderStatus::Canceled),
+    ] {
+        let mut oms = oms();
+        let buy = intent(Side::Buy, "10", "1.1", 1);
+        let cl = oms.submit(at(1), buy.clone()).unwrap();
+        let mut venue = VenueOrder::new(cl, "V1", Side::Buy, "10", "1.1");
+        oms.on_venue_event(at(2), venue.ack()).unwrap();
+        if filled != "0" {
+            oms.on_venue_event(at(3), venue.fill(filled, "1.1"))
+                .unwrap();
+        }
+        drain(&mut oms);
+        let (mass, positions) = connect(&mut oms, at(10));
+        oms.on_venue_event(at(11), status_report(&mut venue, venue_status, mass, 1))
+            .unwrap();
+        oms.on_venue_event(at(12), position(positions, filled, "0", "1.1"))
+            .unwrap();
+        let order = oms.state().order(&buy.intent_id()).unwrap();
+        assert_eq!(
+            (order.status, order.filled),
+            (expected, qty(filled)),
+            "{venue_status:?}"
+        );
+        assert_eq!(
+            oms.state().trading_state(),
+            TradingState::Active,
+            "{venue_status:?}"
+        );
+        assert!(!oms.is_reconciling());
+    }
+}
