@@ -205,6 +205,16 @@ define_id!(
     RunId, 32, "RunId"
 );
 define_id!(
+    /// MDEntryID (278): the id of one quote in an entry-based book (cTrader
+    /// depth adds and deletes quotes by this id).
+    EntryId, 64, "MDEntryID"
+);
+define_id!(
+    /// A venue's id of one public trade (Coinbase `trade_id`, a Polymarket
+    /// trade hash).
+    TradeId, 96, "TradeId"
+);
+define_id!(
     /// A request id for status and position queries: MassStatusReqID (584),
     /// PosReqID (710).
     RequestId, 64, "RequestId"

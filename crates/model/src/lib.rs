@@ -10,7 +10,9 @@
 //!   [`InstrumentId`], [`StrategyId`], …);
 //! - [`Instrument`] definitions and the [`InstrumentTable`];
 //! - the [`OrderIntent`] contract strategies emit, the [`VenueCommand`]s the
-//!   OMS sends and the [`VenueEvent`]s venues report back.
+//!   OMS sends and the [`VenueEvent`]s venues report back;
+//! - normalized market data ([`MarketEvent`]): snapshots, deltas by price
+//!   level or by entry id, quotes, trades.
 //!
 //! ```
 //! use model::{Decimal, Price, Quantity, Timestamp};
@@ -32,6 +34,7 @@ pub mod execution;
 pub mod fixed;
 pub mod ids;
 pub mod instrument;
+pub mod market;
 pub mod order;
 pub mod time;
 
@@ -42,9 +45,14 @@ pub use execution::{
 };
 pub use fixed::{FixedError, Money, NetQuantity, Price, Quantity};
 pub use ids::{
-    ClOrdId, ExecId, IdError, InstrumentId, OrderId, RequestId, RunId, StrategyId, VenueSymbol,
+    ClOrdId, EntryId, ExecId, IdError, InstrumentId, OrderId, RequestId, RunId, StrategyId,
+    TradeId, VenueSymbol,
 };
 pub use instrument::{Instrument, InstrumentError, InstrumentTable};
+pub use market::{
+    BookChange, BookDelta, BookEntry, BookResetReason, BookSide, BookSnapshot, MarketEvent,
+    MarketHeader, Quote, QuoteSide, Trade,
+};
 pub use order::{
     CancelOrder, IntentId, IntentSpec, NewOrder, OrderIntent, OrderKind, ReplaceOrder, Side,
     StatusRequest, TimeInForce, VenueCommand,
