@@ -182,9 +182,15 @@ impl Decimal {
             mantissa = widened;
             scale += pending_zeros;
         }
-        let magnitude = i64::try_from(mantissa).map_err(|_| DecimalError::Overflow)?;
+        // The range is asymmetric: -9223372036854775808 fits, its positive
+        // twin does not, so negate in i128 before narrowing.
+        let signed = if negative {
+            -i128::from(mantissa)
+        } else {
+            i128::from(mantissa)
+        };
         Ok(Self {
-            mantissa: if negative { -magnitude } else { magnitude },
+            mantissa: i64::try_from(signed).map_err(|_| DecimalError::Overflow)?,
             // scale ≤ MAX_SCALE was checked above.
             scale: u8::try_from(scale).map_err(|_| DecimalError::ScaleTooLarge(scale))?,
         })
@@ -228,7 +234,9 @@ fn push_digits(value: u64, shift: u32, digit: u64) -> Result<u64, DecimalError> 
     value
         .checked_mul(factor)
         .and_then(|v| v.checked_add(digit))
-        .filter(|&v| v <= i64::MAX as u64)
+        // Up to 2^63, the magnitude of i64::MIN; the sign decides later
+        // whether it fits.
+        .filter(|&v| v <= i64::MIN.unsigned_abs())
         .ok_or(DecimalError::Overflow)
 }
 
@@ -382,9 +390,26 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_whole_i64_range_parses_and_one_past_it_does_not() {
+        assert_eq!(dec("-9.223372036854775808").mantissa(), i64::MIN);
+        assert_eq!(dec("9.223372036854775807").mantissa(), i64::MAX);
+        for text in [
+            "9.223372036854775808",
+            "922337203685477580.8",
+            "-9.223372036854775809",
+        ] {
+            assert_eq!(
+                text.parse::<Decimal>(),
+                Err(DecimalError::Overflow),
+                "{text}"
+            );
+        }
+    }
+
     proptest! {
         #[test]
-        fn display_parse_round_trip(mantissa in any::<i64>().prop_filter("parse caps at i64::MAX", |m| *m != i64::MIN), scale in 0u8..=18) {
+        fn display_parse_round_trip(mantissa in any::<i64>(), scale in 0u8..=18) {
             let value = Decimal::new(mantissa, scale).unwrap();
             let text = value.to_string();
             let back: Decimal = text.parse().unwrap();

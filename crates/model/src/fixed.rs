@@ -53,6 +53,9 @@ pub enum FixedError {
         /// Which type.
         kind: &'static str,
     },
+    /// A money amount beyond the `i128` range of [`Money`].
+    #[error("money amount is outside the range ±1.7 × 10^20")]
+    MoneyOutOfRange,
     /// A quantity below zero.
     #[error(
         "quantity {0} is negative; quantities are never below zero (the side carries the direction)"
@@ -352,9 +355,68 @@ impl Money {
         Self(i128::from(value.mantissa()) * 10i128.pow(u32::from(MONEY_SCALE - value.scale())))
     }
 
-    /// Parses decimal text.
+    /// Parses decimal text: an optional `-`, digits, and up to eighteen
+    /// fractional digits (more are accepted only when they are zeros).
+    ///
+    /// It reads straight into the `i128`, not through [`Decimal`], because
+    /// amounts such as 50000.123456789 × 100.123456789 need more
+    /// significant digits than a `Decimal` holds, and every amount
+    /// [`Money`] prints must parse back.
     pub fn parse_ascii(text: &[u8]) -> Result<Self, FixedError> {
-        Ok(Self::from_decimal(Decimal::parse_ascii(text)?))
+        if text.is_empty() {
+            return Err(DecimalError::Empty.into());
+        }
+        let (negative, digits) = match text {
+            [b'-', rest @ ..] => (true, rest),
+            _ => (false, text),
+        };
+        let mut units: i128 = 0;
+        let mut fraction_digits: Option<u32> = None;
+        let mut seen_digit = false;
+        for (index, &byte) in digits.iter().enumerate() {
+            match byte {
+                b'0'..=b'9' => {
+                    seen_digit = true;
+                    let digit = i128::from(byte - b'0');
+                    if let Some(count) = fraction_digits.as_mut() {
+                        *count += 1;
+                        if *count > u32::from(MONEY_SCALE) {
+                            if digit == 0 {
+                                continue;
+                            }
+                            return Err(DecimalError::ScaleTooLarge(*count).into());
+                        }
+                    }
+                    // Accumulate with the sign, so i128::MIN itself fits.
+                    units = units
+                        .checked_mul(10)
+                        .and_then(|value| {
+                            if negative {
+                                value.checked_sub(digit)
+                            } else {
+                                value.checked_add(digit)
+                            }
+                        })
+                        .ok_or(FixedError::MoneyOutOfRange)?;
+                }
+                b'.' if fraction_digits.is_none() => fraction_digits = Some(0),
+                _ => {
+                    return Err(DecimalError::InvalidByte {
+                        index: index + usize::from(negative),
+                        byte,
+                    }
+                    .into());
+                }
+            }
+        }
+        if !seen_digit {
+            return Err(DecimalError::NoDigits.into());
+        }
+        let kept = fraction_digits.unwrap_or(0).min(u32::from(MONEY_SCALE));
+        units
+            .checked_mul(10i128.pow(u32::from(MONEY_SCALE) - kept))
+            .map(Self)
+            .ok_or(FixedError::MoneyOutOfRange)
     }
 
     /// An integer amount.
@@ -517,6 +579,51 @@ mod tests {
     }
 
     #[test]
+    fn extremes_print_text_that_parses_back() {
+        for px in [Price::from_raw(i64::MIN), Price::from_raw(i64::MAX)] {
+            assert_eq!(px.to_string().parse::<Price>().unwrap(), px);
+        }
+        let most = Quantity::from_raw(i64::MAX).unwrap();
+        assert_eq!(most.to_string().parse::<Quantity>().unwrap(), most);
+        for money in [Money::from_raw(i128::MIN), Money::from_raw(i128::MAX)] {
+            assert_eq!(money.to_string().parse::<Money>().unwrap(), money);
+        }
+        // A PnL with 25 significant digits, more than a Decimal holds.
+        let pnl = "50000.123456789"
+            .parse::<Price>()
+            .unwrap()
+            .notional("100.123456789".parse().unwrap());
+        assert_eq!(pnl.to_string(), "5006185.200370478750190521");
+        assert_eq!(pnl.to_string().parse::<Money>().unwrap(), pnl);
+    }
+
+    #[test]
+    fn money_text_errors_say_what_is_wrong() {
+        assert_eq!(
+            "0.0000000000000000001".parse::<Money>(),
+            Err(FixedError::Decimal(DecimalError::ScaleTooLarge(19)))
+        );
+        assert_eq!(
+            "1.5000000000000000000000".parse::<Money>().unwrap(),
+            "1.5".parse().unwrap(),
+            "trailing zeros past 18 digits are harmless"
+        );
+        assert_eq!(
+            "170141183460469231731.687303715884105728".parse::<Money>(),
+            Err(FixedError::MoneyOutOfRange),
+            "one unit past i128::MAX"
+        );
+        // Malformed text is explained exactly as Decimal explains it.
+        for bad in ["", "-", ".", "1.2.3", "1e5", "-12a", "+1"] {
+            assert_eq!(
+                bad.parse::<Money>().err(),
+                bad.parse::<Decimal>().err().map(FixedError::Decimal),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
     fn notional_is_exact_and_money_prints_every_digit() {
         let px: Price = "0.333333333".parse().unwrap();
         let qty: Quantity = "3.000000001".parse().unwrap();
@@ -583,9 +690,15 @@ mod tests {
         }
 
         #[test]
-        fn money_text_round_trips(raw in any::<i64>(), scale in 0u32..6) {
-            let money = Money::from_raw(i128::from(raw) * 10i128.pow(scale));
+        fn money_text_round_trips(raw in any::<i128>()) {
+            let money = Money::from_raw(raw);
             prop_assert_eq!(money.to_string().parse::<Money>().unwrap(), money);
+        }
+
+        #[test]
+        fn money_parses_decimal_text_like_decimal(mantissa in any::<i64>(), scale in 0u8..=18) {
+            let decimal = Decimal::new(mantissa, scale).unwrap();
+            prop_assert_eq!(decimal.to_string().parse::<Money>().unwrap(), Money::from_decimal(decimal));
         }
 
         #[test]
