@@ -4,6 +4,8 @@
 //! order; `lifecycle` adds the venue's acknowledgement and fill. Orders go
 //! in chunks of 10 000 into a fresh OMS, so the book stays the size of a
 //! busy trading day rather than growing with criterion's iteration count.
+//! Intents and venue ids are built before the clock starts: they are the
+//! strategy's and the gateway's cost.
 #![allow(missing_docs, clippy::unwrap_used, reason = "benchmark code")]
 
 use std::hint::black_box;
@@ -12,7 +14,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use model::{
     ExecId, ExecType, ExecutionReport, Instrument, InstrumentId, InstrumentTable, IntentSpec,
-    Money, OrdStatus, OrderId, OrderIntent, OrderKind, Quantity, RunId, Side, StrategyId,
+    Money, OrdStatus, OrderId, OrderIntent, OrderKind, Price, Quantity, RunId, Side, StrategyId,
     TimeInForce, Timestamp, VenueEvent, VenueSymbol,
 };
 use oms::risk::{RateLimit, RiskLimits};
@@ -80,32 +82,49 @@ fn fresh() -> Oms {
     oms
 }
 
+/// The venue's ids for one order's acknowledgement and fill, made before
+/// the clock starts: formatting them is the gateway's cost, not the OMS's.
+struct VenueIds {
+    order_id: OrderId,
+    ack: ExecId,
+    fill: ExecId,
+}
+
+impl VenueIds {
+    fn new(n: u64) -> Self {
+        Self {
+            order_id: OrderId::new(&format!("V{n}")).unwrap(),
+            ack: ExecId::new(&format!("E{n}-0")).unwrap(),
+            fill: ExecId::new(&format!("E{n}-1")).unwrap(),
+        }
+    }
+}
+
 fn report(
     cl_ord_id: model::ClOrdId,
-    n: u64,
+    order_id: OrderId,
+    exec_id: ExecId,
     exec_type: ExecType,
     status: OrdStatus,
-    last: &str,
+    last_qty: Quantity,
 ) -> VenueEvent {
-    let last_qty: Quantity = last.parse().unwrap();
+    let order_qty = Quantity::from_raw(10_000_000_000_000).unwrap();
+    let price = Price::from_raw(1_070_000_000);
     VenueEvent::Execution(ExecutionReport {
-        exec_id: ExecId::new(&format!("E{n}-{}", last_qty)).unwrap(),
+        exec_id,
         exec_type,
         ord_status: status,
         cl_ord_id: Some(cl_ord_id),
         orig_cl_ord_id: None,
-        order_id: Some(OrderId::new(&format!("V{n}")).unwrap()),
+        order_id: Some(order_id),
         symbol: VenueSymbol::new("1").unwrap(),
         side: Side::Buy,
-        order_qty: Some("10000".parse().unwrap()),
-        price: Some("1.07".parse().unwrap()),
+        order_qty: Some(order_qty),
+        price: Some(price),
         last_qty,
-        last_px: (!last_qty.is_zero()).then(|| "1.07".parse().unwrap()),
+        last_px: (!last_qty.is_zero()).then_some(price),
         cum_qty: last_qty,
-        leaves_qty: "10000"
-            .parse::<Quantity>()
-            .unwrap()
-            .saturating_sub(last_qty),
+        leaves_qty: order_qty.saturating_sub(last_qty),
         avg_px: None,
         commission: None,
         exec_ref_id: None,
@@ -118,18 +137,25 @@ fn report(
     })
 }
 
-/// Runs `per_order` for `iters` orders in chunks, timing only `per_order`.
-fn timed(iters: u64, mut per_order: impl FnMut(&mut Oms, u64)) -> Duration {
+/// Runs `per_order` for `iters` orders in chunks, timing only `per_order`:
+/// each order's inputs come from `prepare`, called for the whole chunk
+/// before the clock starts.
+fn timed<T>(
+    iters: u64,
+    mut prepare: impl FnMut(u64) -> T,
+    mut per_order: impl FnMut(&mut Oms, T),
+) -> Duration {
     let mut total = Duration::ZERO;
     let mut done = 0;
     let mut epoch = 0;
     while done < iters {
         let mut oms = fresh();
         let n = CHUNK.min(iters - done);
+        let inputs: Vec<T> = (epoch..epoch + n).map(&mut prepare).collect();
+        epoch += n;
         let start = Instant::now();
-        for _ in 0..n {
-            per_order(&mut oms, epoch);
-            epoch += 1;
+        for input in inputs {
+            per_order(&mut oms, input);
         }
         total += start.elapsed();
         done += n;
@@ -151,33 +177,52 @@ fn bench(c: &mut Criterion) {
         "oms/submit (risk check + order created + events drained)",
         |b| {
             b.iter_custom(|iters| {
-                timed(iters, |oms, epoch| {
-                    let intent = intent(epoch, side(epoch));
-                    black_box(oms.submit(now, intent).unwrap());
-                    while let Some(event) = oms.poll_event() {
-                        black_box(event);
-                    }
-                    black_box(oms.poll_command());
-                })
+                timed(
+                    iters,
+                    |epoch| intent(epoch, side(epoch)),
+                    |oms, intent| {
+                        black_box(oms.submit(now, intent).unwrap());
+                        while let Some(event) = oms.poll_event() {
+                            black_box(event);
+                        }
+                        black_box(oms.poll_command());
+                    },
+                )
             });
         },
     );
     c.bench_function("oms/lifecycle (submit + ack + full fill)", |b| {
         b.iter_custom(|iters| {
-            timed(iters, |oms, epoch| {
-                let cl = oms.submit(now, intent(epoch, Side::Buy)).unwrap();
-                black_box(oms.poll_command());
-                oms.on_venue_event(now, report(cl, epoch, ExecType::New, OrdStatus::New, "0"))
-                    .unwrap();
-                oms.on_venue_event(
-                    now,
-                    report(cl, epoch, ExecType::Trade, OrdStatus::Filled, "10000"),
-                )
-                .unwrap();
-                while let Some(event) = oms.poll_event() {
-                    black_box(event);
-                }
-            })
+            timed(
+                iters,
+                |epoch| (intent(epoch, Side::Buy), VenueIds::new(epoch)),
+                |oms, (intent, ids)| {
+                    let size = intent.size;
+                    let cl = oms.submit(now, intent).unwrap();
+                    black_box(oms.poll_command());
+                    let ack = report(
+                        cl,
+                        ids.order_id,
+                        ids.ack,
+                        ExecType::New,
+                        OrdStatus::New,
+                        Quantity::ZERO,
+                    );
+                    oms.on_venue_event(now, ack).unwrap();
+                    let fill = report(
+                        cl,
+                        ids.order_id,
+                        ids.fill,
+                        ExecType::Trade,
+                        OrdStatus::Filled,
+                        size,
+                    );
+                    oms.on_venue_event(now, fill).unwrap();
+                    while let Some(event) = oms.poll_event() {
+                        black_box(event);
+                    }
+                },
+            )
         });
     });
 }

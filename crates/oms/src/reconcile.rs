@@ -240,7 +240,7 @@ impl PositionPlan {
         now: Timestamp,
         state: &OmsState,
         config: &OmsConfig,
-        marks: &std::collections::HashMap<model::InstrumentId, Price>,
+        marks: &crate::fast_hash::FastMap<model::InstrumentId, Price>,
     ) -> Vec<OmsEvent> {
         let mut events = Vec::new();
         if !self.checked {

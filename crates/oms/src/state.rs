@@ -93,6 +93,14 @@ pub struct OmsState {
 }
 
 impl OmsState {
+    /// Sizes the id indexes for `orders` orders, each with a cancel or
+    /// replace ClOrdID besides its own, so they do not rehash while
+    /// trading.
+    pub fn reserve(&mut self, orders: usize) {
+        self.by_cl_ord_id.reserve(orders.saturating_mul(2));
+        self.by_order_id.reserve(orders);
+    }
+
     /// Every order, by intent id.
     pub fn orders(&self) -> impl Iterator<Item = &Order> {
         self.orders.values().map(|order| &**order)
