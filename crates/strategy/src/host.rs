@@ -344,6 +344,10 @@ impl StrategyHost {
                 });
             };
             if let Some(reason) = &slot.kill {
+                // Observations (a band re-armed) are kept; decisions are not.
+                if actions.iter().all(|(action, _)| action.is_cancel()) {
+                    slot.state = next;
+                }
                 for action in actions {
                     suppress(
                         SuppressReason::Killed {

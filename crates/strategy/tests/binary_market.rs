@@ -18,7 +18,10 @@ use strategy::{Inputs, Inventory, MarketView, Proposal};
 
 fn params() -> BinaryMarketParams {
     BinaryMarketParams {
-        pairs: vec![TokenPair { yes: id(YES), no: id(NO) }],
+        pairs: vec![TokenPair {
+            yes: id(YES),
+            no: id(NO),
+        }],
         profit_target: px("0.05"),
         stop_loss: px("0.10"),
         fees: px("0.02"),
@@ -40,12 +43,19 @@ fn market(oracle: Option<f64>) -> MarketView {
 }
 
 fn set_book(market: &mut MarketView, token: &str, bid: (&str, &str), ask: (&str, &str)) {
-    market.instruments.insert(id(token), book(token, ms(0), bid, ask));
+    market
+        .instruments
+        .insert(id(token), book(token, ms(0), bid, ask));
 }
 
 type Order = (Side, String, String, String);
 
-fn run(market: &MarketView, yes: Inventory, no: Inventory, state: &mut BinaryMarketState) -> Vec<(Order, u64, String)> {
+fn run(
+    market: &MarketView,
+    yes: Inventory,
+    no: Inventory,
+    state: &mut BinaryMarketState,
+) -> Vec<(Order, u64, String)> {
     let table = instruments();
     let inventory: BTreeMap<_, _> = [(id(YES), yes), (id(NO), no)].into();
     let inputs = Inputs {
@@ -97,13 +107,22 @@ fn profit_lock_sells_the_free_holding_at_the_bid() {
     let out = decide(&market(None), holding("100", Some("0.50")), flat());
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].0, order(Side::Sell, YES, "0.55", "100"));
-    assert!(out[0].1.starts_with("binary_market rule=profit_lock: bid=0.55 >= avg_cost=0.5 + target=0.05"), "{}", out[0].1);
+    assert!(
+        out[0]
+            .1
+            .starts_with("binary_market rule=profit_lock: bid=0.55 >= avg_cost=0.5 + target=0.05"),
+        "{}",
+        out[0].1
+    );
     // Part of it already being sold: only the rest.
     let selling = Inventory {
         pending_sells: qty("60"),
         ..holding("100", Some("0.50"))
     };
-    assert_eq!(decide(&market(None), selling, flat())[0].0, order(Side::Sell, YES, "0.55", "40"));
+    assert_eq!(
+        decide(&market(None), selling, flat())[0].0,
+        order(Side::Sell, YES, "0.55", "40")
+    );
     // Just under the target: nothing.
     assert!(decide(&market(None), holding("100", Some("0.51")), flat()).is_empty());
 }
@@ -114,7 +133,13 @@ fn stop_loss_sells_when_the_bid_falls_below_cost_minus_stop() {
     let out = decide(&market(None), flat(), holding("80", Some("0.55")));
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].0, order(Side::Sell, NO, "0.43", "80"));
-    assert!(out[0].1.contains("rule=stop_loss: bid=0.43 <= avg_cost=0.55 - stop=0.1"), "{}", out[0].1);
+    assert!(
+        out[0]
+            .1
+            .contains("rule=stop_loss: bid=0.43 <= avg_cost=0.55 - stop=0.1"),
+        "{}",
+        out[0].1
+    );
     assert!(decide(&market(None), flat(), holding("80", Some("0.52"))).is_empty());
 }
 
@@ -126,17 +151,38 @@ fn synthetic_arbitrage_buys_both_legs_at_one_size() {
     // 0.50 + 0.44 = 0.94 < 0.98; size min(50, 80, 60, caps) = 50.
     let out = run(&m, flat(), flat(), &mut BinaryMarketState::default());
     let orders: Vec<_> = out.iter().map(|(o, _, _)| o.clone()).collect();
-    assert_eq!(orders, vec![order(Side::Buy, YES, "0.5", "50"), order(Side::Buy, NO, "0.44", "50")]);
+    assert_eq!(
+        orders,
+        vec![
+            order(Side::Buy, YES, "0.5", "50"),
+            order(Side::Buy, NO, "0.44", "50")
+        ]
+    );
     assert_eq!(out[0].1, out[1].1, "both legs in one epoch");
-    assert!(out[0].2.contains("ask_yes=0.5 + ask_no=0.44 = 0.94 < 1 - fees=0.02"), "{}", out[0].2);
+    assert!(
+        out[0]
+            .2
+            .contains("ask_yes=0.5 + ask_no=0.44 = 0.94 < 1 - fees=0.02"),
+        "{}",
+        out[0].2
+    );
     // The thinner ask and the cap limit both legs.
     set_book(&mut m, NO, ("0.43", "100"), ("0.44", "30"));
     let near_cap = Inventory {
         pending_buys: qty("10"),
         ..holding("480", None)
     };
-    let orders: Vec<_> = decide(&m, near_cap, flat()).into_iter().map(|(o, _)| o).collect();
-    assert_eq!(orders, vec![order(Side::Buy, YES, "0.5", "10"), order(Side::Buy, NO, "0.44", "10")]);
+    let orders: Vec<_> = decide(&m, near_cap, flat())
+        .into_iter()
+        .map(|(o, _)| o)
+        .collect();
+    assert_eq!(
+        orders,
+        vec![
+            order(Side::Buy, YES, "0.5", "10"),
+            order(Side::Buy, NO, "0.44", "10")
+        ]
+    );
     // At exactly 1 − fees: no arbitrage.
     set_book(&mut m, NO, ("0.43", "100"), ("0.48", "60"));
     assert!(decide(&m, flat(), flat()).is_empty());
@@ -149,14 +195,28 @@ fn a_higher_priority_rule_wins() {
     set_book(&mut m, NO, ("0.43", "100"), ("0.44", "60"));
     // Profit lock on YES (0.49 ≥ 0.40 + 0.05) and stop loss on NO (0.43 ≤
     // 0.60 − 0.10), arbitrage open, oracle keen: profit lock only.
-    let out = decide(&m, holding("100", Some("0.40")), holding("100", Some("0.60")));
-    assert_eq!(out.iter().map(|(o, _)| o.clone()).collect::<Vec<_>>(), vec![order(Side::Sell, YES, "0.49", "100")]);
+    let out = decide(
+        &m,
+        holding("100", Some("0.40")),
+        holding("100", Some("0.60")),
+    );
+    assert_eq!(
+        out.iter().map(|(o, _)| o.clone()).collect::<Vec<_>>(),
+        vec![order(Side::Sell, YES, "0.49", "100")]
+    );
     // Without the profit: the stop loss beats the arbitrage.
     let out = decide(&m, flat(), holding("100", Some("0.60")));
-    assert_eq!(out.iter().map(|(o, _)| o.clone()).collect::<Vec<_>>(), vec![order(Side::Sell, NO, "0.43", "100")]);
+    assert_eq!(
+        out.iter().map(|(o, _)| o.clone()).collect::<Vec<_>>(),
+        vec![order(Side::Sell, NO, "0.43", "100")]
+    );
     // Without exits: the arbitrage beats the bootstrap the oracle wants.
     let out = decide(&m, flat(), flat());
-    assert!(out.iter().all(|(_, why)| why.contains("rule=synthetic_arbitrage")), "{out:?}");
+    assert!(
+        out.iter()
+            .all(|(_, why)| why.contains("rule=synthetic_arbitrage")),
+        "{out:?}"
+    );
     assert_eq!(out.len(), 2);
 }
 
@@ -166,9 +226,18 @@ fn bootstrap_buys_the_token_the_oracle_favours() {
     let out = decide(&market(Some(0.62)), flat(), flat());
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].0, order(Side::Buy, YES, "0.56", "20"));
-    assert!(out[0].1.contains("rule=bootstrap: flat, oracle fair=0.6200 edge=0.0600"), "{}", out[0].1);
+    assert!(
+        out[0]
+            .1
+            .contains("rule=bootstrap: flat, oracle fair=0.6200 edge=0.0600"),
+        "{}",
+        out[0].1
+    );
     // p = 0.30: NO edge 0.70 − 0.44 = 0.26.
-    assert_eq!(decide(&market(Some(0.30)), flat(), flat())[0].0, order(Side::Buy, NO, "0.44", "20"));
+    assert_eq!(
+        decide(&market(Some(0.30)), flat(), flat())[0].0,
+        order(Side::Buy, NO, "0.44", "20")
+    );
     // p = 0.55: YES edge −0.01, NO edge 0.01: neither clears 0.02.
     assert!(decide(&market(Some(0.55)), flat(), flat()).is_empty());
     // No oracle: no inventory management at all.
@@ -183,7 +252,13 @@ fn hedge_buys_the_lighter_token_when_the_oracle_agrees() {
     let out = decide(&market(Some(0.50)), yes, flat());
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].0, order(Side::Buy, NO, "0.44", "200"));
-    assert!(out[0].1.contains("rule=hedge: YES=200 NO=0 imbalance above 50"), "{}", out[0].1);
+    assert!(
+        out[0]
+            .1
+            .contains("rule=hedge: YES=200 NO=0 imbalance above 50"),
+        "{}",
+        out[0].1
+    );
     // p = 0.60: NO fair 0.40 is below its ask: no hedge (and no average
     // down: the YES ask 0.56 is not under 0.56 − 0.05).
     assert!(decide(&market(Some(0.60)), yes, flat()).is_empty());
@@ -198,7 +273,13 @@ fn average_down_buys_more_under_cost_when_the_oracle_agrees() {
     let out = decide(&market(Some(0.60)), yes, flat());
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].0, order(Side::Buy, YES, "0.56", "50"));
-    assert!(out[0].1.contains("rule=average_down: ask=0.56 <= avg_cost=0.62 - step=0.05"), "{}", out[0].1);
+    assert!(
+        out[0]
+            .1
+            .contains("rule=average_down: ask=0.56 <= avg_cost=0.62 - step=0.05"),
+        "{}",
+        out[0].1
+    );
     // p = 0.57: edge 0.01 < 0.02.
     assert!(decide(&market(Some(0.57)), yes, flat()).is_empty());
 }

@@ -36,7 +36,12 @@ fn market(vol: Option<f64>) -> MarketView {
     market
 }
 
-fn decide(market: &MarketView, inventory: Inventory, working: &[WorkingOrder], state: &mut MicroMmState) -> Vec<Proposal> {
+fn decide(
+    market: &MarketView,
+    inventory: Inventory,
+    working: &[WorkingOrder],
+    state: &mut MicroMmState,
+) -> Vec<Proposal> {
     let table = instruments();
     let inventory: BTreeMap<_, _> = [(id(YES), inventory)].into();
     let inputs = Inputs {
@@ -74,41 +79,78 @@ fn quote(side: Side, price: &str, size: &str) -> (Side, String, String, u64) {
 
 #[test]
 fn flat_quotes_are_the_microprice_plus_minus_the_volatility_half_spread_rounded_outward() {
-    let proposals = decide(&market(Some(0.02)), Inventory::default(), &[], &mut MicroMmState::default());
+    let proposals = decide(
+        &market(Some(0.02)),
+        Inventory::default(),
+        &[],
+        &mut MicroMmState::default(),
+    );
     // 0.5537 − 0.02 = 0.5337 → 0.53; 0.5537 + 0.02 = 0.5737 → 0.58.
     assert_eq!(
         quotes(&proposals),
-        vec![quote(Side::Buy, "0.53", "50"), quote(Side::Sell, "0.58", "50")]
+        vec![
+            quote(Side::Buy, "0.53", "50"),
+            quote(Side::Sell, "0.58", "50")
+        ]
     );
 }
 
 #[test]
 fn the_minimum_half_spread_applies_when_volatility_is_low() {
-    let proposals = decide(&market(Some(0.0)), Inventory::default(), &[], &mut MicroMmState::default());
+    let proposals = decide(
+        &market(Some(0.0)),
+        Inventory::default(),
+        &[],
+        &mut MicroMmState::default(),
+    );
     // One tick: 0.5437 → 0.54 and 0.5637 → 0.57.
     assert_eq!(
         quotes(&proposals),
-        vec![quote(Side::Buy, "0.54", "50"), quote(Side::Sell, "0.57", "50")]
+        vec![
+            quote(Side::Buy, "0.54", "50"),
+            quote(Side::Sell, "0.57", "50")
+        ]
     );
 }
 
 #[test]
 fn inventory_skews_both_quotes_against_the_position() {
     // Long 40: skew 40 × 0.0001 = 0.004, centre 0.5497.
-    let long = decide(&market(Some(0.02)), holding("40", None), &[], &mut MicroMmState::default());
+    let long = decide(
+        &market(Some(0.02)),
+        holding("40", None),
+        &[],
+        &mut MicroMmState::default(),
+    );
     assert_eq!(
         quotes(&long),
-        vec![quote(Side::Buy, "0.52", "50"), quote(Side::Sell, "0.57", "50")]
+        vec![
+            quote(Side::Buy, "0.52", "50"),
+            quote(Side::Sell, "0.57", "50")
+        ]
     );
     // Short 40: centre 0.5577 → 0.5377 → 0.53 and 0.5777 → 0.58.
-    let short = decide(&market(Some(0.02)), holding("-40", None), &[], &mut MicroMmState::default());
+    let short = decide(
+        &market(Some(0.02)),
+        holding("-40", None),
+        &[],
+        &mut MicroMmState::default(),
+    );
     assert_eq!(
         quotes(&short),
-        vec![quote(Side::Buy, "0.53", "50"), quote(Side::Sell, "0.58", "50")]
+        vec![
+            quote(Side::Buy, "0.53", "50"),
+            quote(Side::Sell, "0.58", "50")
+        ]
     );
     // Long 70: centre 0.5467, bid 0.5267 → 0.52, and it may only add 30
     // before the cap of 100.
-    let near_cap = decide(&market(Some(0.02)), holding("70", None), &[], &mut MicroMmState::default());
+    let near_cap = decide(
+        &market(Some(0.02)),
+        holding("70", None),
+        &[],
+        &mut MicroMmState::default(),
+    );
     assert_eq!(quotes(&near_cap)[0], quote(Side::Buy, "0.52", "30"));
 }
 
@@ -117,9 +159,16 @@ fn a_side_at_its_cap_is_not_quoted_and_its_quote_is_canceled() {
     let bid = working("mm", 1, YES, Side::Buy, "0.52", "50");
     let ask = working("mm", 2, YES, Side::Sell, "0.57", "50");
     // Long 100 = cap: centre 0.5437; the ask 0.5637 → 0.57 stays.
-    let proposals = decide(&market(Some(0.02)), holding("100", None), &[bid, ask], &mut MicroMmState::default());
+    let proposals = decide(
+        &market(Some(0.02)),
+        holding("100", None),
+        &[bid, ask],
+        &mut MicroMmState::default(),
+    );
     assert_eq!(proposals.len(), 1, "{proposals:?}");
-    assert!(matches!(&proposals[0], Proposal::Cancel { intent_id, .. } if *intent_id == bid.intent_id));
+    assert!(
+        matches!(&proposals[0], Proposal::Cancel { intent_id, .. } if *intent_id == bid.intent_id)
+    );
 }
 
 #[test]
@@ -127,8 +176,17 @@ fn quotes_move_only_when_fair_value_moves_beyond_the_tolerance() {
     // Targets 0.53 / 0.58; tolerance one tick (0.01).
     let bid = working("mm", 1, YES, Side::Buy, "0.51", "50");
     let ask = working("mm", 2, YES, Side::Sell, "0.57", "50");
-    let proposals = decide(&market(Some(0.02)), Inventory::default(), &[bid, ask], &mut MicroMmState::default());
-    assert_eq!(proposals.len(), 1, "the ask is one tick off: left alone; {proposals:?}");
+    let proposals = decide(
+        &market(Some(0.02)),
+        Inventory::default(),
+        &[bid, ask],
+        &mut MicroMmState::default(),
+    );
+    assert_eq!(
+        proposals.len(),
+        1,
+        "the ask is one tick off: left alone; {proposals:?}"
+    );
     let Proposal::Replace {
         intent_id,
         quantity,
@@ -149,12 +207,20 @@ fn quotes_move_only_when_fair_value_moves_beyond_the_tolerance() {
         pending_buys: qty("50"),
         ..holding("70", None)
     };
-    let proposals = decide(&market(Some(0.02)), inventory, &[big_bid], &mut MicroMmState::default());
-    assert!(matches!(
-        &proposals[0],
-        Proposal::Replace { quantity, kind: OrderKind::Limit { price }, .. }
-            if *quantity == qty("30") && *price == px("0.52")
-    ), "{proposals:?}");
+    let proposals = decide(
+        &market(Some(0.02)),
+        inventory,
+        &[big_bid],
+        &mut MicroMmState::default(),
+    );
+    assert!(
+        matches!(
+            &proposals[0],
+            Proposal::Replace { quantity, kind: OrderKind::Limit { price }, .. }
+                if *quantity == qty("30") && *price == px("0.52")
+        ),
+        "{proposals:?}"
+    );
 }
 
 #[test]
@@ -167,8 +233,17 @@ fn missing_volatility_or_invalid_features_cancel_every_quote() {
     invalid.instruments.get_mut(&id(YES)).unwrap().invalid = Some(InvalidReason::OneSided);
     let mut blackout = market(Some(0.02));
     blackout.instruments.get_mut(&id(YES)).unwrap().why.blackout = true;
-    for (name, market) in [("no volatility", market(None)), ("features invalid", invalid), ("event blackout", blackout)] {
-        let proposals = decide(&market, Inventory::default(), &quotes_up, &mut MicroMmState::default());
+    for (name, market) in [
+        ("no volatility", market(None)),
+        ("features invalid", invalid),
+        ("event blackout", blackout),
+    ] {
+        let proposals = decide(
+            &market,
+            Inventory::default(),
+            &quotes_up,
+            &mut MicroMmState::default(),
+        );
         assert_eq!(proposals.len(), 2, "{name}");
         for (proposal, order) in proposals.iter().zip(&quotes_up) {
             let Proposal::Cancel { intent_id, reason } = proposal else {
@@ -177,7 +252,15 @@ fn missing_volatility_or_invalid_features_cancel_every_quote() {
             assert_eq!(*intent_id, order.intent_id);
             assert!(reason.ends_with(name), "{reason}");
         }
-        assert!(decide(&market, Inventory::default(), &[], &mut MicroMmState::default()).is_empty());
+        assert!(
+            decide(
+                &market,
+                Inventory::default(),
+                &[],
+                &mut MicroMmState::default()
+            )
+            .is_empty()
+        );
     }
 }
 
@@ -192,9 +275,25 @@ fn a_new_quote_generation_starts_only_once_the_previous_quote_is_gone() {
     // Reported working, then filled (gone): the next quote is epoch 1.
     let bid = working("mm", 1, YES, Side::Buy, "0.53", "50");
     let ask = working("mm", 2, YES, Side::Sell, "0.58", "50");
-    assert!(decide(&market(Some(0.02)), Inventory::default(), &[bid, ask], &mut state).is_empty());
-    let next = decide(&market(Some(0.02)), Inventory::default(), &[ask], &mut state);
-    assert_eq!(quotes(&next), vec![(Side::Buy, "0.53".to_owned(), "50".to_owned(), 1)]);
+    assert!(
+        decide(
+            &market(Some(0.02)),
+            Inventory::default(),
+            &[bid, ask],
+            &mut state
+        )
+        .is_empty()
+    );
+    let next = decide(
+        &market(Some(0.02)),
+        Inventory::default(),
+        &[ask],
+        &mut state,
+    );
+    assert_eq!(
+        quotes(&next),
+        vec![(Side::Buy, "0.53".to_owned(), "50".to_owned(), 1)]
+    );
 }
 
 #[test]
@@ -236,9 +335,19 @@ replace_tolerance_ticks = 1
     let cancels: Vec<_> = step.actions.iter().map(|e| e.action.clone()).collect();
     assert_eq!(
         cancels,
-        vec![Action::Cancel { intent_id: ids[0] }, Action::Cancel { intent_id: ids[1] }]
+        vec![
+            Action::Cancel { intent_id: ids[0] },
+            Action::Cancel { intent_id: ids[1] }
+        ]
     );
-    assert!(step.actions[0].reason.contains("gate DEGRADED"), "{}", step.actions[0].reason);
+    assert!(
+        step.actions[0].reason.contains("gate DEGRADED"),
+        "{}",
+        step.actions[0].reason
+    );
     let step = host.step(ms(6100), &stale, &no_inventory(), &up);
-    assert!(step.actions.is_empty(), "cancels are not repeated: {step:?}");
+    assert!(
+        step.actions.is_empty(),
+        "cancels are not repeated: {step:?}"
+    );
 }

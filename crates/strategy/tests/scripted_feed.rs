@@ -34,9 +34,10 @@ impl Feed {
     }
 
     fn spot_tick(&mut self, t: u64) {
-        self.market
-            .instruments
-            .insert(id(SPOT), book(SPOT, ms(t), ("97000", "1"), ("97000.5", "1")));
+        self.market.instruments.insert(
+            id(SPOT),
+            book(SPOT, ms(t), ("97000", "1"), ("97000.5", "1")),
+        );
         self.spot_time = ms(t);
     }
 
@@ -64,7 +65,12 @@ struct Outcome {
 
 /// Runs `host` every 100 ms over `[0, end)`; `spot_live(t)` says whether the
 /// spot ticks, `delta(t)` is the published ΔSPD. Submits fill at once.
-fn run(host: &mut StrategyHost, end: u64, spot_live: impl Fn(u64) -> bool, delta: impl Fn(u64) -> f64) -> Outcome {
+fn run(
+    host: &mut StrategyHost,
+    end: u64,
+    spot_live: impl Fn(u64) -> bool,
+    delta: impl Fn(u64) -> f64,
+) -> Outcome {
     let mut feed = Feed::new();
     let mut position = NetQuantity::ZERO;
     let mut outcome = Outcome::default();
@@ -91,7 +97,9 @@ fn run(host: &mut StrategyHost, end: u64, spot_live: impl Fn(u64) -> bool, delta
                 panic!("delta_spd only submits: {emitted:?}");
             };
             assert_eq!(intent.time_in_force, TimeInForce::ImmediateOrCancel);
-            position = position.checked_add(intent.size.signed(intent.side)).unwrap();
+            position = position
+                .checked_add(intent.size.signed(intent.side))
+                .unwrap();
             outcome.intents.push((
                 t,
                 intent.side,
@@ -199,7 +207,11 @@ fn spot_outage_degrades_silences_and_recovers() {
 fn the_first_intent_says_why_in_words_with_the_params_version() {
     let mut host = host(&format!("{GATE}{DELTA_SPD}"));
     let mut market = fresh_market(ms(0), 0.0);
-    assert!(host.step(ms(0), &market, &no_inventory(), &[]).actions.is_empty());
+    assert!(
+        host.step(ms(0), &market, &no_inventory(), &[])
+            .actions
+            .is_empty()
+    );
     market = fresh_market(ms(100), 0.0123);
     let step = host.step(ms(100), &market, &no_inventory(), &[]);
     let [emitted] = step.actions.as_slice() else {
@@ -221,10 +233,16 @@ fn the_first_intent_says_why_in_words_with_the_params_version() {
 #[test]
 fn clock_skew_beyond_tolerance_degrades_and_silences() {
     let mut host = host(&format!("{GATE}{DELTA_SPD}"));
-    assert!(host.step(ms(0), &fresh_market(ms(0), 0.0), &no_inventory(), &[]).actions.is_empty());
+    assert!(
+        host.step(ms(0), &fresh_market(ms(0), 0.0), &no_inventory(), &[])
+            .actions
+            .is_empty()
+    );
     // Books are fresh, but the PM mid used is 2.5 s older than the spot mid.
     let mut market = fresh_market(ms(3000), 0.02);
-    market.cross.insert(id(YES), cross(Some(0.02), ms(3000), ms(500)));
+    market
+        .cross
+        .insert(id(YES), cross(Some(0.02), ms(3000), ms(500)));
     let step = host.step(ms(3000), &market, &no_inventory(), &[]);
     assert!(step.actions.is_empty());
     assert_eq!(step.readiness.len(), 1);
@@ -235,17 +253,40 @@ fn clock_skew_beyond_tolerance_degrades_and_silences() {
             skew: Duration::from_millis(2500),
         }
     );
-    assert_eq!(step.suppressed.len(), 1, "the crossing is held back: {step:?}");
+    assert_eq!(
+        step.suppressed.len(),
+        1,
+        "the crossing is held back: {step:?}"
+    );
     // Aligned again: RUNNING, and the crossing goes out.
-    let step = host.step(ms(3100), &fresh_market(ms(3100), 0.02), &no_inventory(), &[]);
+    let step = host.step(
+        ms(3100),
+        &fresh_market(ms(3100), 0.02),
+        &no_inventory(),
+        &[],
+    );
     assert_eq!(step.readiness[0].reason, ReadinessReason::Recovered);
-    assert_eq!(submits(&step.actions.iter().map(|e| e.action.clone()).collect::<Vec<_>>()).len(), 1);
+    assert_eq!(
+        submits(
+            &step
+                .actions
+                .iter()
+                .map(|e| e.action.clone())
+                .collect::<Vec<_>>()
+        )
+        .len(),
+        1
+    );
 }
 
 #[test]
 fn an_invalid_feature_degrades_and_silences() {
     let mut host = host(&format!("{GATE}{DELTA_SPD}"));
-    assert!(host.step(ms(0), &fresh_market(ms(0), 0.0), &no_inventory(), &[]).actions.is_empty());
+    assert!(
+        host.step(ms(0), &fresh_market(ms(0), 0.0), &no_inventory(), &[])
+            .actions
+            .is_empty()
+    );
     let mut market = fresh_market(ms(100), 0.05);
     market.instruments.get_mut(&id(YES)).unwrap().invalid = Some(InvalidReason::Crossed);
     let step = host.step(ms(100), &market, &no_inventory(), &[]);
