@@ -14,7 +14,7 @@
 //! |----------|----------------------|----------|-------------------------|
 //! | STARTING | no data yet          | STARTING | (none)                  |
 //! | STARTING | any data             | WARMING  | `FirstData`             |
-//! | WARMING  | fail, or warm-up due | WARMING  | (none)                  |
+//! | WARMING  | fail, or warming up  | WARMING  | (none)                  |
 //! | WARMING  | hold, warmed up      | RUNNING  | `WarmedUp`              |
 //! | RUNNING  | hold                 | RUNNING  | (none)                  |
 //! | RUNNING  | fail                 | DEGRADED | the failure             |

@@ -14,7 +14,10 @@
 //! not fire: the crossing was not observed. A crossing that cannot be
 //! acted on yet (no quote on the side to take, or the inventory cap
 //! reached) stays pending while ΔSPD stays outside, and fires as soon as
-//! it can.
+//! it can. So does a crossing whose intent the host held back (gate not
+//! RUNNING, rate limit, kill switch): the host keeps the state of a
+//! decision only when its intents went out, so such a crossing fires on the
+//! first step where it may, if ΔSPD is still outside the band then.
 //!
 //! The order is a limit at the touch it takes (the best ask to buy, the
 //! best bid to sell), immediate-or-cancel, sized `order_size` capped so
