@@ -260,6 +260,23 @@ impl ReadinessGate {
         Ok(())
     }
 
+    /// The first time after which a feed that is fresh in `market` turns
+    /// stale if nothing new arrives: when the driver must call again, even
+    /// on a silent market, for a silence to be noticed. `None` when no feed
+    /// has a book yet.
+    pub fn next_deadline(&self, market: &MarketView) -> Option<Timestamp> {
+        let p = &self.params;
+        std::iter::once((&p.spot, p.spot_ttl))
+            .chain(p.targets.iter().map(|target| (target, p.book_ttl)))
+            .filter_map(|(feed, ttl)| {
+                let last = market.features(feed)?.last_book_update?;
+                let ttl = u64::try_from(ttl.as_nanos()).unwrap_or(u64::MAX);
+                // Stale once silent longer than the TTL: one nanosecond past.
+                last.checked_add_nanos(ttl.saturating_add(1))
+            })
+            .min()
+    }
+
     /// Observes the market at `now` and returns the transitions it caused
     /// (none, one, or two from STARTING).
     pub fn observe(&mut self, now: Timestamp, market: &MarketView) -> Vec<ReadinessEvent> {
