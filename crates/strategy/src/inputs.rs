@@ -1,0 +1,85 @@
+//! What a decision reads: the market (features per instrument, cross-venue
+//! dislocations, oracle prices), the inventory per instrument and the
+//! strategy's own working orders. The wiring fills these from the sensory
+//! layer and the OMS; tests build them by hand.
+
+use std::collections::BTreeMap;
+
+use model::{
+    InstrumentId, InstrumentTable, IntentId, NetQuantity, OrderKind, Price, Quantity, Side,
+    StrategyId, Timestamp,
+};
+use sensory::{CrossVenueFeatures, InstrumentFeatures};
+
+/// The latest features the sensory layer published.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MarketView {
+    /// The latest feature vector of each instrument.
+    pub instruments: BTreeMap<InstrumentId, InstrumentFeatures>,
+    /// The latest dislocation of each prediction-market instrument against
+    /// the spot, keyed by the prediction-market instrument.
+    pub cross: BTreeMap<InstrumentId, CrossVenueFeatures>,
+    /// An external fair probability for a YES token, in [0, 1], keyed by
+    /// the YES token (the NO token's fair value is 1 − p).
+    pub oracle: BTreeMap<InstrumentId, f64>,
+}
+
+impl MarketView {
+    /// The features of `instrument`, if any were published.
+    pub fn features(&self, instrument: &InstrumentId) -> Option<&InstrumentFeatures> {
+        self.instruments.get(instrument)
+    }
+}
+
+/// The account's holding of one instrument and what is in flight.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Inventory {
+    /// Filled net position: long above zero.
+    pub position: NetQuantity,
+    /// Open quantity of working buy orders.
+    pub pending_buys: Quantity,
+    /// Open quantity of working sell orders.
+    pub pending_sells: Quantity,
+    /// Average cost of the position, when there is one.
+    pub average_cost: Option<Price>,
+}
+
+/// One order of the deciding strategy that is still working at the OMS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkingOrder {
+    /// The strategy that owns it.
+    pub strategy: StrategyId,
+    /// Its idempotency key, the handle for cancel and replace.
+    pub intent_id: IntentId,
+    /// What it trades.
+    pub instrument: InstrumentId,
+    /// Buy or sell.
+    pub side: Side,
+    /// Its order type and current prices.
+    pub kind: OrderKind,
+    /// Its current total quantity (what a replace restates).
+    pub quantity: Quantity,
+}
+
+/// Everything one decision reads.
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    /// The decision time.
+    pub now: Timestamp,
+    /// The market.
+    pub market: &'a MarketView,
+    /// Inventory per instrument; a missing instrument is flat with nothing
+    /// pending.
+    pub inventory: &'a BTreeMap<InstrumentId, Inventory>,
+    /// The deciding strategy's working orders.
+    pub working: &'a [WorkingOrder],
+    /// Tick and lot sizes.
+    pub instruments: &'a InstrumentTable,
+}
+
+impl Inputs<'_> {
+    /// The inventory of `instrument` (flat when unknown).
+    pub fn inventory_of(&self, instrument: &InstrumentId) -> Inventory {
+        self.inventory.get(instrument).copied().unwrap_or_default()
+    }
+}

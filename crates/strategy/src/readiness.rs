@@ -1,0 +1,325 @@
+//! The readiness gate: STARTING → WARMING → RUNNING ⇄ DEGRADED.
+//!
+//! RUNNING needs, at the decision time `now`:
+//! - a spot book updated within `spot_ttl`;
+//! - for every target instrument, a book updated within `book_ttl`;
+//! - a valid feature vector for the spot and every target;
+//! - for every cross-venue instrument, a dislocation whose spot and
+//!   prediction-market times are at most `max_skew` apart.
+//!
+//! The checks run in that order and the first failure is the reason, so the
+//! same inputs always give the same reason. The transitions:
+//!
+//! | from     | requirements         | to       | reason                  |
+//! |----------|----------------------|----------|-------------------------|
+//! | STARTING | no data yet          | STARTING | (none)                  |
+//! | STARTING | any data             | WARMING  | `FirstData`             |
+//! | WARMING  | fail, or warming up  | WARMING  | (none)                  |
+//! | WARMING  | hold, warmed up      | RUNNING  | `WarmedUp`              |
+//! | RUNNING  | hold                 | RUNNING  | (none)                  |
+//! | RUNNING  | fail                 | DEGRADED | the failure             |
+//! | DEGRADED | fail                 | DEGRADED | (none)                  |
+//! | DEGRADED | hold                 | RUNNING  | `Recovered`             |
+//!
+//! From STARTING, one observation can take two steps (FirstData, then
+//! WarmedUp when there is no warm-up period and everything holds).
+
+use std::fmt;
+use std::time::Duration;
+
+use model::{InstrumentId, Timestamp};
+use sensory::InvalidReason;
+
+use crate::inputs::MarketView;
+
+/// What the gate requires; from the `[gate]` table of the params file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateParams {
+    /// The spot instrument.
+    pub spot: InstrumentId,
+    /// Instruments that need a fresh book and valid features.
+    pub targets: Vec<InstrumentId>,
+    /// Prediction-market instruments that need a dislocation with aligned
+    /// spot and prediction-market times.
+    pub cross_venue: Vec<InstrumentId>,
+    /// Longest silence of the spot book.
+    pub spot_ttl: Duration,
+    /// Longest silence of a target's book.
+    pub book_ttl: Duration,
+    /// Largest |spot time − prediction-market time| of a dislocation.
+    pub max_skew: Duration,
+    /// Shortest time in WARMING before RUNNING.
+    pub warmup: Duration,
+}
+
+/// The gate's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReadinessState {
+    /// No data seen yet.
+    Starting,
+    /// Data arriving; requirements not (yet) met or warm-up not over.
+    Warming,
+    /// Every requirement holds: intents may go out.
+    Running,
+    /// A requirement failed after RUNNING: intents are suppressed.
+    Degraded,
+}
+
+impl ReadinessState {
+    /// Upper-case name, as in the docs.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Starting => "STARTING",
+            Self::Warming => "WARMING",
+            Self::Running => "RUNNING",
+            Self::Degraded => "DEGRADED",
+        }
+    }
+}
+
+impl fmt::Display for ReadinessState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why the gate moved, or why the requirements do not hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadinessReason {
+    /// The first features arrived.
+    FirstData,
+    /// Every requirement held once the warm-up was over.
+    WarmedUp,
+    /// Every requirement holds again after a failure.
+    Recovered,
+    /// No features, or no book update ever, for this feed.
+    FeedMissing {
+        /// The instrument.
+        feed: InstrumentId,
+    },
+    /// The feed's book has been silent longer than its TTL.
+    FeedStale {
+        /// The instrument.
+        feed: InstrumentId,
+        /// Time since its last book update.
+        silent_for: Duration,
+    },
+    /// The instrument's feature vector is marked invalid.
+    InvalidFeature {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// Why the sensory layer marked it.
+        reason: InvalidReason,
+    },
+    /// No dislocation (or no spot/prediction time) for this instrument.
+    DislocationMissing {
+        /// The prediction-market instrument.
+        instrument: InstrumentId,
+    },
+    /// The spot and prediction-market times of the dislocation are too far
+    /// apart.
+    ClockSkew {
+        /// The prediction-market instrument.
+        instrument: InstrumentId,
+        /// |spot time − prediction-market time|.
+        skew: Duration,
+    },
+}
+
+impl fmt::Display for ReadinessReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::FirstData => f.write_str("first data"),
+            Self::WarmedUp => f.write_str("warmed up"),
+            Self::Recovered => f.write_str("recovered"),
+            Self::FeedMissing { feed } => write!(f, "no book for {feed}"),
+            Self::FeedStale { feed, silent_for } => {
+                write!(f, "{feed} silent for {silent_for:?}")
+            }
+            Self::InvalidFeature { instrument, reason } => {
+                write!(f, "{instrument} features invalid: {reason:?}")
+            }
+            Self::DislocationMissing { instrument } => write!(f, "no dislocation for {instrument}"),
+            Self::ClockSkew { instrument, skew } => {
+                write!(f, "{instrument} spot/prediction times {skew:?} apart")
+            }
+        }
+    }
+}
+
+/// One transition of the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadinessEvent {
+    /// When it happened.
+    pub at: Timestamp,
+    /// The state before.
+    pub from: ReadinessState,
+    /// The state after.
+    pub to: ReadinessState,
+    /// Why.
+    pub reason: ReadinessReason,
+}
+
+/// The readiness state machine. Feed it every decision time with
+/// [`ReadinessGate::observe`].
+#[derive(Clone, Debug)]
+pub struct ReadinessGate {
+    params: GateParams,
+    state: ReadinessState,
+    warming_since: Option<Timestamp>,
+    problem: Option<ReadinessReason>,
+}
+
+impl ReadinessGate {
+    /// A gate in STARTING.
+    pub const fn new(params: GateParams) -> Self {
+        Self {
+            params,
+            state: ReadinessState::Starting,
+            warming_since: None,
+            problem: None,
+        }
+    }
+
+    /// The current state.
+    pub const fn state(&self) -> ReadinessState {
+        self.state
+    }
+
+    /// True when intents may go out.
+    pub fn is_running(&self) -> bool {
+        self.state == ReadinessState::Running
+    }
+
+    /// The first requirement that failed at the last observation.
+    pub const fn problem(&self) -> Option<ReadinessReason> {
+        self.problem
+    }
+
+    /// The requirements.
+    pub const fn params(&self) -> &GateParams {
+        &self.params
+    }
+
+    /// Checks the requirements against `market` at `now`; the first
+    /// failure in the documented order.
+    pub fn check(&self, now: Timestamp, market: &MarketView) -> Result<(), ReadinessReason> {
+        let p = &self.params;
+        self.check_feed(now, market, p.spot, p.spot_ttl)?;
+        for target in &p.targets {
+            self.check_feed(now, market, *target, p.book_ttl)?;
+        }
+        for instrument in &p.cross_venue {
+            let missing = ReadinessReason::DislocationMissing {
+                instrument: *instrument,
+            };
+            let cross = market.cross.get(instrument).ok_or(missing)?;
+            let (Some(spot_time), Some(pm_time), Some(_)) =
+                (cross.spot_time, cross.prediction_time, cross.delta_spd)
+            else {
+                return Err(missing);
+            };
+            let skew = Duration::from_nanos(
+                spot_time
+                    .saturating_nanos_since(pm_time)
+                    .max(pm_time.saturating_nanos_since(spot_time)),
+            );
+            if skew > p.max_skew {
+                return Err(ReadinessReason::ClockSkew {
+                    instrument: *instrument,
+                    skew,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn check_feed(
+        &self,
+        now: Timestamp,
+        market: &MarketView,
+        feed: InstrumentId,
+        ttl: Duration,
+    ) -> Result<(), ReadinessReason> {
+        let features = market
+            .features(&feed)
+            .ok_or(ReadinessReason::FeedMissing { feed })?;
+        let last = features
+            .last_book_update
+            .ok_or(ReadinessReason::FeedMissing { feed })?;
+        let silent_for = Duration::from_nanos(now.saturating_nanos_since(last));
+        if silent_for > ttl {
+            return Err(ReadinessReason::FeedStale { feed, silent_for });
+        }
+        if let Some(reason) = features.invalid {
+            return Err(ReadinessReason::InvalidFeature {
+                instrument: feed,
+                reason,
+            });
+        }
+        Ok(())
+    }
+
+    /// The first time after which a feed that is fresh in `market` turns
+    /// stale if nothing new arrives: when the driver must call again, even
+    /// on a silent market, for a silence to be noticed. `None` when no feed
+    /// has a book yet.
+    pub fn next_deadline(&self, market: &MarketView) -> Option<Timestamp> {
+        let p = &self.params;
+        std::iter::once((&p.spot, p.spot_ttl))
+            .chain(p.targets.iter().map(|target| (target, p.book_ttl)))
+            .filter_map(|(feed, ttl)| {
+                let last = market.features(feed)?.last_book_update?;
+                let ttl = u64::try_from(ttl.as_nanos()).unwrap_or(u64::MAX);
+                // Stale once silent longer than the TTL: one nanosecond past.
+                last.checked_add_nanos(ttl.saturating_add(1))
+            })
+            .min()
+    }
+
+    /// Observes the market at `now` and returns the transitions it caused
+    /// (none, one, or two from STARTING).
+    pub fn observe(&mut self, now: Timestamp, market: &MarketView) -> Vec<ReadinessEvent> {
+        let verdict = self.check(now, market);
+        self.problem = verdict.err();
+        let has_data = !market.instruments.is_empty() || !market.cross.is_empty();
+        let mut events = Vec::new();
+        while let Some((to, reason)) = self.next(now, has_data, verdict) {
+            events.push(ReadinessEvent {
+                at: now,
+                from: self.state,
+                to,
+                reason,
+            });
+            if to == ReadinessState::Warming {
+                self.warming_since = Some(now);
+            }
+            self.state = to;
+        }
+        events
+    }
+
+    /// The transition table: the next state and why, or `None` to stay.
+    #[rustfmt::skip]
+    fn next(
+        &self,
+        now: Timestamp,
+        has_data: bool,
+        verdict: Result<(), ReadinessReason>,
+    ) -> Option<(ReadinessState, ReadinessReason)> {
+        use ReadinessState::{Degraded, Running, Starting, Warming};
+        let warmed = self.warming_since.is_some_and(|since| {
+            Duration::from_nanos(now.saturating_nanos_since(since)) >= self.params.warmup
+        });
+        match (self.state, verdict) {
+            (Starting, _) if has_data => Some((Warming, ReadinessReason::FirstData)),
+            (Starting, _) => None,
+            (Warming, Ok(())) if warmed => Some((Running, ReadinessReason::WarmedUp)),
+            (Warming, _) => None,
+            (Running, Ok(())) => None,
+            (Running, Err(reason)) => Some((Degraded, reason)),
+            (Degraded, Ok(())) => Some((Running, ReadinessReason::Recovered)),
+            (Degraded, Err(_)) => None,
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! `micro_mm`: two-sided quotes around the microprice.
+//!
+//! Per instrument, with tick `t`, microprice `fair`, realized volatility
+//! `σ` (per √s) and net position `q`:
+//! - half-spread `h = max(min_half_spread_ticks, ⌈k·σ·fair / t⌉) · t`;
+//! - skew `s = q · skew_per_unit` (exact, truncated at 10⁻⁹);
+//! - bid = ⌊fair − h − s⌋ₜ and ask = ⌈fair + h − s⌉ₜ: rounded outward,
+//!   so the quoted spread is never narrower than asked for; a long
+//!   position lowers both quotes, a short one raises them.
+//!
+//! Sizes are `quote_size`, capped so that position + pending (without the
+//! quote itself) stays within ±`max_position`, rounded down to the lot; a
+//! side with nothing left (at its cap), or a non-positive bid where the
+//! instrument forbids it, is not quoted and its working quote is canceled.
+//!
+//! A working quote is replaced when its price is more than
+//! `replace_tolerance_ticks` ticks from the target, or its size is above
+//! what the cap allows; otherwise it is left alone. Invalid features, no
+//! microprice, no volatility, or an event blackout cancel every quote of
+//! the instrument. A second working quote on one side is canceled.
+//!
+//! Epochs: each side of each instrument counts quote generations; a new
+//! generation starts once a quote that was seen working is gone (filled or
+//! canceled). Until then a re-proposed quote with the same terms has the
+//! same intent id, so a quote the OMS has not reported yet is not doubled.
+
+use std::collections::BTreeMap;
+
+use model::{InstrumentId, OrderKind, Price, Quantity, Side, TimeInForce};
+
+use crate::action::{OrderRequest, Proposal};
+use crate::exact;
+use crate::inputs::{Inputs, WorkingOrder};
+
+/// Parameters of one `micro_mm` instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MicroMmParams {
+    /// The instruments quoted.
+    pub instruments: Vec<InstrumentId>,
+    /// Smallest half-spread, in ticks (at least 1).
+    pub min_half_spread_ticks: u32,
+    /// k: half-spread per unit of realized volatility, as a fraction of
+    /// the fair price.
+    pub vol_multiplier: f64,
+    /// Price shift per unit of net position (against the position).
+    pub skew_per_unit: Price,
+    /// Size of each quote.
+    pub quote_size: Quantity,
+    /// Largest |position + pending|.
+    pub max_position: Quantity,
+    /// How many ticks a working quote may be off target before a replace.
+    pub replace_tolerance_ticks: u32,
+}
+
+/// Quote generations of one side of one instrument.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SideEpoch {
+    /// The current generation.
+    pub epoch: u64,
+    /// Whether a quote of this generation has been seen working.
+    pub seen_working: bool,
+}
+
+/// What persists between decisions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MicroMmState {
+    /// Generations per instrument and side.
+    pub sides: BTreeMap<(InstrumentId, Side), SideEpoch>,
+}
+
+/// The quotes wanted for one instrument: price and size per side, `None`
+/// for a side not quoted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TargetQuotes {
+    /// The microprice quoted around.
+    pub fair: Price,
+    /// Half-spread before skew.
+    pub half_spread: Price,
+    /// Bid price and size.
+    pub bid: Option<(Price, Quantity)>,
+    /// Ask price and size.
+    pub ask: Option<(Price, Quantity)>,
+}
+
+/// Why an instrument is not quoted at all.
+fn unquotable(inputs: &Inputs<'_>, instrument: &InstrumentId) -> Option<&'static str> {
+    let Some(features) = inputs.market.features(instrument) else {
+        return Some("no features");
+    };
+    if !features.is_valid() {
+        return Some("features invalid");
+    }
+    if features.why.blackout {
+        return Some("event blackout");
+    }
+    if features.what.microprice.is_none() {
+        return Some("no microprice");
+    }
+    if features
+        .when
+        .realized_volatility
+        .is_none_or(|vol| !vol.is_finite() || vol < 0.0)
+    {
+        return Some("no volatility");
+    }
+    None
+}
+
+/// The quotes for `instrument`, or why there are none.
+pub fn target_quotes(
+    inputs: &Inputs<'_>,
+    params: &MicroMmParams,
+    instrument: &InstrumentId,
+) -> Result<TargetQuotes, &'static str> {
+    if let Some(why) = unquotable(inputs, instrument) {
+        return Err(why);
+    }
+    let spec = inputs
+        .instruments
+        .get(instrument)
+        .ok_or("unknown instrument")?;
+    let features = inputs.market.features(instrument).ok_or("no features")?;
+    let fair = features.what.microprice.ok_or("no microprice")?;
+    let vol = features.when.realized_volatility.ok_or("no volatility")?;
+    let tick = spec.tick_size;
+    let vol_ticks = exact::ticks_covering(
+        params.vol_multiplier * vol * exact::to_f64(fair).abs(),
+        tick,
+    )
+    .ok_or("volatility out of range")?;
+    let half_ticks = vol_ticks.max(i64::from(params.min_half_spread_ticks.max(1)));
+    let half_spread = exact::ticks(half_ticks, tick).ok_or("half-spread out of range")?;
+    let inventory = inputs.inventory_of(instrument);
+    let skew =
+        exact::scale_price(inventory.position, params.skew_per_unit).ok_or("skew out of range")?;
+    let center = fair.checked_sub(skew).ok_or("price out of range")?;
+    let bid_price = exact::floor_to_tick(
+        center
+            .checked_sub(half_spread)
+            .ok_or("price out of range")?,
+        tick,
+    );
+    let ask_price = exact::ceil_to_tick(
+        center
+            .checked_add(half_spread)
+            .ok_or("price out of range")?,
+        tick,
+    );
+
+    let own = |side: Side| {
+        inputs
+            .working
+            .iter()
+            .filter(|order| order.instrument == *instrument && order.side == side)
+            .fold(Quantity::ZERO, |sum, order| {
+                sum.checked_add(order.quantity).unwrap_or(sum)
+            })
+    };
+    let projected = exact::projected(
+        inventory.position,
+        inventory.pending_buys.saturating_sub(own(Side::Buy)),
+        inventory.pending_sells.saturating_sub(own(Side::Sell)),
+    );
+    let (buy_room, sell_room) = exact::room(projected, params.max_position, params.max_position);
+    let size = |room: Quantity| exact::floor_to_lot(params.quote_size.min(room), spec.lot_size);
+    let positive_ok = |price: Price| spec.allows_non_positive_prices || price.is_positive();
+    let bid =
+        Some((bid_price, size(buy_room))).filter(|(px, qty)| !qty.is_zero() && positive_ok(*px));
+    let ask =
+        Some((ask_price, size(sell_room))).filter(|(px, qty)| !qty.is_zero() && positive_ok(*px));
+    Ok(TargetQuotes {
+        fair,
+        half_spread,
+        bid,
+        ask,
+    })
+}
+
+/// One decision over every instrument.
+pub fn decide(
+    inputs: &Inputs<'_>,
+    params: &MicroMmParams,
+    state: &mut MicroMmState,
+) -> Vec<Proposal> {
+    let mut proposals = Vec::new();
+    for instrument in &params.instruments {
+        match target_quotes(inputs, params, instrument) {
+            Err(why) => {
+                for order in inputs
+                    .working
+                    .iter()
+                    .filter(|order| order.instrument == *instrument)
+                {
+                    proposals.push(Proposal::Cancel {
+                        intent_id: order.intent_id,
+                        reason: format!(
+                            "micro_mm: cancel {} quote on {instrument}: {why}",
+                            order.side
+                        ),
+                    });
+                }
+            }
+            Ok(target) => {
+                let tolerance = inputs
+                    .instruments
+                    .get(instrument)
+                    .and_then(|spec| {
+                        exact::ticks(i64::from(params.replace_tolerance_ticks), spec.tick_size)
+                    })
+                    .unwrap_or(Price::ZERO);
+                for (side, want) in [(Side::Buy, target.bid), (Side::Sell, target.ask)] {
+                    let working: Vec<&WorkingOrder> = inputs
+                        .working
+                        .iter()
+                        .filter(|order| order.instrument == *instrument && order.side == side)
+                        .collect();
+                    let generation = state.sides.entry((*instrument, side)).or_default();
+                    if working.is_empty() && generation.seen_working {
+                        generation.epoch += 1;
+                        generation.seen_working = false;
+                    } else if !working.is_empty() {
+                        generation.seen_working = true;
+                    }
+                    let epoch = generation.epoch;
+                    manage_side(
+                        instrument,
+                        side,
+                        want,
+                        &working,
+                        tolerance,
+                        &target,
+                        epoch,
+                        &mut proposals,
+                    );
+                }
+            }
+        }
+    }
+    proposals
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one side's whole context, private"
+)]
+fn manage_side(
+    instrument: &InstrumentId,
+    side: Side,
+    want: Option<(Price, Quantity)>,
+    working: &[&WorkingOrder],
+    tolerance: Price,
+    target: &TargetQuotes,
+    epoch: u64,
+    proposals: &mut Vec<Proposal>,
+) {
+    let (keep, extra) = match working.split_first() {
+        Some((first, rest)) => (Some(*first), rest),
+        None => (None, &[][..]),
+    };
+    for order in extra {
+        proposals.push(Proposal::Cancel {
+            intent_id: order.intent_id,
+            reason: format!("micro_mm: extra {side} quote on {instrument}"),
+        });
+    }
+    let context = format!("fair={} half_spread={}", target.fair, target.half_spread);
+    match (keep, want) {
+        (Some(order), None) => proposals.push(Proposal::Cancel {
+            intent_id: order.intent_id,
+            reason: format!(
+                "micro_mm: {side} side of {instrument} not quoted (cap or price), {context}"
+            ),
+        }),
+        (Some(order), Some((price, size))) => {
+            let current = order.kind.limit_price().unwrap_or(Price::ZERO);
+            let distance =
+                Price::from_raw(current.raw().saturating_sub(price.raw()).saturating_abs());
+            let oversize = order.quantity > size;
+            if distance > tolerance || oversize {
+                let quantity = if oversize { size } else { order.quantity };
+                proposals.push(Proposal::Replace {
+                    intent_id: order.intent_id,
+                    quantity,
+                    kind: OrderKind::Limit { price },
+                    reason: format!(
+                        "micro_mm: move {side} {current}x{} to {price}x{quantity} (off by {distance}, tolerance {tolerance}), {context}",
+                        order.quantity
+                    ),
+                });
+            }
+        }
+        (None, Some((price, size))) => proposals.push(Proposal::Submit(OrderRequest {
+            instrument: *instrument,
+            side,
+            kind: OrderKind::Limit { price },
+            size,
+            time_in_force: TimeInForce::GoodTillCancel,
+            epoch,
+            reason: format!("micro_mm: quote {side} {size}@{price}, {context}"),
+        })),
+        (None, None) => {}
+    }
+}
+
+/// The cancels that take every quote down (when the gate is not RUNNING).
+pub fn withdraw(working: &[WorkingOrder], why: &str) -> Vec<Proposal> {
+    working
+        .iter()
+        .map(|order| Proposal::Cancel {
+            intent_id: order.intent_id,
+            reason: format!(
+                "micro_mm: withdraw {} quote on {}: {why}",
+                order.side, order.instrument
+            ),
+        })
+        .collect()
+}
