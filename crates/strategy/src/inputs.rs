@@ -71,7 +71,9 @@ pub struct Inputs<'a> {
     /// Inventory per instrument; a missing instrument is flat with nothing
     /// pending.
     pub inventory: &'a BTreeMap<InstrumentId, Inventory>,
-    /// The deciding strategy's working orders.
+    /// The deciding strategy's working orders, including those submitted
+    /// and not yet acknowledged (the OMS's PendingNew): strategies read a
+    /// missing order as ended.
     pub working: &'a [WorkingOrder],
     /// Tick and lot sizes.
     pub instruments: &'a InstrumentTable,

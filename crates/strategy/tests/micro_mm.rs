@@ -269,10 +269,7 @@ fn a_new_quote_generation_starts_only_once_the_previous_quote_is_gone() {
     let mut state = MicroMmState::default();
     let first = decide(&market(Some(0.02)), Inventory::default(), &[], &mut state);
     assert_eq!(quotes(&first)[0].3, 0);
-    // Not reported working yet: the same quote again, same epoch.
-    let again = decide(&market(Some(0.02)), Inventory::default(), &[], &mut state);
-    assert_eq!(quotes(&again), quotes(&first));
-    // Reported working, then filled (gone): the next quote is epoch 1.
+    // Both quotes at the OMS (pending or working): nothing to do.
     let bid = working("mm", 1, YES, Side::Buy, "0.53", "50");
     let ask = working("mm", 2, YES, Side::Sell, "0.58", "50");
     assert!(
@@ -284,6 +281,7 @@ fn a_new_quote_generation_starts_only_once_the_previous_quote_is_gone() {
         )
         .is_empty()
     );
+    // The bid ended (filled): the next bid is generation 1, a new intent.
     let next = decide(
         &market(Some(0.02)),
         Inventory::default(),
@@ -293,6 +291,34 @@ fn a_new_quote_generation_starts_only_once_the_previous_quote_is_gone() {
     assert_eq!(
         quotes(&next),
         vec![(Side::Buy, "0.53".to_owned(), "50".to_owned(), 1)]
+    );
+}
+
+#[test]
+fn a_quote_rejected_before_it_ever_worked_is_requoted_under_a_new_id() {
+    let mut state = MicroMmState::default();
+    let first = decide(&market(Some(0.02)), Inventory::default(), &[], &mut state);
+    assert_eq!(
+        quotes(&first).iter().map(|quote| quote.3).collect::<Vec<_>>(),
+        [0, 0]
+    );
+    // The venue rejected both before the next decision: they are not
+    // among the working orders, so the same terms come back as generation
+    // 1 (the OMS would refuse generation 0's intent ids as duplicates).
+    let again = decide(&market(Some(0.02)), Inventory::default(), &[], &mut state);
+    assert_eq!(
+        quotes(&again).iter().map(|quote| quote.3).collect::<Vec<_>>(),
+        [1, 1]
+    );
+    assert_eq!(
+        quotes(&again)
+            .iter()
+            .map(|quote| (quote.0, quote.1.clone()))
+            .collect::<Vec<_>>(),
+        quotes(&first)
+            .iter()
+            .map(|quote| (quote.0, quote.1.clone()))
+            .collect::<Vec<_>>()
     );
 }
 

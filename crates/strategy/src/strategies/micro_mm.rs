@@ -20,9 +20,13 @@
 //! the instrument. A second working quote on one side is canceled.
 //!
 //! Epochs: each side of each instrument counts quote generations; a new
-//! generation starts once a quote that was seen working is gone (filled or
-//! canceled). Until then a re-proposed quote with the same terms has the
-//! same intent id, so a quote the OMS has not reported yet is not doubled.
+//! generation starts once a quote of the current one was sent and is no
+//! longer working (filled, canceled, or rejected before it ever worked).
+//! The OMS records an order the moment it is submitted, so a sent quote
+//! is among the working orders until it ends; a re-proposed quote with
+//! the same terms in the same generation has the same intent id and is
+//! never doubled, and one that ended gets a fresh id (the OMS refuses an
+//! intent id twice).
 
 use std::collections::BTreeMap;
 
@@ -57,8 +61,8 @@ pub struct MicroMmParams {
 pub struct SideEpoch {
     /// The current generation.
     pub epoch: u64,
-    /// Whether a quote of this generation has been seen working.
-    pub seen_working: bool,
+    /// Whether a quote of this generation was sent.
+    pub sent: bool,
 }
 
 /// What persists between decisions.
@@ -215,14 +219,12 @@ pub fn decide(
                         .filter(|order| order.instrument == *instrument && order.side == side)
                         .collect();
                     let generation = state.sides.entry((*instrument, side)).or_default();
-                    if working.is_empty() && generation.seen_working {
+                    if working.is_empty() && generation.sent {
                         generation.epoch += 1;
-                        generation.seen_working = false;
-                    } else if !working.is_empty() {
-                        generation.seen_working = true;
+                        generation.sent = false;
                     }
                     let epoch = generation.epoch;
-                    manage_side(
+                    generation.sent |= manage_side(
                         instrument,
                         side,
                         want,
@@ -252,7 +254,7 @@ fn manage_side(
     target: &TargetQuotes,
     epoch: u64,
     proposals: &mut Vec<Proposal>,
-) {
+) -> bool {
     let (keep, extra) = match working.split_first() {
         Some((first, rest)) => (Some(*first), rest),
         None => (None, &[][..]),
@@ -289,17 +291,21 @@ fn manage_side(
                 });
             }
         }
-        (None, Some((price, size))) => proposals.push(Proposal::Submit(OrderRequest {
-            instrument: *instrument,
-            side,
-            kind: OrderKind::Limit { price },
-            size,
-            time_in_force: TimeInForce::GoodTillCancel,
-            epoch,
-            reason: format!("micro_mm: quote {side} {size}@{price}, {context}"),
-        })),
+        (None, Some((price, size))) => {
+            proposals.push(Proposal::Submit(OrderRequest {
+                instrument: *instrument,
+                side,
+                kind: OrderKind::Limit { price },
+                size,
+                time_in_force: TimeInForce::GoodTillCancel,
+                epoch,
+                reason: format!("micro_mm: quote {side} {size}@{price}, {context}"),
+            }));
+            return true;
+        }
         (None, None) => {}
     }
+    false
 }
 
 /// The cancels that take every quote down (when the gate is not RUNNING).
