@@ -29,6 +29,7 @@
 //! ```
 
 pub mod ascii;
+pub mod clock;
 pub mod decimal;
 pub mod execution;
 pub mod fixed;

@@ -299,7 +299,10 @@ fn a_quote_rejected_before_it_ever_worked_is_requoted_under_a_new_id() {
     let mut state = MicroMmState::default();
     let first = decide(&market(Some(0.02)), Inventory::default(), &[], &mut state);
     assert_eq!(
-        quotes(&first).iter().map(|quote| quote.3).collect::<Vec<_>>(),
+        quotes(&first)
+            .iter()
+            .map(|quote| quote.3)
+            .collect::<Vec<_>>(),
         [0, 0]
     );
     // The venue rejected both before the next decision: they are not
@@ -307,7 +310,10 @@ fn a_quote_rejected_before_it_ever_worked_is_requoted_under_a_new_id() {
     // 1 (the OMS would refuse generation 0's intent ids as duplicates).
     let again = decide(&market(Some(0.02)), Inventory::default(), &[], &mut state);
     assert_eq!(
-        quotes(&again).iter().map(|quote| quote.3).collect::<Vec<_>>(),
+        quotes(&again)
+            .iter()
+            .map(|quote| quote.3)
+            .collect::<Vec<_>>(),
         [1, 1]
     );
     assert_eq!(

@@ -76,6 +76,56 @@ pub trait Application: Send + 'static {
     fn on_wake(&mut self, _session: &mut Session<BoxStore>, _now: Timestamp) {}
 }
 
+/// The live clock of the clock authority ([`model::clock::Clock`]): the OS
+/// wall clock read once at start, advanced by the monotonic clock, so a
+/// wall-clock step (NTP, an operator) never makes `now` go back. Over
+/// days it can drift from the wall clock by the NTP slew in between;
+/// [`LiveClock::resync`] re-anchors it when nothing depends on ordering
+/// (between sessions).
+#[derive(Clone, Copy, Debug)]
+pub struct LiveClock {
+    anchor_wall: Timestamp,
+    anchor_mono: std::time::Instant,
+    last: Timestamp,
+}
+
+impl LiveClock {
+    /// A clock anchored at the current wall-clock time.
+    pub fn new() -> Self {
+        let anchor_wall = wall_clock();
+        Self {
+            anchor_wall,
+            anchor_mono: std::time::Instant::now(),
+            last: anchor_wall,
+        }
+    }
+
+    /// Re-anchors to the wall clock, never going back.
+    pub fn resync(&mut self) {
+        self.anchor_wall = wall_clock().max(self.last);
+        self.anchor_mono = std::time::Instant::now();
+    }
+}
+
+impl Default for LiveClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl model::clock::Clock for LiveClock {
+    fn now(&mut self) -> Timestamp {
+        let elapsed = u64::try_from(self.anchor_mono.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let now = self
+            .anchor_wall
+            .checked_add_nanos(elapsed)
+            .unwrap_or(Timestamp::from_unix_nanos(u64::MAX))
+            .max(self.last);
+        self.last = now;
+        now
+    }
+}
+
 /// The wall clock as a [`Timestamp`]; drivers read it, session cores never do.
 pub fn wall_clock() -> Timestamp {
     let nanos = SystemTime::now()
@@ -101,5 +151,30 @@ pub fn open_store(
             Ok(Box::new(FileStore::open(&path, durability, now)?))
         }
         (None, _) => Ok(Box::new(MemStore::new(now))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use model::clock::Clock;
+
+    use super::*;
+
+    #[test]
+    fn the_live_clock_tracks_the_wall_clock_and_never_goes_back() {
+        let before = wall_clock();
+        let mut clock = LiveClock::new();
+        let mut last = clock.now();
+        assert!(last >= before);
+        for _ in 0..10_000 {
+            let now = clock.now();
+            assert!(now >= last);
+            last = now;
+        }
+        clock.resync();
+        assert!(clock.now() >= last);
+        let after = wall_clock();
+        // Within a second of the wall clock after a short run.
+        assert!(last.saturating_nanos_since(after) < 1_000_000_000);
     }
 }
