@@ -10,7 +10,7 @@ use crate::time::Timestamp;
 ///
 /// FIX 4.2's "partial fill" (1) and "fill" (2) both arrive as
 /// [`ExecType::Trade`]; OrdStatus says whether the order is done.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ExecType {
     /// 0: the order is accepted and working.
     New,
@@ -49,7 +49,7 @@ pub enum ExecType {
 }
 
 /// OrdStatus (39): the order's state after this report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum OrdStatus {
     /// 0.
     New,
@@ -94,7 +94,7 @@ impl OrdStatus {
 }
 
 /// ExecutionReport (8), decoded.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionReport {
     /// ExecID (17).
     pub exec_id: ExecId,
@@ -146,7 +146,7 @@ pub struct ExecutionReport {
 }
 
 /// CxlRejResponseTo (434).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum CancelRejectResponseTo {
     /// 1: the rejected request was a cancel.
     Cancel,
@@ -155,7 +155,7 @@ pub enum CancelRejectResponseTo {
 }
 
 /// OrderCancelReject (9), decoded.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CancelReject {
     /// ClOrdID (11): the rejected request's id.
     pub cl_ord_id: ClOrdId,
@@ -176,7 +176,7 @@ pub struct CancelReject {
 /// BusinessMessageReject (j), decoded. cTrader answers a cancel or replace
 /// of an unknown order with one, naming the request's ClOrdID in
 /// BusinessRejectRefID (379).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessReject {
     /// RefMsgType (372), when present.
     pub ref_msg_type: Option<String>,
@@ -189,7 +189,7 @@ pub struct BusinessReject {
 }
 
 /// PositionReport (AP), decoded: one instrument's position at the venue.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PositionReport {
     /// PosReqID (710).
     pub request_id: Option<RequestId>,
@@ -210,7 +210,7 @@ pub struct PositionReport {
     clippy::large_enum_variant,
     reason = "reports move by value once, from decoder to OMS; boxing would allocate per report"
 )]
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum VenueEvent {
     /// ExecutionReport (8).
     Execution(ExecutionReport),

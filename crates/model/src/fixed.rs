@@ -112,7 +112,10 @@ fn write_units(f: &mut fmt::Formatter<'_>, units: i128, scale: u8) -> fmt::Resul
 
 /// A price: exact, nine fractional digits, may be negative (spreads and
 /// some futures trade below zero; the risk gate decides what is allowed).
-#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct Price(i64);
 
 impl Price {
@@ -185,8 +188,26 @@ impl Price {
 }
 
 /// A quantity: exact, nine fractional digits, never negative.
-#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "i64", into = "i64")]
 pub struct Quantity(i64);
+
+impl TryFrom<i64> for Quantity {
+    type Error = &'static str;
+
+    /// A raw count of 10⁻⁹ units, refused when negative.
+    fn try_from(raw: i64) -> Result<Self, Self::Error> {
+        Self::from_raw(raw).ok_or("a quantity is never negative")
+    }
+}
+
+impl From<Quantity> for i64 {
+    fn from(quantity: Quantity) -> Self {
+        quantity.0
+    }
+}
 
 impl Quantity {
     /// Zero.
@@ -268,7 +289,10 @@ impl Quantity {
 }
 
 /// A signed quantity: a net position, long above zero, short below.
-#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct NetQuantity(i64);
 
 impl NetQuantity {
@@ -330,7 +354,10 @@ impl NetQuantity {
 
 /// An amount of money (notional, cost, PnL, fees): exact, eighteen
 /// fractional digits, `i128` range (±1.7 × 10²⁰).
-#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct Money(i128);
 
 impl Money {

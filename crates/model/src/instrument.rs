@@ -8,7 +8,7 @@ use crate::fixed::{Money, Price, Quantity};
 use crate::ids::{InstrumentId, VenueSymbol};
 
 /// One tradable instrument at one venue.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Instrument {
     /// EMP's name.
     pub id: InstrumentId,

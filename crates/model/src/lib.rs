@@ -14,6 +14,12 @@
 //! - normalized market data ([`MarketEvent`]): snapshots, deltas by price
 //!   level or by entry id, quotes, trades.
 //!
+//! Every contract is `serde`-serializable for the journal. Reading back
+//! goes through the same checks as building (ids, non-negative quantities,
+//! an intent's id derived again from its terms). Enums are stored by
+//! variant position: add variants at the end only, and bump the topic's
+//! schema version for any other change.
+//!
 //! ```
 //! use model::{Decimal, Price, Quantity, Timestamp};
 //!

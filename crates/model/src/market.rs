@@ -20,7 +20,9 @@ use crate::order::Side;
 use crate::time::Timestamp;
 
 /// The side of a book.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum BookSide {
     /// Buyers' quotes (MDEntryType 0).
     Bid,
@@ -39,7 +41,7 @@ impl BookSide {
 }
 
 /// Where and when a market event happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MarketHeader {
     /// EMP's name of the instrument.
     pub instrument: InstrumentId,
@@ -55,7 +57,7 @@ pub struct MarketHeader {
 
 /// One quote in a snapshot: a price level (websockets) or an individual
 /// entry with its id (FIX depth).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BookEntry {
     /// Its price.
     pub price: Price,
@@ -67,7 +69,7 @@ pub struct BookEntry {
 
 /// A whole book replacing whatever was known before (FIX 35=W with depth,
 /// a websocket `book`/`snapshot`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BookSnapshot {
     /// Where and when.
     pub header: MarketHeader,
@@ -78,7 +80,7 @@ pub struct BookSnapshot {
 }
 
 /// One change inside a [`BookDelta`]; apply them strictly in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BookChange {
     /// The aggregate size at `price` is now `size`; zero removes the level.
     SetLevel {
@@ -121,7 +123,7 @@ pub enum BookChange {
 
 /// Incremental book changes (FIX 35=X, a websocket `l2update` or
 /// `price_change`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BookDelta {
     /// Where and when.
     pub header: MarketHeader,
@@ -130,7 +132,7 @@ pub struct BookDelta {
 }
 
 /// One side of a top-of-book quote.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QuoteSide {
     /// The best price.
     pub price: Price,
@@ -140,7 +142,7 @@ pub struct QuoteSide {
 
 /// Best bid and offer only (cTrader spot 35=W, Coinbase `ticker`,
 /// Polymarket `best_bid_ask`). A missing side means the venue shows none.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Quote {
     /// Where and when.
     pub header: MarketHeader,
@@ -151,7 +153,7 @@ pub struct Quote {
 }
 
 /// A public trade print.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Trade {
     /// Where and when.
     pub header: MarketHeader,
@@ -166,7 +168,7 @@ pub struct Trade {
 }
 
 /// Why a source says its book can no longer be trusted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BookResetReason {
     /// The connection dropped; the book is stale until a new snapshot.
     Disconnected,
@@ -177,7 +179,7 @@ pub enum BookResetReason {
 }
 
 /// A market-data event, whatever the source.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MarketEvent {
     /// A full book.
     Snapshot(BookSnapshot),

@@ -9,7 +9,9 @@ use crate::ids::{ClOrdId, InstrumentId, OrderId, RequestId, RunId, StrategyId, V
 use crate::time::Timestamp;
 
 /// Buy or sell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Side {
     /// Side (54) = 1.
     Buy,
@@ -38,7 +40,7 @@ impl fmt::Display for Side {
 
 /// The order type and the prices it needs: a market order has none, a
 /// limit order a limit price, a stop order a trigger, a stop-limit both.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum OrderKind {
     /// OrdType (40) = 1.
     Market,
@@ -100,7 +102,7 @@ impl OrderKind {
 }
 
 /// How long an order works.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TimeInForce {
     /// TimeInForce (59) = 0: until the end of the trading day.
     Day,
@@ -131,7 +133,10 @@ impl TimeInForce {
 /// strategy, instrument, side, order type and prices, size and the intent
 /// epoch. The same decision, re-emitted (after a restart, or twice in one
 /// tick), has the same id, and the OMS creates at most one order for it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct IntentId(u128);
 
 impl IntentId {
@@ -197,7 +202,8 @@ impl Fnv128 {
 /// Build it with [`OrderIntent::new`], which derives the [`IntentId`]. The
 /// terms read through `Deref` (`intent.size`) and cannot be changed
 /// afterwards, so the id always matches them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "IntentSpec", into = "IntentSpec")]
 pub struct OrderIntent {
     intent_id: IntentId,
     spec: IntentSpec,
@@ -212,7 +218,7 @@ impl std::ops::Deref for OrderIntent {
 }
 
 /// The fields of an [`OrderIntent`], for [`OrderIntent::new`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IntentSpec {
     /// The run that produced the intent.
     pub run_id: RunId,
@@ -234,6 +240,20 @@ pub struct IntentSpec {
     pub created: Timestamp,
     /// Why, in words.
     pub reason: String,
+}
+
+// A journal stores an intent's terms only; reading it back derives the id
+// again, so a stored intent can never carry an id that does not match.
+impl From<IntentSpec> for OrderIntent {
+    fn from(spec: IntentSpec) -> Self {
+        Self::new(spec)
+    }
+}
+
+impl From<OrderIntent> for IntentSpec {
+    fn from(intent: OrderIntent) -> Self {
+        intent.spec
+    }
 }
 
 impl OrderIntent {
@@ -282,7 +302,7 @@ impl OrderIntent {
 /// What the OMS asks a venue to do; the gateway encodes it (NewOrderSingle,
 /// OrderCancelRequest, …). Every variant comes out of the risk gate or the
 /// reconciliation logic, never straight from a strategy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum VenueCommand {
     /// NewOrderSingle (D).
     New(NewOrder),
@@ -305,7 +325,7 @@ pub enum VenueCommand {
 }
 
 /// A new order, ready for the wire.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewOrder {
     /// ClOrdID (11).
     pub cl_ord_id: ClOrdId,
@@ -326,7 +346,7 @@ pub struct NewOrder {
 }
 
 /// A cancel request for a working order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CancelOrder {
     /// ClOrdID (11) of this request.
     pub cl_ord_id: ClOrdId,
@@ -347,7 +367,7 @@ pub struct CancelOrder {
 }
 
 /// A cancel/replace request: new quantity and/or prices for a working order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReplaceOrder {
     /// ClOrdID (11) of the replacement.
     pub cl_ord_id: ClOrdId,
@@ -372,7 +392,7 @@ pub struct ReplaceOrder {
 }
 
 /// A status query for one order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatusRequest {
     /// ClOrdID (11): the order's current ClOrdID.
     pub cl_ord_id: ClOrdId,

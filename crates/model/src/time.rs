@@ -24,7 +24,20 @@ const SECONDS_PER_DAY: u64 = 86_400;
 /// assert_eq!(t.to_utc().minute, 2);
 /// # Ok::<(), model::TimestampError>(())
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct Timestamp(u64);
 
 /// A UTC calendar date and time of day, field by field.

@@ -24,6 +24,7 @@ use model::{
     OrdStatus, OrderIntent, OrderKind, Price, Quantity, Timestamp, VenueCommand, VenueEvent,
 };
 
+use crate::alert::AlertCode;
 use crate::events::{OmsEvent, OrderUpdate};
 use crate::fast_hash::FastMap;
 use crate::order::{Order, PendingRequest};
@@ -394,7 +395,7 @@ impl Oms {
         };
         self.record_infallible(OmsEvent::Alert {
             at: now,
-            code: "REPLACE_DENIED",
+            code: AlertCode::ReplaceDenied,
             detail: format!("intent_id={intent_id}, {denial}"),
         });
         Err(denial)
@@ -556,7 +557,7 @@ impl Oms {
                 } else {
                     self.record_infallible(OmsEvent::Alert {
                         at: now,
-                        code: "UNSOLICITED_POSITION_REPORT",
+                        code: AlertCode::UnsolicitedPositionReport,
                         detail: format!("symbol={:?}", report.symbol.map(|s| s.to_string())),
                     });
                 }
@@ -687,7 +688,7 @@ impl Oms {
         };
         self.record_infallible(OmsEvent::Alert {
             at: now,
-            code: "RECON_ORDER_NOT_FOUND",
+            code: AlertCode::ReconOrderNotFound,
             detail: format!(
                 "rule={rule}, intent_id={}, cl_ord_id={}, status={}, filled={}",
                 order.intent_id, order.cl_ord_id, order.status, order.filled
@@ -707,7 +708,7 @@ impl Oms {
         if report.last_px.is_none() && report.avg_px.is_none() {
             self.record_infallible(OmsEvent::Alert {
                 at: now,
-                code: "FILL_PRICE_ASSUMED",
+                code: AlertCode::FillPriceAssumed,
                 detail: format!(
                     "exec_id={}, order={}: no LastPx or AvgPx; valued at the order's price",
                     report.exec_id, order.cl_ord_id
@@ -738,7 +739,7 @@ impl Oms {
         if let Err(error) = self.record(event) {
             self.record_infallible(OmsEvent::Alert {
                 at: now,
-                code: "INCONSISTENT_REPORT",
+                code: AlertCode::InconsistentReport,
                 detail: error.to_string(),
             });
             return Err(VenueEventError::Inconsistent(Box::new(error)));
@@ -753,7 +754,7 @@ impl Oms {
             );
             self.record_infallible(OmsEvent::Alert {
                 at: now,
-                code: "OVERFILL",
+                code: AlertCode::Overfill,
                 detail,
             });
         }
@@ -786,7 +787,7 @@ impl Oms {
             };
             self.record_infallible(OmsEvent::Alert {
                 at: now,
-                code: "RECON_CONFLICT",
+                code: AlertCode::ReconConflict,
                 detail: format!(
                     "rule={rule}, intent_id={intent_id}, cl_ord_id={}, emp_status={}, emp_filled={booked}, venue_status={:?}, venue_cum_qty={}",
                     order.cl_ord_id, order.status, report.ord_status, report.cum_qty
@@ -902,7 +903,7 @@ impl Oms {
         }
         self.record_infallible(OmsEvent::Alert {
             at: now,
-            code: "RECON_FILL_INFERRED",
+            code: AlertCode::ReconFillInferred,
             detail: format!(
                 "intent_id={}, cl_ord_id={}, venue_cum_qty={}, booked={booked}, inferred={missing}",
                 order.intent_id, order.cl_ord_id, report.cum_qty
@@ -934,7 +935,7 @@ impl Oms {
         ) else {
             self.record_infallible(OmsEvent::Alert {
                 at: now,
-                code: "UNKNOWN_ORDER_REPORT",
+                code: AlertCode::UnknownOrderReport,
                 detail: format!(
                     "exec_id={}, cl_ord_id={:?}, symbol={}: no OrderID or unknown symbol; not applied",
                     report.exec_id,
@@ -971,7 +972,7 @@ impl Oms {
         .map_err(|error| VenueEventError::Inconsistent(Box::new(error)))?;
         self.record_infallible(OmsEvent::Alert {
             at: now,
-            code: "EXTERNAL_ORDER_ADOPTED",
+            code: AlertCode::ExternalOrderAdopted,
             detail: format!(
                 "order_id={order_id}, symbol={}, side={}, quantity={quantity}",
                 report.symbol, report.side
@@ -1016,7 +1017,7 @@ impl Oms {
         let Some(intent_id) = self.state.intent_of(&reject.cl_ord_id) else {
             self.record_infallible(OmsEvent::Alert {
                 at: now,
-                code: "UNKNOWN_CANCEL_REJECT",
+                code: AlertCode::UnknownCancelReject,
                 detail: format!("cl_ord_id={}", reject.cl_ord_id),
             });
             return Ok(VenueEventOutcome::Ignored);
@@ -1058,7 +1059,7 @@ impl Oms {
         let Some((intent_id, ref_id)) = intent_id else {
             self.record_infallible(OmsEvent::Alert {
                 at: now,
-                code: "BUSINESS_REJECT",
+                code: AlertCode::BusinessReject,
                 detail: format!(
                     "ref_msg_type={:?}, ref_id={:?}, reason={}, text={:?}",
                     reject.ref_msg_type, reject.ref_id, reject.reason, reject.text
@@ -1127,7 +1128,7 @@ impl Oms {
             self.reconciliation = None;
             self.record_infallible(OmsEvent::Alert {
                 at: now,
-                code: "RECON_TIMEOUT",
+                code: AlertCode::ReconTimeout,
                 detail: detail.clone(),
             });
             self.set_trading_state(
@@ -1151,7 +1152,7 @@ impl Oms {
                     self.unresolved_alerted.push(order.intent_id);
                     self.record_infallible(OmsEvent::Alert {
                         at: now,
-                        code: "UNRESOLVED",
+                        code: AlertCode::Unresolved,
                         detail: format!(
                             "intent_id={}, cl_ord_id={}, status={}: no answer after {} status queries; the order stays in flight",
                             order.intent_id, order.cl_ord_id, order.status, order.status_queries
@@ -1307,7 +1308,7 @@ impl Oms {
         if let Err(error) = self.state.apply(&event) {
             self.events.push_back(OmsEvent::Alert {
                 at: Timestamp::UNIX_EPOCH,
-                code: "INTERNAL",
+                code: AlertCode::Internal,
                 detail: error.to_string(),
             });
             return;

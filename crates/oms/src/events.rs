@@ -10,10 +10,11 @@ use model::{
     Side, StrategyId, TimeInForce, Timestamp, VenueSymbol,
 };
 
+use crate::alert::AlertCode;
 use crate::risk::{Denial, TradingState};
 
 /// One state change.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OmsEvent {
     /// The OMS started (a new process, or a restart). New ClOrdIDs take a
     /// prefix from this moment, so they never repeat one from an earlier
@@ -163,14 +164,14 @@ pub enum OmsEvent {
         /// When.
         at: Timestamp,
         /// Stable code, e.g. `OVERFILL`, `RECON_ORDER_NOT_FOUND`.
-        code: &'static str,
+        code: AlertCode,
         /// The values involved.
         detail: String,
     },
 }
 
 /// What the venue changed about an order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OrderUpdate {
     /// The venue acknowledged the order (or reported it working).
     Accepted {

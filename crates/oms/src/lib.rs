@@ -72,6 +72,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod alert;
 pub mod clordid;
 pub mod engine;
 pub mod events;
@@ -83,6 +84,7 @@ pub mod risk;
 pub mod state;
 pub mod status;
 
+pub use alert::AlertCode;
 pub use engine::{
     Oms, OmsConfig, ReconcilePolicy, RecoverError, VenueEventError, VenueEventOutcome,
 };

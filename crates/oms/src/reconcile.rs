@@ -37,6 +37,7 @@ use model::{
     RequestId, Side, Timestamp, VenueCommand,
 };
 
+use crate::alert::AlertCode;
 use crate::engine::{OmsConfig, ReconcilePolicy};
 use crate::events::OmsEvent;
 use crate::risk::TradingState;
@@ -246,7 +247,7 @@ impl PositionPlan {
         if !self.checked {
             events.push(OmsEvent::Alert {
                 at: now,
-                code: "RECON_COMPLETE",
+                code: AlertCode::ReconComplete,
                 detail: "orders reconciled; the venue offers no position reports".into(),
             });
             return events;
@@ -260,7 +261,7 @@ impl PositionPlan {
             let Some(instrument) = config.instruments.by_symbol(&symbol) else {
                 events.push(OmsEvent::Alert {
                     at: now,
-                    code: "RECON_UNKNOWN_SYMBOL",
+                    code: AlertCode::ReconUnknownSymbol,
                     detail: format!("symbol={symbol}: the venue reports a position in an instrument EMP does not know"),
                 });
                 continue;
@@ -300,7 +301,7 @@ impl PositionPlan {
             let cost = price.map_or(Money::ZERO, |px| px.notional(quantity));
             events.push(OmsEvent::Alert {
                 at: now,
-                code: "RECON_POSITION_MISMATCH",
+                code: AlertCode::ReconPositionMismatch,
                 detail: format!(
                     "instrument={id}, venue_net={venue_net}, emp_net={emp_net}, adjustment={side} {quantity} @ {} on EXTERNAL",
                     price.map_or_else(|| "unknown (valued at 0)".into(), |px| px.to_string())
@@ -324,7 +325,7 @@ impl PositionPlan {
         }
         events.push(OmsEvent::Alert {
             at: now,
-            code: "RECON_COMPLETE",
+            code: AlertCode::ReconComplete,
             detail: format!("orders and positions reconciled; position_mismatch={mismatch}"),
         });
         events

@@ -10,7 +10,7 @@ use model::{
     CancelReject, CancelRejectResponseTo, ExecType, OrdStatus, Side, VenueCommand, VenueEvent,
 };
 use oms::risk::{DenyCode, TradingState};
-use oms::{Oms, OmsEvent, OrderStatus, VenueEventOutcome};
+use oms::{AlertCode, Oms, OmsEvent, OrderStatus, VenueEventOutcome};
 
 fn order_status(oms: &Oms, intent: &model::OrderIntent) -> OrderStatus {
     oms.state().order(&intent.intent_id()).unwrap().status
@@ -244,7 +244,7 @@ fn duplicate_exec_ids_are_ignored_and_overfills_reported() {
         "12"
     );
     let (events, _) = drain(&mut oms);
-    assert!(events.iter().any(|e| matches!(e, OmsEvent::Alert { code: "OVERFILL", detail, .. } if detail.contains("overfill=2"))));
+    assert!(events.iter().any(|e| matches!(e, OmsEvent::Alert { code: AlertCode::Overfill, detail, .. } if detail.contains("overfill=2"))));
 }
 
 #[test]
@@ -278,7 +278,7 @@ fn illegal_transition_is_a_typed_error_and_changes_nothing() {
     assert!(matches!(
         events.as_slice(),
         [OmsEvent::Alert {
-            code: "INCONSISTENT_REPORT",
+            code: AlertCode::InconsistentReport,
             ..
         }]
     ));

@@ -12,8 +12,9 @@
 //!    a denied intent produces no command;
 //! 4. working quantities = Σ leaves of working orders, and the in-flight
 //!    index lists exactly the orders with a request in flight;
-//! 5. replay(events) == state: applying the emitted events to an empty
-//!    state rebuilds the live state exactly.
+//! 5. replay(events) == state: applying the emitted events, encoded and
+//!    decoded as the journal stores them, to an empty state rebuilds the
+//!    live state exactly.
 
 mod common;
 
@@ -311,9 +312,13 @@ impl Harness {
             in_flight, expected,
             "the in-flight index matches the orders"
         );
+        // Through the journal's encoding, as a restart reads them.
         let mut replayed = OmsState::default();
         for event in &self.events {
-            replayed.apply(event).unwrap();
+            let stored = postcard::to_stdvec(event).unwrap();
+            let read_back: OmsEvent = postcard::from_bytes(&stored).unwrap();
+            assert_eq!(&read_back, event, "an event reads back as written");
+            replayed.apply(&read_back).unwrap();
         }
         assert_eq!(&replayed, state, "replay(events) == state");
     }

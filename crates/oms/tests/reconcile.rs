@@ -10,7 +10,7 @@ use model::{
     VenueSymbol,
 };
 use oms::risk::{DenyCode, TradingState};
-use oms::{Oms, OmsEvent, OrderStatus};
+use oms::{AlertCode, Oms, OmsEvent, OrderStatus};
 
 /// Connects and returns the mass status and position request ids.
 fn connect(oms: &mut Oms, now: model::Timestamp) -> (RequestId, RequestId) {
@@ -71,7 +71,7 @@ fn no_positions(request: RequestId) -> VenueEvent {
     })
 }
 
-fn alerts(events: &[OmsEvent]) -> Vec<(&'static str, String)> {
+fn alerts(events: &[OmsEvent]) -> Vec<(AlertCode, String)> {
     events
         .iter()
         .filter_map(|event| match event {
@@ -121,7 +121,10 @@ fn status_report_restores_lost_ack_and_fills() {
     assert!(!oms.is_reconciling());
     let events = drain(&mut oms).0;
     let codes: Vec<_> = alerts(&events).into_iter().map(|(code, _)| code).collect();
-    assert_eq!(codes, ["RECON_FILL_INFERRED", "RECON_COMPLETE"]);
+    assert_eq!(
+        codes,
+        [AlertCode::ReconFillInferred, AlertCode::ReconComplete]
+    );
     assert_eq!(oms.state().trading_state(), TradingState::Active);
     assert!(
         oms.submit(at(105), intent(Side::Buy, "1", "1.1", 9))
@@ -281,7 +284,7 @@ fn reconciliation_timeout_halts_and_assumes_nothing() {
     assert!(
         alerts(&events)
             .iter()
-            .any(|(code, _)| *code == "RECON_TIMEOUT")
+            .any(|(code, _)| *code == AlertCode::ReconTimeout)
     );
 }
 
@@ -386,7 +389,7 @@ fn position_mismatch_adjusts_the_external_ledger_and_halts() {
     assert!(
         alerts(&events)
             .iter()
-            .any(|(code, d)| *code == "RECON_POSITION_MISMATCH"
+            .any(|(code, d)| *code == AlertCode::ReconPositionMismatch
                 && d.contains("venue_net=60, emp_net=100"))
     );
 }

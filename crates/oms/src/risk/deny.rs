@@ -119,12 +119,28 @@ impl fmt::Display for DenyCode {
 
 /// A refused order or modification: the rule's code and the values that
 /// broke it (`key=value, key=value`, possibly empty).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Denial {
     /// The stable reason.
     pub code: DenyCode,
     /// The values that broke the rule, as `key=value, key=value`.
     pub detail: String,
+}
+
+// Stored by its stable text, not its position, so adding a code never
+// changes what a journal's denials read back as.
+impl serde::Serialize for DenyCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DenyCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::from_code(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown deny code {text}")))
+    }
 }
 
 impl Denial {

@@ -103,7 +103,9 @@ pub use rate::RateLimiter;
 use model::{Instrument, Money, NetQuantity, OrderKind, Price, Quantity, Side, TimeInForce};
 
 /// Whether new risk may be taken.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum TradingState {
     /// Normal trading.
     #[default]
