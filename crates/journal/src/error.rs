@@ -50,6 +50,29 @@ pub enum JournalError {
     /// The record is refused.
     #[error("journal: {0}")]
     Invalid(#[from] InvalidRecord),
+    /// A payload value could not be encoded.
+    #[error("journal: cannot encode a {topic} payload: {reason}")]
+    Encode {
+        /// The record's topic.
+        topic: crate::topic::Topic,
+        /// The encoder's message.
+        reason: String,
+    },
+    /// A payload does not decode as the type its topic and version say.
+    #[error(
+        "journal: record {offset} ({topic} v{version}) does not decode: {reason}; \
+         the reader's type does not match this schema version"
+    )]
+    Decode {
+        /// The record's offset.
+        offset: u64,
+        /// Its topic.
+        topic: crate::topic::Topic,
+        /// Its schema version.
+        version: u16,
+        /// The decoder's message.
+        reason: String,
+    },
     /// The record cannot fit in any segment.
     #[error(
         "journal: a record of {len} bytes does not fit in a {segment_bytes}-byte segment; raise segment_bytes"

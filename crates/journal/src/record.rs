@@ -217,6 +217,19 @@ pub struct RecordRef<'a> {
     pub payload: &'a [u8],
 }
 
+impl<'a> RecordRef<'a> {
+    /// Decodes the payload as `T` (postcard, as
+    /// [`append_value`](crate::JournalWriter::append_value) wrote it).
+    pub fn value<T: serde::Deserialize<'a>>(&self) -> Result<T, crate::JournalError> {
+        postcard::from_bytes(self.payload).map_err(|error| crate::JournalError::Decode {
+            offset: self.envelope.offset,
+            topic: self.envelope.topic,
+            version: self.envelope.schema_version,
+            reason: error.to_string(),
+        })
+    }
+}
+
 fn u64_at(bytes: &[u8], at: usize) -> u64 {
     let mut word = [0u8; 8];
     word.copy_from_slice(&bytes[at..at + 8]);

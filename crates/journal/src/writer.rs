@@ -53,6 +53,8 @@ pub struct JournalWriter {
     closed: Vec<SegmentInfo>,
     active: Active,
     batch: Vec<u8>,
+    /// Reused buffer for encoding payloads.
+    scratch: Vec<u8>,
     /// Offset the next append gets.
     next_offset: u64,
     /// Offsets below this are written to the file.
@@ -122,6 +124,7 @@ impl JournalWriter {
                 closed,
                 active,
                 batch: Vec::with_capacity(1 << 20),
+                scratch: Vec::with_capacity(4096),
                 next_offset: expected,
                 written_next: expected,
                 durable_next: expected,
@@ -227,6 +230,26 @@ impl JournalWriter {
         self.active.first_event_time.get_or_insert(draft.event_time);
         self.next_offset += 1;
         Ok(offset)
+    }
+
+    /// Appends `value` encoded with postcard (the encoding every EMP
+    /// payload uses; see `model`'s crate docs for its evolution rules).
+    pub fn append_value<T: serde::Serialize>(
+        &mut self,
+        draft: &Draft,
+        value: &T,
+    ) -> Result<u64, JournalError> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let result = match postcard::to_io(value, &mut scratch) {
+            Ok(_) => self.append(draft, &scratch),
+            Err(error) => Err(JournalError::Encode {
+                topic: draft.topic,
+                reason: error.to_string(),
+            }),
+        };
+        self.scratch = scratch;
+        result
     }
 
     /// Writes the batch and syncs as the durability setting says; returns

@@ -407,3 +407,38 @@ fn interval_durability_syncs_at_most_once_per_interval_and_os_only_never_waits()
     assert_eq!(writer.commit(at(0)).unwrap(), 1);
     assert_eq!(read_all(other.path(), Start::Beginning).len(), 1);
 }
+
+#[test]
+fn typed_values_read_back_and_a_type_mismatch_is_a_clear_error() {
+    use model::{BookResetReason, InstrumentId, MarketEvent, MarketHeader};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut writer, _) = JournalWriter::open(config(dir.path())).unwrap();
+    let event = MarketEvent::Reset {
+        header: MarketHeader {
+            instrument: InstrumentId::new("BTC-USD").unwrap(),
+            sequence: Some(9),
+            exchange_time: None,
+            receive_time: Timestamp::from_unix_nanos(T0),
+        },
+        reason: BookResetReason::Disconnected,
+    };
+    writer.append_value(&draft("md.reset", T0), &event).unwrap();
+    writer.commit(Timestamp::from_unix_nanos(T0)).unwrap();
+    let mut decoded = Vec::new();
+    let mut mismatch = None;
+    JournalReader::new(dir.path())
+        .replay(&ReplayOptions::all(1), |item| {
+            if let ReplayItem::Record(record) = item {
+                decoded.push(record.value::<MarketEvent>().unwrap());
+                mismatch = record.value::<model::OrderIntent>().err();
+            }
+            true
+        })
+        .unwrap();
+    assert_eq!(decoded, [event]);
+    let text = mismatch.unwrap().to_string();
+    assert!(
+        text.contains("record 0 (md.reset v1) does not decode"),
+        "{text}"
+    );
+}
