@@ -43,6 +43,7 @@ pub mod ids;
 pub mod instrument;
 pub mod market;
 pub mod order;
+pub mod sink;
 pub mod time;
 
 pub use decimal::{Decimal, DecimalError, MAX_SCALE};
@@ -64,4 +65,5 @@ pub use order::{
     CancelOrder, IntentId, IntentSpec, NewOrder, OrderIntent, OrderKind, ReplaceOrder, Side,
     StatusRequest, TimeInForce, VenueCommand,
 };
+pub use sink::ExecutionSink;
 pub use time::{Timestamp, TimestampError, UtcDateTime};
