@@ -39,7 +39,7 @@ use crate::features::{
     AnomalyFeatures, CrossVenueFeatures, FEATURE_VERSION, HowFeatures, InstrumentFeatures,
     InvalidReason, WhenFeatures,
 };
-use crate::how::{TradeFlow, fill_cost};
+use crate::how::{TradeFlow, fill_costs};
 use crate::why::Schedule;
 use crate::{what, when};
 
@@ -388,25 +388,20 @@ impl InstrumentState {
 
     fn how(&self, now: Timestamp, what: &crate::WhatFeatures) -> HowFeatures {
         let probes = &self.config.params.probe_sizes;
-        let sized = self.book.sizes_known();
-        let cost = |levels, at: usize| {
-            if sized {
-                fill_cost(levels, probes[at], what.mid)
-            } else {
-                None
-            }
-        };
-        let (asks, bids) = (self.book.asks(), self.book.bids());
-        let (bid_fill_probability, ask_fill_probability) = if sized {
+        if !self.book.sizes_known() {
+            // Quotes without sizes: nothing to walk, no queue to weigh.
+            return HowFeatures {
+                trade_flow_imbalance: self.flow.imbalance(),
+                ..HowFeatures::default()
+            };
+        }
+        let (bid_fill_probability, ask_fill_probability) =
             self.flow
-                .fill_probabilities(now, what.best_bid, what.best_ask)
-        } else {
-            (None, None)
-        };
+                .fill_probabilities(now, what.best_bid, what.best_ask);
         HowFeatures {
             trade_flow_imbalance: self.flow.imbalance(),
-            buy_cost: [cost(asks, 0), cost(asks, 1), cost(asks, 2)],
-            sell_cost: [cost(bids, 0), cost(bids, 1), cost(bids, 2)],
+            buy_cost: fill_costs(self.book.asks(), probes, what.mid),
+            sell_cost: fill_costs(self.book.bids(), probes, what.mid),
             bid_fill_probability,
             ask_fill_probability,
         }

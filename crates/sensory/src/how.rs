@@ -91,28 +91,52 @@ impl TradeFlow {
     }
 }
 
-/// The cost of taking `quantity` from `levels` (the side a taker hits,
-/// best first) against `mid`.
-pub(crate) fn fill_cost(
+/// The cost of taking each of `probes` from `levels` (the side a taker
+/// hits, best first) against `mid`, in one walk of the book: the probes
+/// are served in ascending size, each continuing where the smaller one
+/// stopped.
+pub(crate) fn fill_costs(
     levels: &[Level],
-    quantity: Quantity,
+    probes: &[Quantity; 3],
     mid: Option<Price>,
-) -> Option<FillCost> {
-    let mid = mid.filter(|mid| mid.is_positive())?;
-    if quantity.is_zero() {
-        return None;
-    }
-    let mut remaining = quantity.raw();
+) -> [Option<FillCost>; 3] {
+    let mut costs = [None; 3];
+    let Some(mid) = mid.filter(|mid| mid.is_positive()) else {
+        return costs;
+    };
+    let mut order = [0, 1, 2];
+    order.sort_by_key(|&at| probes[at]);
+    let mut next = order.iter().take_while(|&&at| probes[at].is_zero()).count();
+    let mut filled: i64 = 0;
+    // |Σ price·take| ≤ 2⁶³ · Σ take ≤ 2⁶³ · 2⁶³ = 2¹²⁶: no i128 overflow.
     let mut notional: i128 = 0;
     for level in levels {
-        if remaining == 0 {
+        if next == order.len() {
             break;
         }
-        let take = remaining.min(level.size.raw());
-        notional += i128::from(level.price.raw()) * i128::from(take);
-        remaining -= take;
+        let price = i128::from(level.price.raw());
+        let mut left = level.size.raw();
+        while let Some(&at) = order.get(next) {
+            let need = probes[at].raw() - filled;
+            let take = need.min(left);
+            filled += take;
+            left -= take;
+            notional += price * i128::from(take);
+            if take < need {
+                break;
+            }
+            costs[at] = finish(probes[at], filled, notional, mid);
+            next += 1;
+        }
     }
-    let filled = quantity.raw() - remaining;
+    // Probes larger than the visible book get what it holds.
+    for &at in &order[next..] {
+        costs[at] = finish(probes[at], filled, notional, mid);
+    }
+    costs
+}
+
+fn finish(quantity: Quantity, filled: i64, notional: i128, mid: Price) -> Option<FillCost> {
     if filled == 0 {
         return None;
     }
@@ -149,37 +173,69 @@ mod tests {
     }
 
     #[test]
-    fn fill_cost_walks_the_book() {
+    fn fill_costs_walk_the_book() {
         let asks = [level("100", "1"), level("101", "2"), level("103", "5")];
         let mid = Some(px("99.5"));
+        // Probes given out of order; one walk serves them smallest first.
+        let costs = fill_costs(&asks, &[qty("4"), qty("2"), qty("3")], mid);
         // q = 2: 1 @ 100 + 1 @ 101 = 201 → vwap 100.5; |100.5 − 99.5| / 99.5
         // · 10⁴ = 100.502512562814… bps
-        let cost = fill_cost(&asks, qty("2"), mid).unwrap();
-        assert_eq!(cost.fillable, qty("2"));
-        assert_eq!(cost.vwap, px("100.5"));
-        assert!((cost.slippage_bps - 100.502_512_562_814).abs() < 1e-9);
-        // q = 4: 100 + 2·101 + 103 = 405 → 101.25
-        assert_eq!(fill_cost(&asks, qty("4"), mid).unwrap().vwap, px("101.25"));
-        // q = 3 ⇒ (100 + 202) / 3 = 100.666666666666… → 100.666666667
+        let two = costs[1].unwrap();
         assert_eq!(
-            fill_cost(&asks, qty("3"), mid).unwrap().vwap,
-            px("100.666666667")
+            (two.quantity, two.fillable, two.vwap),
+            (qty("2"), qty("2"), px("100.5"))
         );
-        // q = 10 > 8 visible: fillable 8, vwap (100 + 202 + 515) / 8 = 102.125
-        let partial = fill_cost(&asks, qty("10"), mid).unwrap();
+        assert!((two.slippage_bps - 100.502_512_562_814).abs() < 1e-9);
+        // q = 4: 100 + 2·101 + 103 = 405 → 101.25
+        assert_eq!(costs[0].unwrap().vwap, px("101.25"));
+        // q = 3: (100 + 202) / 3 = 100.666666666666… → 100.666666667
+        assert_eq!(costs[2].unwrap().vwap, px("100.666666667"));
+        // q = 10 > 8 visible: fillable 8, vwap (100 + 202 + 515) / 8 =
+        // 102.125; a zero probe has no cost; equal probes agree.
+        let costs = fill_costs(&asks, &[qty("10"), Quantity::ZERO, qty("10")], mid);
+        let partial = costs[0].unwrap();
         assert_eq!((partial.fillable, partial.vwap), (qty("8"), px("102.125")));
-        assert_eq!(fill_cost(&[], qty("1"), mid), None);
-        assert_eq!(fill_cost(&asks, Quantity::ZERO, mid), None);
-        assert_eq!(fill_cost(&asks, qty("1"), None), None);
+        assert_eq!(costs[1], None);
+        assert_eq!(costs[2], costs[0]);
+        assert_eq!(fill_costs(&[], &[qty("1"); 3], mid), [None; 3]);
+        assert_eq!(fill_costs(&asks, &[qty("1"); 3], None), [None; 3]);
     }
 
     #[test]
     fn sell_cost_slippage_is_absolute() {
         let bids = [level("99", "1"), level("98", "1")];
         // vwap 98.5, mid 99.5 → 1 / 99.5 · 10⁴ = 100.5025…
-        let cost = fill_cost(&bids, qty("2"), Some(px("99.5"))).unwrap();
+        let cost = fill_costs(&bids, &[qty("2"); 3], Some(px("99.5")))[0].unwrap();
         assert_eq!(cost.vwap, px("98.5"));
         assert!((cost.slippage_bps - 100.502_512_562_814).abs() < 1e-9);
+    }
+
+    #[test]
+    fn extreme_prices_and_sizes_do_not_overflow() {
+        let max = Price::from_raw(i64::MAX);
+        let huge = Quantity::from_raw(i64::MAX / 2).unwrap();
+        let asks = [
+            Level {
+                price: max,
+                size: huge,
+            },
+            Level {
+                price: max,
+                size: huge,
+            },
+            Level {
+                price: max,
+                size: huge,
+            },
+        ];
+        let costs = fill_costs(
+            &asks,
+            &[Quantity::from_raw(i64::MAX).unwrap(); 3],
+            Some(max),
+        );
+        // Σ price·size reaches about 2¹²⁶, inside i128; vwap is the one price.
+        assert_eq!(costs[0].unwrap().vwap, max);
+        assert_eq!(costs[0].unwrap().slippage_bps, 0.0);
     }
 
     #[test]
