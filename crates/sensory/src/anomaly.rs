@@ -28,6 +28,10 @@ pub(crate) struct RollingWindow {
     next: usize,
     sorted: Vec<i64>,
     capacity: usize,
+    /// Twice the median and twice the MAD of `sorted`, kept until a push
+    /// changes its contents (a steady spread leaves the same sample in
+    /// as it lets out, and the statistics need no recomputing).
+    cached: Option<(i128, f64)>,
 }
 
 impl RollingWindow {
@@ -39,6 +43,7 @@ impl RollingWindow {
             next: 0,
             sorted: Vec::with_capacity(capacity),
             capacity,
+            cached: None,
         }
     }
 
@@ -54,25 +59,40 @@ impl RollingWindow {
         } else {
             let oldest = std::mem::replace(&mut self.ring[self.next], sample);
             self.next = (self.next + 1) % self.capacity;
+            if oldest == sample {
+                return;
+            }
             if let Ok(at) = self.sorted.binary_search(&oldest) {
                 self.sorted.remove(at);
             }
         }
         let at = self.sorted.partition_point(|held| *held < sample);
         self.sorted.insert(at, sample);
+        self.cached = None;
     }
 
     /// The robust z-score of `sample` against the window, with the scale
     /// floored at `min_scale`; `None` with fewer than `min_samples`.
-    pub(crate) fn robust_z(&self, sample: i64, min_samples: usize, min_scale: f64) -> Option<f64> {
+    pub(crate) fn robust_z(
+        &mut self,
+        sample: i64,
+        min_samples: usize,
+        min_scale: f64,
+    ) -> Option<f64> {
         let n = self.sorted.len();
         if n == 0 || n < min_samples {
             return None;
         }
-        let lower = (n - 1) / 2;
-        let upper = n / 2;
-        let median_twice = i128::from(self.sorted[lower]) + i128::from(self.sorted[upper]);
-        let mad_twice = self.mad_twice(median_twice, lower);
+        let (median_twice, mad_twice) = match self.cached {
+            Some(cached) => cached,
+            None => {
+                let lower = (n - 1) / 2;
+                let median_twice = i128::from(self.sorted[lower]) + i128::from(self.sorted[n / 2]);
+                let stats = (median_twice, self.mad_twice(median_twice, lower));
+                self.cached = Some(stats);
+                stats
+            }
+        };
         // x − median = (2x − 2·median) / 2 and MAD = mad_twice / 2: the
         // halves cancel.
         let deviation_twice = 2 * i128::from(sample) - median_twice;
@@ -202,11 +222,11 @@ mod tests {
     fn robust_z_of_known_data() {
         // Window 1, 2, 3, 4, 100: median 3; |x − 3| = 2, 1, 0, 1, 97 →
         // MAD 1; z(10) = (10 − 3) / 1.4826 = 4.72143531633616…
-        let w = window(&[4, 1, 100, 3, 2], 8);
+        let mut w = window(&[4, 1, 100, 3, 2], 8);
         assert_eq!(w.robust_z(10, 5, 0.0), Some(7.0 / 1.4826));
         // Even count 1, 2, 3, 10: median 2.5; deviations 1.5, 0.5, 0.5, 7.5
         // → MAD (0.5 + 1.5) / 2 = 1; z(4) = 1.5 / 1.4826
-        let w = window(&[10, 1, 3, 2], 8);
+        let mut w = window(&[10, 1, 3, 2], 8);
         assert_eq!(w.robust_z(4, 4, 0.0), Some(1.5 / 1.4826));
         assert_eq!(w.robust_z(4, 5, 0.0), None, "too few samples");
     }
@@ -214,7 +234,7 @@ mod tests {
     #[test]
     fn flat_window_uses_the_floor() {
         // Spread constant at 1 tick (10 units): MAD 0, floor 10 units.
-        let w = window(&[10; 6], 8);
+        let mut w = window(&[10; 6], 8);
         // (30 − 10) / max(0, 10) = 2
         assert_eq!(w.robust_z(30, 1, 10.0), Some(2.0));
         assert_eq!(w.robust_z(10, 1, 10.0), Some(0.0));
@@ -223,7 +243,7 @@ mod tests {
     #[test]
     fn oldest_sample_leaves_a_full_window() {
         // Capacity 3: after 1, 2, 3, 50, 60 the window is 3, 50, 60.
-        let w = window(&[1, 2, 3, 50, 60], 3);
+        let mut w = window(&[1, 2, 3, 50, 60], 3);
         assert_eq!(w.len(), 3);
         // median 50; deviations 47, 0, 10 → MAD 10; z(70) = 20 / 14.826
         let z = w.robust_z(70, 3, 0.0).unwrap();
@@ -261,7 +281,7 @@ mod tests {
 
         #[test]
         fn median_and_mad_match_a_naive_sort(samples in proptest::collection::vec(-1000i64..1000, 1..40), capacity in 1usize..20, x in -2000i64..2000) {
-            let w = window(&samples, capacity);
+            let mut w = window(&samples, capacity);
             let held: Vec<i64> = samples[samples.len().saturating_sub(capacity)..].to_vec();
             let mut sorted = held.clone();
             sorted.sort_unstable();

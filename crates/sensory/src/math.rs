@@ -14,9 +14,13 @@ pub(crate) fn div_round_half_even(numerator: i128, denominator: i128) -> Option<
     } else {
         (numerator, denominator)
     };
-    // Euclidean division: the remainder is in [0, denominator).
-    let mut quotient = numerator.div_euclid(denominator);
-    let remainder = numerator.rem_euclid(denominator);
+    // One division: truncate, then make the remainder non-negative.
+    let mut quotient = numerator / denominator;
+    let mut remainder = numerator - quotient * denominator;
+    if remainder < 0 {
+        quotient -= 1;
+        remainder += denominator;
+    }
     let twice = remainder * 2;
     if twice > denominator || (twice == denominator && quotient % 2 != 0) {
         quotient += 1;

@@ -454,6 +454,22 @@ blackout_after_secs = 60
     }
 
     #[test]
+    fn the_example_file_parses() {
+        let calendar = Calendar::parse(include_str!("../../../specs/calendar.toml")).unwrap();
+        let names: Vec<&str> = calendar.events().iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "US CPI (April 2026)",
+                "ECB rate decision",
+                "FOMC rate decision"
+            ]
+        );
+        assert_eq!(calendar.events()[2].at, ts("2026-06-17T18:00:00Z"));
+        assert_eq!(calendar.events()[2].blackout_after_nanos, 30 * MINUTE);
+    }
+
+    #[test]
     fn errors_name_the_line_and_the_fix() {
         let error =
             Calendar::parse("[[event]]\nname = \"x\"\nat = 2026-05-12T12:30:00\n").unwrap_err();
