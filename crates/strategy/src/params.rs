@@ -276,11 +276,67 @@ impl ParamsFile {
                 ));
             }
         }
+        // The sensory layer computes one ΔSPD per prediction instrument, so
+        // two delta_spd strategies on one instrument must agree on it.
+        for (index, (offset, params)) in strategies.iter().enumerate() {
+            let StrategyKind::DeltaSpd(mine) = &params.kind else {
+                continue;
+            };
+            for (_, earlier) in &strategies[..index] {
+                let StrategyKind::DeltaSpd(theirs) = &earlier.kind else {
+                    continue;
+                };
+                let same_settings = mine.beta.to_bits() == theirs.beta.to_bits()
+                    && mine.spot_half_life_ms == theirs.spot_half_life_ms
+                    && mine.pm_half_life_ms == theirs.pm_half_life_ms;
+                if let Some(shared) = mine
+                    .instruments
+                    .iter()
+                    .find(|id| theirs.instruments.contains(id))
+                    && !same_settings
+                {
+                    return Err(file.error(
+                        *offset,
+                        format!(
+                            "strategy {} and strategy {} both trade {shared} on ΔSPD but with different beta or half-lives; \
+                             the dislocation is computed once per instrument, so give them the same values",
+                            params.name, earlier.name
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(Self {
             version: ParamsVersion::of(text.as_bytes()),
             gate,
             strategies: strategies.into_iter().map(|(_, params)| params).collect(),
         })
+    }
+
+    /// The cross-venue pairs the sensory layer must compute ΔSPD for: the
+    /// gate's spot against each instrument of each `delta_spd` strategy,
+    /// with that strategy's β and anchor half-lives (parsing made sure
+    /// strategies sharing an instrument agree).
+    pub fn cross_venue_pairs(&self) -> Vec<sensory::CrossVenuePair> {
+        let mut pairs: Vec<sensory::CrossVenuePair> = Vec::new();
+        for params in &self.strategies {
+            let StrategyKind::DeltaSpd(delta) = &params.kind else {
+                continue;
+            };
+            for instrument in &delta.instruments {
+                if pairs.iter().any(|pair| pair.prediction == *instrument) {
+                    continue;
+                }
+                pairs.push(sensory::CrossVenuePair {
+                    spot: self.gate.spot,
+                    prediction: *instrument,
+                    beta: delta.beta,
+                    spot_half_life_nanos: delta.spot_half_life_ms.saturating_mul(1_000_000),
+                    prediction_half_life_nanos: delta.pm_half_life_ms.saturating_mul(1_000_000),
+                });
+            }
+        }
+        pairs
     }
 }
 

@@ -226,3 +226,36 @@ fn a_file_without_gate_or_strategies_says_what_to_add() {
         "{error}"
     );
 }
+
+#[test]
+fn delta_spd_settings_configure_the_sensory_pairs_and_must_agree() {
+    let params = ParamsFile::parse(EXAMPLE, "specs/strategies.toml").unwrap();
+    let pairs = params.cross_venue_pairs();
+    assert_eq!(pairs.len(), 1);
+    assert_eq!((pairs[0].spot, pairs[0].prediction), (id(SPOT), id(YES)));
+    assert_eq!(pairs[0].beta, 0.5);
+    assert_eq!(pairs[0].spot_half_life_nanos, 30_000_000_000);
+    assert_eq!(pairs[0].prediction_half_life_nanos, 30_000_000_000);
+
+    let second = |beta: &str| {
+        format!(
+            "{EXAMPLE}\n[[strategy]]\nname = \"dspd-2\"\nkind = \"delta_spd\"\nrate_limit_actions = 1\n\
+             rate_limit_window_ms = 1000\ninstruments = [\"BTC-100K-YES\"]\nthreshold = 0.02\n\
+             beta = {beta}\nspot_half_life_ms = 30000\npm_half_life_ms = 30000\n\
+             order_size = \"1\"\nmax_position = \"1\"\n"
+        )
+    };
+    // Same settings: one pair, shared.
+    let agreeing = ParamsFile::parse(&second("0.5"), "p.toml").unwrap();
+    assert_eq!(agreeing.cross_venue_pairs(), pairs);
+    // Different β on the same instrument: refused, naming both.
+    let error = ParamsFile::parse(&second("0.7"), "p.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("dspd-2")
+            && error.contains("dspd-btc-100k")
+            && error.contains("same values"),
+        "{error}"
+    );
+}
