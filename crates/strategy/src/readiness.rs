@@ -260,11 +260,12 @@ impl ReadinessGate {
         Ok(())
     }
 
-    /// The first time after which a feed that is fresh in `market` turns
-    /// stale if nothing new arrives: when the driver must call again, even
-    /// on a silent market, for a silence to be noticed. `None` when no feed
-    /// has a book yet.
-    pub fn next_deadline(&self, market: &MarketView) -> Option<Timestamp> {
+    /// The first time after `now` at which a feed that is fresh in
+    /// `market` turns stale if nothing new arrives: when the driver must
+    /// call again, even on a silent market, for a silence to be noticed.
+    /// Feeds already stale at `now` have no deadline (their silence is
+    /// already known). `None` when no feed will go stale.
+    pub fn next_deadline(&self, now: Timestamp, market: &MarketView) -> Option<Timestamp> {
         let p = &self.params;
         std::iter::once((&p.spot, p.spot_ttl))
             .chain(p.targets.iter().map(|target| (target, p.book_ttl)))
@@ -274,6 +275,7 @@ impl ReadinessGate {
                 // Stale once silent longer than the TTL: one nanosecond past.
                 last.checked_add_nanos(ttl.saturating_add(1))
             })
+            .filter(|deadline| *deadline > now)
             .min()
     }
 

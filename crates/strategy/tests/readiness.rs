@@ -260,16 +260,23 @@ fn a_different_failure_while_degraded_is_not_a_transition() {
 #[test]
 fn the_next_deadline_is_when_the_first_feed_would_go_stale() {
     let gate = running_gate();
-    assert_eq!(gate.next_deadline(&MarketView::default()), None);
+    assert_eq!(gate.next_deadline(ms(0), &MarketView::default()), None);
     let mut market = fresh_market(ms(0), 0.0);
     market.instruments.insert(
         id(SPOT),
         book(SPOT, ms(700), ("97000", "1"), ("97001", "1")),
     );
     // Spot: 700 + 1000 ms; YES: 0 + 5000 ms.
-    let deadline = gate.next_deadline(&market).unwrap();
+    let deadline = gate.next_deadline(ms(800), &market).unwrap();
     assert_eq!(deadline, ms(1700).checked_add_nanos(1).unwrap());
     let mut probe = gate.clone();
     assert!(probe.observe(ms(1700), &market).is_empty());
     assert_eq!(probe.observe(deadline, &market)[0].to, Degraded);
+    // Once the spot is stale, only the YES book's deadline is ahead; once
+    // both are stale, there is none (a driver must not spin on the past).
+    assert_eq!(
+        gate.next_deadline(deadline, &market),
+        Some(ms(5000).checked_add_nanos(1).unwrap())
+    );
+    assert_eq!(gate.next_deadline(ms(6000), &market), None);
 }

@@ -1,0 +1,261 @@
+//! The trading pipeline every mode runs, on one thread:
+//! market event → sensory features → strategy host (behind its readiness
+//! gate) → risk gate and OMS → venue commands; venue events go back into
+//! the OMS. Live, paper, replay and backtest differ only in where events
+//! come from, which clock says `now`, and which execution sink takes the
+//! commands.
+//!
+//! Sans-IO like its parts: the driver passes `now`, feeds market and venue
+//! events, calls [`Pipeline::on_timer`] at [`Pipeline::next_deadline`]
+//! (so a silent feed is noticed), and drains outputs, OMS events (to
+//! journal them) and venue commands (after journaling: persist before
+//! send).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use model::{
+    ClOrdId, InstrumentId, InstrumentTable, MarketEvent, RunId, Timestamp, VenueCommand, VenueEvent,
+};
+use oms::risk::Denial;
+use oms::{Oms, OmsConfig, OmsEvent, VenueEventError, VenueEventOutcome};
+use sensory::{Calendar, FeatureParams, ResyncRequest, Sensory, SensoryConfig, SensoryError};
+use strategy::{
+    Action, Emitted, HostError, Inventory, MarketView, ParamsFile, ReadinessEvent, StrategyHost,
+    Suppression, WorkingOrder,
+};
+
+/// Everything a pipeline is built from.
+#[derive(Clone, Debug)]
+pub struct PipelineConfig {
+    /// The run, stamped on every intent.
+    pub run_id: RunId,
+    /// Tradable instruments (ticks, lots, venue symbols).
+    pub instruments: InstrumentTable,
+    /// Feature settings for every instrument.
+    pub features: FeatureParams,
+    /// Scheduled events for the WHY features.
+    pub calendar: Calendar,
+    /// The strategies and their readiness gate.
+    pub params: ParamsFile,
+    /// Risk limits and OMS behaviour.
+    pub oms: OmsConfig,
+}
+
+/// Why a pipeline cannot be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// The sensory configuration is inconsistent.
+    #[error("sensory configuration: {0}")]
+    Sensory(#[from] sensory::ConfigError),
+    /// The strategy host refused its params.
+    #[error("strategy params: {0}")]
+    Strategy(Box<HostError>),
+}
+
+/// What the pipeline did that the driver records or acts on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PipelineOutput {
+    /// The readiness gate changed state.
+    Readiness(ReadinessEvent),
+    /// A strategy action was held back (gate, rate limit, kill switch,
+    /// duplicate).
+    Suppressed(Suppression),
+    /// A strategy action went to the OMS; `Ok` carries the ClOrdID of the
+    /// message the OMS queued, `Err` the risk gate's denial.
+    Action {
+        /// The action and why the strategy took it.
+        emitted: Emitted,
+        /// What the OMS made of it.
+        outcome: Result<ClOrdId, Denial>,
+    },
+    /// A book failed an integrity check: resubscribe its instrument.
+    Resync(ResyncRequest),
+}
+
+/// The pipeline. See the module docs.
+#[derive(Debug)]
+pub struct Pipeline {
+    sensory: Sensory,
+    host: StrategyHost,
+    oms: Oms,
+    market: MarketView,
+    outputs: VecDeque<PipelineOutput>,
+}
+
+impl Pipeline {
+    /// A pipeline with a fresh OMS started at `now`.
+    pub fn new(config: PipelineConfig, now: Timestamp) -> Result<Self, PipelineError> {
+        let oms = Oms::new(config.oms.clone(), now);
+        Self::with_oms(config, oms)
+    }
+
+    /// A pipeline around an OMS recovered from its journal.
+    pub fn with_oms(config: PipelineConfig, oms: Oms) -> Result<Self, PipelineError> {
+        let mut sensory_config =
+            SensoryConfig::from_instruments(&config.instruments, &config.features);
+        sensory_config.pairs = config.params.cross_venue_pairs();
+        sensory_config.calendar = config.calendar;
+        Ok(Self {
+            sensory: Sensory::new(sensory_config)?,
+            host: StrategyHost::new(config.run_id, config.params, config.instruments)
+                .map_err(|error| PipelineError::Strategy(Box::new(error)))?,
+            oms,
+            market: MarketView::default(),
+            outputs: VecDeque::new(),
+        })
+    }
+
+    /// Applies one market event: features, marks, then a decision round.
+    /// An event for an instrument not configured is refused and changes
+    /// nothing.
+    pub fn on_market(&mut self, now: Timestamp, event: &MarketEvent) -> Result<(), SensoryError> {
+        let features = self.sensory.on_event(event)?;
+        let instrument = features.instrument;
+        if let Some(mid) = features.what.mid {
+            self.oms.on_market_price(instrument, mid);
+        }
+        self.market.instruments.insert(instrument, features.clone());
+        for cross in self.sensory.cross_venue() {
+            self.market.cross.insert(cross.prediction, *cross);
+        }
+        while let Some(request) = self.sensory.poll_resync() {
+            self.outputs.push_back(PipelineOutput::Resync(request));
+        }
+        self.decide(now);
+        Ok(())
+    }
+
+    /// Applies a venue event to the OMS.
+    pub fn on_venue_event(
+        &mut self,
+        now: Timestamp,
+        event: VenueEvent,
+    ) -> Result<VenueEventOutcome, VenueEventError> {
+        self.oms.on_venue_event(now, event)
+    }
+
+    /// Timers: OMS in-flight queries and a decision round, so a feed that
+    /// went silent degrades the gate even with no event arriving.
+    pub fn on_timer(&mut self, now: Timestamp) {
+        self.oms.handle_timeout(now);
+        self.decide(now);
+    }
+
+    /// When [`Self::on_timer`] must run next (after `now`), if anything
+    /// is pending.
+    pub fn next_deadline(&self, now: Timestamp) -> Option<Timestamp> {
+        let gate = self.host.gate().next_deadline(now, &self.market);
+        match (gate, self.oms.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn decide(&mut self, now: Timestamp) {
+        let (inventory, working) = self.positions_and_working();
+        let step = self.host.step(now, &self.market, &inventory, &working);
+        self.outputs
+            .extend(step.readiness.into_iter().map(PipelineOutput::Readiness));
+        self.outputs
+            .extend(step.suppressed.into_iter().map(PipelineOutput::Suppressed));
+        for emitted in step.actions {
+            let outcome = match &emitted.action {
+                Action::Submit(intent) => self.oms.submit(now, intent.clone()),
+                Action::Cancel { intent_id } => self.oms.cancel(now, *intent_id),
+                Action::Replace {
+                    intent_id,
+                    quantity,
+                    kind,
+                } => self.oms.replace(now, *intent_id, *quantity, *kind),
+            };
+            self.outputs
+                .push_back(PipelineOutput::Action { emitted, outcome });
+        }
+    }
+
+    /// Account-wide inventory per instrument and every working order, as
+    /// the strategies read them (orders pending new included).
+    fn positions_and_working(&self) -> (BTreeMap<InstrumentId, Inventory>, Vec<WorkingOrder>) {
+        let state = self.oms.state();
+        let mut inventory: BTreeMap<InstrumentId, Inventory> = BTreeMap::new();
+        for (instrument, totals) in state.positions().instruments() {
+            let entry = inventory.entry(*instrument).or_default();
+            entry.position = totals.net();
+            entry.average_cost = totals.cost_basis().per_unit(totals.net().abs());
+        }
+        let mut working = Vec::new();
+        for order in state.orders().filter(|order| order.status.is_working()) {
+            let entry = inventory.entry(order.instrument).or_default();
+            let leaves = order.leaves();
+            match order.side {
+                model::Side::Buy => {
+                    entry.pending_buys = entry
+                        .pending_buys
+                        .checked_add(leaves)
+                        .unwrap_or(entry.pending_buys);
+                }
+                model::Side::Sell => {
+                    entry.pending_sells = entry
+                        .pending_sells
+                        .checked_add(leaves)
+                        .unwrap_or(entry.pending_sells);
+                }
+            }
+            working.push(WorkingOrder {
+                strategy: order.strategy,
+                intent_id: order.intent_id,
+                instrument: order.instrument,
+                side: order.side,
+                kind: order.kind,
+                quantity: order.quantity,
+            });
+        }
+        (inventory, working)
+    }
+
+    /// The next output, oldest first.
+    pub fn poll_output(&mut self) -> Option<PipelineOutput> {
+        self.outputs.pop_front()
+    }
+
+    /// The next OMS event (journal it before sending commands).
+    pub fn poll_oms_event(&mut self) -> Option<OmsEvent> {
+        self.oms.poll_event()
+    }
+
+    /// The next venue command, once the OMS events before it are durable.
+    pub fn poll_command(&mut self) -> Option<VenueCommand> {
+        self.oms.poll_command()
+    }
+
+    /// The OMS (positions, orders, trading state).
+    pub const fn oms(&self) -> &Oms {
+        &self.oms
+    }
+
+    /// The OMS, for operator commands (kill switch, trading state).
+    pub const fn oms_mut(&mut self) -> &mut Oms {
+        &mut self.oms
+    }
+
+    /// The strategy host (gate state, kill switches, stats).
+    pub const fn host(&self) -> &StrategyHost {
+        &self.host
+    }
+
+    /// The strategy host, for operator commands.
+    pub const fn host_mut(&mut self) -> &mut StrategyHost {
+        &mut self.host
+    }
+
+    /// The features and books.
+    pub const fn sensory(&self) -> &Sensory {
+        &self.sensory
+    }
+
+    /// The latest market view strategies decide on.
+    pub const fn market(&self) -> &MarketView {
+        &self.market
+    }
+}
