@@ -104,3 +104,58 @@ impl fmt::Display for FeeRate {
         write!(f, "{} bps", self.bps)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(text: &str) -> Money {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn fees_are_exact_and_rebates_negative() {
+        let notional = money("12345.6789");
+        // 12345.6789 × 0.5 / 10 000 = 0.61728394500
+        let half: FeeRate = "0.5".parse().unwrap();
+        assert_eq!(half.fee(notional), Some(money("0.617283945")));
+        // A sell's notional is positive too; a negative price's is charged
+        // on its absolute value.
+        assert_eq!(half.fee(money("-12345.6789")), Some(money("0.617283945")));
+        let rebate: FeeRate = "-0.25".parse().unwrap();
+        assert_eq!(rebate.fee(money("1000")), Some(money("-0.025")));
+        assert_eq!(FeeRate::ZERO.fee(money("1000")), Some(Money::ZERO));
+        // Rounded half to even at 10⁻¹⁸: 10⁻¹⁸ × 1 bp.
+        let one: FeeRate = "1".parse().unwrap();
+        assert_eq!(one.fee(Money::from_raw(1)), Some(Money::ZERO));
+        assert_eq!(one.fee(Money::from_raw(15_000)), Some(Money::from_raw(2)));
+    }
+
+    #[test]
+    fn rates_have_a_range() {
+        assert!(matches!(
+            "0.000000000000001".parse::<FeeRate>(),
+            Err(FeeRateError::TooPrecise(_))
+        ));
+        assert!("x".parse::<FeeRate>().is_err());
+        assert!(
+            "10000"
+                .parse::<FeeRate>()
+                .unwrap()
+                .is_at_most_full_notional()
+        );
+        assert!(
+            "-10000"
+                .parse::<FeeRate>()
+                .unwrap()
+                .is_at_most_full_notional()
+        );
+        assert!(
+            !"10000.5"
+                .parse::<FeeRate>()
+                .unwrap()
+                .is_at_most_full_notional()
+        );
+        assert_eq!("2.50".parse::<FeeRate>().unwrap().to_string(), "2.5 bps");
+    }
+}

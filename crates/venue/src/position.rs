@@ -86,3 +86,41 @@ impl Positions {
             .filter(|position| !position.net.is_zero())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn px(text: &str) -> Price {
+        text.parse().unwrap()
+    }
+
+    fn qty(text: &str) -> Quantity {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn nets_closes_in_proportion_and_flips() {
+        let id: InstrumentId = "XYZ".parse().unwrap();
+        let symbol: VenueSymbol = "XYZ".parse().unwrap();
+        let mut positions = Positions::default();
+        positions.apply(id, symbol, Side::Buy, px("10"), qty("1"));
+        positions.apply(id, symbol, Side::Buy, px("13"), qty("2"));
+        let position = *positions.open().next().unwrap();
+        // (10 + 26) / 3 = 12.
+        assert_eq!(position.net, NetQuantity::from_raw(3_000_000_000));
+        assert_eq!(position.average_price(), Some(px("12")));
+        // Closing 1 keeps 2/3 of the cost: 24, still 12 each.
+        positions.apply(id, symbol, Side::Sell, px("20"), qty("1"));
+        let position = *positions.open().next().unwrap();
+        assert_eq!(position.cost, "24".parse().unwrap());
+        // Selling 5 closes 2 and opens 3 short at 9.
+        positions.apply(id, symbol, Side::Sell, px("9"), qty("5"));
+        let position = *positions.open().next().unwrap();
+        assert_eq!(position.net, NetQuantity::from_raw(-3_000_000_000));
+        assert_eq!(position.average_price(), Some(px("9")));
+        // Buying 3 back: flat, and flat positions are not listed.
+        positions.apply(id, symbol, Side::Buy, px("8"), qty("3"));
+        assert_eq!(positions.open().count(), 0);
+    }
+}

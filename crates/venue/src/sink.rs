@@ -22,7 +22,7 @@
 //! zero size, below the minimum, above the maximum or off the lot → 13;
 //! a price off the tick or not positive where the instrument forbids it,
 //! or a GTD expire time not after arrival → 99). It then fails with the
-//! probability of the [`FailureModel`](crate::FailureModel) at the
+//! probability of the [`FailureModel`] at the
 //! current spread (Rejected, OrdRejReason 99, text naming the simulated
 //! failure and `p`). Otherwise it is acknowledged (ExecType New) and:
 //!
