@@ -1396,3 +1396,63 @@ fn wakeups_announce_arrivals_and_nothing_is_early() {
     assert_eq!(sink.next_wakeup(), Some(at_ms(200)));
     let _ = Timestamp::UNIX_EPOCH;
 }
+
+#[test]
+fn quotes_without_sizes_trade_only_with_an_assumed_size() {
+    let quote_book = || {
+        let mut book = sensory::book::OrderBook::new(4, 0);
+        book.apply_quote(&model::Quote {
+            header: model::MarketHeader {
+                instrument: instrument_id(),
+                sequence: None,
+                exchange_time: None,
+                receive_time: at_ms(0),
+            },
+            bid: Some(model::QuoteSide {
+                price: px("100.00"),
+                size: None,
+            }),
+            ask: Some(model::QuoteSide {
+                price: px("100.01"),
+                size: None,
+            }),
+        });
+        book
+    };
+    let buy = || {
+        new_cmd(
+            "Q",
+            Side::Buy,
+            OrderKind::Market,
+            "8",
+            TimeInForce::ImmediateOrCancel,
+        )
+    };
+    // Unknown sizes are no liquidity by default.
+    let mut sink = sink();
+    sink.on_book(at_ms(0), &instrument_id(), &quote_book())
+        .unwrap();
+    let r = reports(&send_and_arrive(&mut sink, at_ms(0), buy()));
+    assert_eq!(r[1].exec_type, ExecType::Canceled);
+    assert_eq!(r[1].cum_qty, qty("0"));
+    // With an assumed 5 per level, 5 fill and 3 are canceled.
+    let mut sink = SimulatedSink::new(
+        SimulatedSinkConfig {
+            assumed_level_size: Some(qty("5")),
+            ..config()
+        },
+        instruments(),
+    )
+    .unwrap();
+    sink.on_book(at_ms(0), &instrument_id(), &quote_book())
+        .unwrap();
+    let r = reports(&send_and_arrive(&mut sink, at_ms(0), buy()));
+    assert_eq!(
+        (r[1].last_qty, r[1].last_px),
+        (qty("5"), Some(px("100.01")))
+    );
+    assert_eq!(
+        (r[2].exec_type, r[2].cum_qty),
+        (ExecType::Canceled, qty("5"))
+    );
+}
