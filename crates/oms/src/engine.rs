@@ -578,6 +578,12 @@ impl Oms {
         if let Some(recon) = &mut self.reconciliation {
             recon.on_report(report, intent);
         }
+        // A mass status reply with TotNumReports 0 is the FIX way of
+        // saying "no working orders" (cTrader uses a business reject): it
+        // is about no order at all.
+        if intent.is_none() && is_status && report.total_reports == Some(0) {
+            return Ok(VenueEventOutcome::Ignored);
+        }
         let Some(intent_id) = intent else {
             return self.on_unknown_order(now, report);
         };

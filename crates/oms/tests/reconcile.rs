@@ -6,11 +6,11 @@ mod common;
 
 use common::*;
 use model::{
-    BusinessReject, ExecType, OrdStatus, PositionReport, RequestId, Side, VenueCommand, VenueEvent,
-    VenueSymbol,
+    BusinessReject, ClOrdId, ExecType, OrdStatus, PositionReport, RequestId, Side, VenueCommand,
+    VenueEvent, VenueSymbol,
 };
 use oms::risk::{DenyCode, TradingState};
-use oms::{AlertCode, Oms, OmsEvent, OrderStatus};
+use oms::{AlertCode, Oms, OmsEvent, OrderStatus, VenueEventOutcome};
 
 /// Connects and returns the mass status and position request ids.
 fn connect(oms: &mut Oms, now: model::Timestamp) -> (RequestId, RequestId) {
@@ -328,7 +328,7 @@ fn conflicts_the_oms_cannot_resolve_halt_trading() {
 fn unknown_venue_orders_are_adopted_as_external() {
     let mut oms = oms();
     let (mass, positions) = connect(&mut oms, at(10));
-    let foreign = model::ClOrdId::new("manual-7").unwrap();
+    let foreign = ClOrdId::new("manual-7").unwrap();
     let mut venue = VenueOrder::new(foreign, "M7", Side::Sell, "50", "1.2");
     venue.fill("20", "1.2");
     oms.on_venue_event(
@@ -496,4 +496,30 @@ fn working_orders_mirror_a_terminal_venue_status() {
         );
         assert!(!oms.is_reconciling());
     }
+}
+
+#[test]
+fn an_empty_mass_status_reply_completes_reconciliation_without_an_alert() {
+    let mut oms = oms();
+    let (mass, positions) = connect(&mut oms, at(10));
+    // FIX's "nothing working": one OrderStatus report, TotNumReports 0,
+    // LastRptRequested, no order ids.
+    let mut venue = VenueOrder::new(ClOrdId::new("none").unwrap(), "none", Side::Buy, "1", "1.1");
+    let mut report = venue.report(ExecType::OrderStatus, OrdStatus::Rejected);
+    report.order_id = None;
+    report.cl_ord_id = None;
+    report.mass_status_request_id = Some(mass);
+    report.total_reports = Some(0);
+    report.last_report = true;
+    report.text = Some("no working orders".into());
+    assert_eq!(
+        oms.on_venue_event(at(11), VenueEvent::Execution(report))
+            .unwrap(),
+        VenueEventOutcome::Ignored
+    );
+    oms.on_venue_event(at(12), no_positions(positions)).unwrap();
+    let (events, _) = drain(&mut oms);
+    let codes: Vec<_> = alerts(&events).into_iter().map(|(code, _)| code).collect();
+    assert_eq!(codes, [AlertCode::ReconComplete]);
+    assert_eq!(oms.state().trading_state(), TradingState::Active);
 }
