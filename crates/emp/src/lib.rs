@@ -2,7 +2,8 @@
 //!
 //! - [`pipeline`]: the one code path from market data to venue commands
 //!   (sensory → strategy → risk/OMS) that live, paper, replay and backtest
-//!   all run.
+//!   all run;
+//! - [`record`]: what a run writes to its journal, by topic.
 //!
 //! ```
 //! use emp::pipeline::{Pipeline, PipelineConfig, PipelineOutput};
@@ -54,4 +55,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod backtest;
 pub mod pipeline;
+pub mod record;
+pub mod report;

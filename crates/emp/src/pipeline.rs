@@ -54,7 +54,7 @@ pub enum PipelineError {
 }
 
 /// What the pipeline did that the driver records or acts on.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum PipelineOutput {
     /// The readiness gate changed state.
     Readiness(ReadinessEvent),

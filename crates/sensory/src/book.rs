@@ -56,7 +56,7 @@ use model::{BookChange, BookDelta, BookSide, BookSnapshot, EntryId, Price, Quant
 use crate::features::Level;
 
 /// Why a book needs a fresh snapshot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ResyncReason {
     /// A delta's sequence number skipped ahead.
     SequenceGap {

@@ -44,7 +44,7 @@ use crate::why::Schedule;
 use crate::{what, when};
 
 /// A book that needs a fresh snapshot: resubscribe it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResyncRequest {
     /// The instrument.
     pub instrument: InstrumentId,

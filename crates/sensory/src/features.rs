@@ -25,7 +25,9 @@ pub struct Level {
 
 /// Why a feature vector must not be traded on. A vector with no reason is
 /// valid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum InvalidReason {
     /// No snapshot yet, or the book was reset and no new snapshot came.
     NoBook,

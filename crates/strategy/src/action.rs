@@ -61,7 +61,7 @@ impl Proposal {
 }
 
 /// What the host emits, one variant per OMS call.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[expect(
     clippy::large_enum_variant,
     reason = "most actions are submits; boxing would allocate for each"

@@ -47,7 +47,7 @@ pub enum HostError {
 }
 
 /// Why an action did not go out.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SuppressReason {
     /// The strategy's kill switch is on.
     Killed {
@@ -68,7 +68,7 @@ pub enum SuppressReason {
 }
 
 /// One action that went out, with why the strategy wanted it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Emitted {
     /// Whose.
     pub strategy: StrategyId,
@@ -79,7 +79,7 @@ pub struct Emitted {
 }
 
 /// One action that did not go out, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
     /// When.
     pub at: Timestamp,

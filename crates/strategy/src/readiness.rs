@@ -53,7 +53,7 @@ pub struct GateParams {
 }
 
 /// The gate's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ReadinessState {
     /// No data seen yet.
     Starting,
@@ -84,7 +84,7 @@ impl fmt::Display for ReadinessState {
 }
 
 /// Why the gate moved, or why the requirements do not hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ReadinessReason {
     /// The first features arrived.
     FirstData,
@@ -148,7 +148,7 @@ impl fmt::Display for ReadinessReason {
 }
 
 /// One transition of the gate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReadinessEvent {
     /// When it happened.
     pub at: Timestamp,

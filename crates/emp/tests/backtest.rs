@@ -1,0 +1,223 @@
+//! `emp backtest` on a recorded journal: two runs with the same data and
+//! seed write identical reports; a different seed changes the simulated
+//! execution; errors say what to pass.
+#![allow(clippy::unwrap_used, reason = "test code")]
+
+use std::path::Path;
+use std::process::Command;
+
+use emp::record::{Recorder, RunHeader, RunMode};
+use journal::JournalConfig;
+use model::{
+    BookEntry, BookSnapshot, Instrument, InstrumentId, MarketEvent, MarketHeader, Price, Quote,
+    QuoteSide, RunId, Timestamp, VenueSymbol,
+};
+
+const T0: u64 = 1_790_000_000_000_000_000;
+const MS: u64 = 1_000_000;
+
+const PARAMS: &str = r#"
+[gate]
+spot = "BTC-USD"
+targets = ["BTC-100K-YES"]
+cross_venue = ["BTC-100K-YES"]
+spot_ttl_ms = 1000
+book_ttl_ms = 5000
+max_skew_ms = 2000
+warmup_ms = 0
+
+[[strategy]]
+name = "dspd"
+kind = "delta_spd"
+rate_limit_actions = 4
+rate_limit_window_ms = 1000
+instruments = ["BTC-100K-YES"]
+threshold = 0.004
+hysteresis = 0.001
+beta = 0.5
+spot_half_life_ms = 5000
+pm_half_life_ms = 5000
+order_size = "10"
+max_position = "50"
+"#;
+
+fn instrument(name: &str, tick: &str, lot: &str) -> Instrument {
+    Instrument {
+        id: InstrumentId::new(name).unwrap(),
+        venue_symbol: VenueSymbol::new(name).unwrap(),
+        tick_size: tick.parse().unwrap(),
+        lot_size: lot.parse().unwrap(),
+        min_quantity: lot.parse().unwrap(),
+        max_quantity: None,
+        min_notional: None,
+        price_digits: 2,
+        allows_non_positive_prices: false,
+    }
+}
+
+fn header(name: &str, ms: u64) -> MarketHeader {
+    let at = Timestamp::from_unix_nanos(T0 + ms * MS);
+    MarketHeader {
+        instrument: InstrumentId::new(name).unwrap(),
+        sequence: None,
+        exchange_time: Some(at),
+        receive_time: at,
+    }
+}
+
+/// Two minutes of a spot random walk (BTC-USD quotes every 100 ms) and a
+/// YES token that follows it half a second late (books every 200 ms).
+fn record(dir: &Path) {
+    let mut recorder = Recorder::open(JournalConfig::new(dir)).unwrap();
+    recorder
+        .run_started(&RunHeader {
+            run_id: RunId::new("synthetic").unwrap(),
+            mode: RunMode::Paper,
+            started: Timestamp::from_unix_nanos(T0),
+            instruments: vec![
+                instrument("BTC-USD", "0.01", "0.0001"),
+                instrument("BTC-100K-YES", "0.01", "1"),
+            ],
+            params_text: PARAMS.to_owned(),
+            params_version: strategy::ParamsVersion::of(PARAMS.as_bytes()).to_string(),
+            seed: None,
+            emp_version: env!("CARGO_PKG_VERSION").to_owned(),
+        })
+        .unwrap();
+    // A fixed LCG: the data is the same on every machine.
+    let mut state: u64 = 42;
+    let mut step = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as i64 % 201 - 100
+    };
+    let mut spot_cents: i64 = 10_000_000; // 100 000.00
+    let mut history = Vec::new();
+    for tick in 0..1_200u64 {
+        let ms = tick * 100;
+        spot_cents += step() * 20;
+        history.push(spot_cents);
+        let px = |cents: i64| Price::from_raw(cents * 10_000_000);
+        let side = |cents: i64| {
+            Some(QuoteSide {
+                price: px(cents),
+                size: Some("1".parse().unwrap()),
+            })
+        };
+        recorder
+            .market(&MarketEvent::Quote(Quote {
+                header: header("BTC-USD", ms),
+                bid: side(spot_cents - 1),
+                ask: side(spot_cents + 1),
+            }))
+            .unwrap();
+        if tick % 2 == 0 {
+            // YES ≈ 0.50 + 5 × the spot's return 500 ms ago, in cents.
+            let lagged = history[history.len().saturating_sub(6)];
+            let yes = (50 + (lagged - 10_000_000) * 500 / 10_000_000).clamp(5, 95);
+            let entry = |cents: i64| BookEntry {
+                price: px(cents),
+                size: "200".parse().unwrap(),
+                entry_id: None,
+            };
+            recorder
+                .market(&MarketEvent::Snapshot(BookSnapshot {
+                    header: header("BTC-100K-YES", ms),
+                    bids: vec![entry(yes - 1)],
+                    asks: vec![entry(yes + 1)],
+                }))
+                .unwrap();
+        }
+    }
+    recorder.commit(Timestamp::from_unix_nanos(T0)).unwrap();
+}
+
+fn backtest(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_emp"))
+        .arg("backtest")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn same_data_and_seed_write_identical_reports() {
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().join("run");
+    record(&data.join("journal"));
+    let out = |name: &str| temp.path().join(name);
+    let run = |seed: &str, name: &str| {
+        let (code, stdout, stderr) = backtest(&[
+            "--data",
+            data.to_str().unwrap(),
+            "--seed",
+            seed,
+            "--seeds",
+            "3",
+            "--out",
+            out(name).to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(stderr.contains("100%"), "a progress bar: {stderr}");
+        stdout
+    };
+    let markdown = run("7", "first");
+    run("7", "second");
+    run("8", "other");
+    let read = |name: &str, file: &str| std::fs::read(out(name).join(file)).unwrap();
+    assert_eq!(read("first", "report.json"), read("second", "report.json"));
+    assert_eq!(read("first", "equity.svg"), read("second", "equity.svg"));
+    assert_ne!(
+        read("first", "report.json"),
+        read("other", "report.json"),
+        "other seeds simulate other latencies"
+    );
+
+    let report: serde_json::Value = serde_json::from_slice(&read("first", "report.json")).unwrap();
+    let runs = report["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[0]["seed"], 7);
+    assert!(
+        runs.iter().all(|run| run["intents"].as_u64().unwrap() > 0),
+        "the strategy traded: {report}"
+    );
+    assert!(
+        runs.iter().any(|run| run["fills"].as_u64().unwrap() > 0),
+        "the simulated venue filled something: {report}"
+    );
+    assert_eq!(report["events"], 1_800);
+    let band = &report["total_pnl"];
+    assert!(band["low"].as_f64().unwrap() <= band["mean"].as_f64().unwrap());
+    assert!(band["mean"].as_f64().unwrap() <= band["high"].as_f64().unwrap());
+    assert!(markdown.contains("| seed | total PnL"), "{markdown}");
+    let svg = String::from_utf8(read("first", "equity.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.matches("<polyline").count() == 3,
+        "{svg}"
+    );
+}
+
+#[test]
+fn a_named_strategy_must_exist_and_an_empty_journal_is_explained() {
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().join("journal");
+    record(&data);
+    let (code, _, stderr) = backtest(&["--data", data.to_str().unwrap(), "--strategy", "nope"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no strategy nope") && stderr.contains("dspd"),
+        "{stderr}"
+    );
+
+    let empty = temp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, _, stderr) = backtest(&["--data", empty.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("has no market data"), "{stderr}");
+}
