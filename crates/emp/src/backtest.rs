@@ -28,7 +28,7 @@ use strategy::ParamsFile;
 use venue::{SimulatedSink, SimulatedSinkConfig};
 
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineOutput};
-use crate::record::{RunHeader, SCHEMA_VERSION};
+use crate::record::{Recorder, RunHeader, SCHEMA_VERSION};
 
 /// Why a backtest cannot run.
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +131,13 @@ pub struct BacktestSetup {
     /// After the last event, timers run this much longer so orders in
     /// flight resolve.
     pub tail_nanos: u64,
+    /// Strategies of the params switched off for the run.
+    pub switched_off: Vec<model::StrategyId>,
+}
+
+/// The run id of a backtest with this seed.
+pub fn backtest_run_id(seed: u64) -> RunId {
+    RunId::new(&format!("backtest-{seed}")).unwrap_or_else(|_| unreachable!("a short ASCII id"))
 }
 
 /// One equity sample.
@@ -171,11 +178,15 @@ pub struct SeedResult {
     pub inconsistent_reports: u64,
 }
 
-/// Runs one seed. `progress(done, total)` is called every 10 000 events.
+/// Runs one seed. With a `recorder`, every input (market events, venue
+/// reports, timer runs) and every decision goes to its journal, so
+/// `emp replay` can reproduce the run. `progress(done, total)` is called
+/// every 10 000 events.
 pub fn run_seed(
     recording: &Recording,
     setup: &BacktestSetup,
     seed: u64,
+    recorder: Option<&mut Recorder>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SeedResult, BacktestError> {
     let start = recording
@@ -183,8 +194,7 @@ pub fn run_seed(
         .first()
         .map_or(Timestamp::UNIX_EPOCH, |event| event.header().receive_time);
     let config = PipelineConfig {
-        run_id: RunId::new(&format!("backtest-{seed}"))
-            .unwrap_or_else(|_| unreachable!("a short ASCII id")),
+        run_id: backtest_run_id(seed),
         instruments: setup.instruments.clone(),
         features: setup.features.clone(),
         calendar: sensory::Calendar::default(),
@@ -195,8 +205,11 @@ pub fn run_seed(
         seed,
         ..setup.sink.clone()
     };
+    let mut pipeline = Pipeline::new(config, start)?;
+    pipeline.switch_off(&setup.switched_off);
     let mut run = Run {
-        pipeline: Pipeline::new(config, start)?,
+        recorder,
+        pipeline,
         sink: SimulatedSink::new(sink_config, setup.instruments.clone())?,
         clock: SimulatedClock::starting_at(start),
         result: SeedResult {
@@ -223,6 +236,9 @@ pub fn run_seed(
         run.advance_to(at)?;
         // Events for instruments the setup does not trade are skipped.
         if run.pipeline.on_market(at, event).is_ok() {
+            if let Some(recorder) = run.recorder.as_deref_mut() {
+                recorder.market(event)?;
+            }
             run.show_market(at, event);
         }
         run.settle(at)?;
@@ -242,7 +258,8 @@ pub fn run_seed(
 }
 
 /// One run's moving parts.
-struct Run {
+struct Run<'a> {
+    recorder: Option<&'a mut Recorder>,
     pipeline: Pipeline,
     sink: SimulatedSink,
     clock: SimulatedClock,
@@ -252,7 +269,7 @@ struct Run {
     peak: Money,
 }
 
-impl Run {
+impl Run<'_> {
     /// Runs every wake-up and timer due before `until`, in time order.
     /// Each round handles a strictly later time than the one before, so a
     /// deadline that does not move cannot make it spin.
@@ -271,6 +288,9 @@ impl Run {
             self.clock
                 .advance_to(at)
                 .unwrap_or_else(|_| unreachable!("at ≥ now"));
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                recorder.timer(at)?;
+            }
             self.pipeline.on_timer(at);
             self.settle(at)?;
             handled = Some(at);
@@ -304,6 +324,9 @@ impl Run {
             let mut moved = false;
             while let Some(report) = self.sink.poll_event(at) {
                 moved = true;
+                if let Some(recorder) = self.recorder.as_deref_mut() {
+                    recorder.venue(at, &report)?;
+                }
                 if self.pipeline.on_venue_event(at, report).is_err() {
                     self.result.inconsistent_reports += 1;
                 }
@@ -315,9 +338,18 @@ impl Run {
                         self.result.denials += 1;
                     }
                 }
+                if let Some(recorder) = self.recorder.as_deref_mut() {
+                    recorder.output(at, &output)?;
+                }
             }
             while let Some(event) = self.pipeline.poll_oms_event() {
                 self.tally(&event);
+                if let Some(recorder) = self.recorder.as_deref_mut() {
+                    recorder.oms(at, &event)?;
+                }
+            }
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                recorder.commit(at)?;
             }
             let commands: Vec<VenueCommand> =
                 std::iter::from_fn(|| self.pipeline.poll_command()).collect();

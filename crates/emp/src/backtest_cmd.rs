@@ -5,9 +5,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use emp::backtest::{BacktestSetup, Recording, SeedResult, run_seed};
+use emp::backtest::{BacktestSetup, Recording, SeedResult, backtest_run_id, run_seed};
+use emp::record::{Recorder, RunHeader, RunMode};
+use journal::{Durability, JournalConfig};
 use emp::report::{BacktestReport, equity_svg};
-use model::InstrumentTable;
+use model::{InstrumentTable, StrategyId};
 use oms::risk::RiskLimits;
 use sensory::FeatureParams;
 use strategy::ParamsFile;
@@ -45,41 +47,58 @@ fn journal_dir(data: &Path) -> Result<PathBuf> {
     })
 }
 
-/// The params to run: a file, one named strategy of the recorded params,
-/// or the recorded params.
-fn params(strategy: Option<&str>, recording: &Recording) -> Result<ParamsFile> {
+/// What to run: the params, their text, and the strategies switched off
+/// for this run.
+struct Chosen {
+    params: ParamsFile,
+    text: String,
+    switched_off: Vec<StrategyId>,
+}
+
+/// A params file, one named strategy of the recorded params (the others
+/// switched off), or the recorded params as they were.
+fn params(strategy: Option<&str>, recording: &Recording) -> Result<Chosen> {
     let recorded = recording
         .header
         .as_ref()
         .map(|header| header.params_text.as_str());
+    let parse = |text: &str, name: &str| -> Result<Chosen> {
+        Ok(Chosen {
+            params: ParamsFile::parse(text, name)?,
+            text: text.to_owned(),
+            switched_off: Vec::new(),
+        })
+    };
     match strategy {
         Some(path) if Path::new(path).is_file() => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
-            Ok(ParamsFile::parse(&text, path)?)
+            parse(&text, path)
         }
         Some(name) => {
             let text = recorded.with_context(|| {
                 format!("{name} is not a file, and the recording has no params to pick a strategy from; pass a params file")
             })?;
-            let mut params = ParamsFile::parse(text, "recorded params")?;
-            if !params.strategies.iter().any(|s| s.name.as_str() == name) {
-                let names: Vec<&str> = params.strategies.iter().map(|s| s.name.as_str()).collect();
+            let mut chosen = parse(text, "recorded params")?;
+            let names: Vec<StrategyId> = chosen.params.strategies.iter().map(|s| s.name).collect();
+            if !names.iter().any(|known| known.as_str() == name) {
+                let list: Vec<&str> = names.iter().map(StrategyId::as_str).collect();
                 bail!(
                     "no strategy {name} in the recorded params (it has {}); pass one of those or a params file",
-                    names.join(", ")
+                    list.join(", ")
                 );
             }
-            for other in &mut params.strategies {
-                other.enabled = other.name.as_str() == name;
-            }
-            Ok(params)
+            chosen.switched_off = names
+                .into_iter()
+                .filter(|known| known.as_str() != name)
+                .collect();
+            Ok(chosen)
         }
-        None => {
-            let text = recorded.context(
+        None => parse(
+            recorded.context(
                 "the recording has no params (no system.run record); pass --strategy FILE",
-            )?;
-            Ok(ParamsFile::parse(text, "recorded params")?)
-        }
+            )?,
+            "recorded params",
+        ),
     }
 }
 
@@ -114,7 +133,11 @@ pub(crate) fn run(plan: &BacktestPlan) -> Result<String> {
     for instrument in &header.instruments {
         instruments.insert(instrument.clone())?;
     }
-    let params = params(plan.strategy.as_deref(), &recording)?;
+    let Chosen {
+        params,
+        text: params_text,
+        switched_off,
+    } = params(plan.strategy.as_deref(), &recording)?;
     let setup = BacktestSetup {
         instruments,
         params: params.clone(),
@@ -123,6 +146,7 @@ pub(crate) fn run(plan: &BacktestPlan) -> Result<String> {
         sink: SimulatedSinkConfig::default(),
         equity_interval_nanos: 1_000_000_000,
         tail_nanos: 5_000_000_000,
+        switched_off: switched_off.clone(),
     };
     if recording.skipped_newer > 0 {
         eprintln!(
@@ -130,10 +154,39 @@ pub(crate) fn run(plan: &BacktestPlan) -> Result<String> {
             recording.skipped_newer
         );
     }
+    std::fs::create_dir_all(&plan.out)
+        .with_context(|| format!("creating {}", plan.out.display()))?;
+    // The first seed's run is journaled in full, for `emp replay` and for
+    // asking why it did (not) trade.
+    let journal = plan.out.join("journal");
+    if journal.exists() {
+        std::fs::remove_dir_all(&journal)
+            .with_context(|| format!("clearing {}", journal.display()))?;
+    }
+    let mut recorder = Recorder::open(JournalConfig {
+        durability: Durability::OsOnly,
+        ..JournalConfig::new(&journal)
+    })?;
+    let start = recording
+        .events
+        .first()
+        .map_or(model::Timestamp::UNIX_EPOCH, |event| event.header().receive_time);
+    recorder.run_started(&RunHeader {
+        run_id: backtest_run_id(plan.seed),
+        mode: RunMode::Backtest,
+        started: start,
+        instruments: header.instruments.clone(),
+        params_text: params_text.clone(),
+        params_version: params.version.to_string(),
+        seed: Some(plan.seed),
+        switched_off,
+        emp_version: env!("CARGO_PKG_VERSION").to_owned(),
+    })?;
     let mut results: Vec<SeedResult> = Vec::new();
     for index in 0..plan.seeds {
         let seed = plan.seed.wrapping_add(index);
-        let result = run_seed(&recording, &setup, seed, &mut |done, total| {
+        let journaled = (index == 0).then_some(&mut recorder);
+        let result = run_seed(&recording, &setup, seed, journaled, &mut |done, total| {
             progress(index, plan.seeds, done, total);
         })?;
         results.push(result);
@@ -146,14 +199,12 @@ pub(crate) fn run(plan: &BacktestPlan) -> Result<String> {
         params
             .strategies
             .iter()
-            .filter(|s| s.enabled)
+            .filter(|s| s.enabled && !setup.switched_off.contains(&s.name))
             .map(|s| s.name.to_string())
             .collect(),
         &results,
         setup.equity_interval_nanos,
     );
-    std::fs::create_dir_all(&plan.out)
-        .with_context(|| format!("creating {}", plan.out.display()))?;
     let markdown = report.to_markdown();
     for (name, contents) in [
         ("report.json", report.to_json()),

@@ -3,7 +3,10 @@
 //! - [`pipeline`]: the one code path from market data to venue commands
 //!   (sensory → strategy → risk/OMS) that live, paper, replay and backtest
 //!   all run;
-//! - [`record`]: what a run writes to its journal, by topic.
+//! - [`record`]: what a run writes to its journal, by topic;
+//! - [`backtest`] and [`report`]: recorded market data with simulated
+//!   execution over seeds, and the report;
+//! - [`replay`]: a recorded run's inputs fed back, every decision compared.
 //!
 //! ```
 //! use emp::pipeline::{Pipeline, PipelineConfig, PipelineOutput};
@@ -58,4 +61,5 @@
 pub mod backtest;
 pub mod pipeline;
 pub mod record;
+pub mod replay;
 pub mod report;

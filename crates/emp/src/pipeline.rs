@@ -254,6 +254,14 @@ impl Pipeline {
         &self.sensory
     }
 
+    /// Switches strategies off for the whole run (their kill switch, with
+    /// a reason saying so), as backtests and their replays do.
+    pub fn switch_off(&mut self, strategies: &[model::StrategyId]) {
+        for strategy in strategies {
+            self.host.kill(strategy, "switched off for this run");
+        }
+    }
+
     /// The latest market view strategies decide on.
     pub const fn market(&self) -> &MarketView {
         &self.market

@@ -14,7 +14,10 @@
 //! | `strategy.readiness` | `strategy::ReadinessEvent` | the gate moves |
 //! | `strategy.suppressed` | `strategy::Suppression` | an action is held back |
 //! | `strategy.action` | [`PipelineOutput::Action`] | an action goes to the OMS |
+//! | `system.timer` | [`Timestamp`] | the driver runs the pipeline's timers |
 //!
+//! Inputs (`md.*` but `md.resync`, `order.venue`, `system.timer`) are what
+//! a replay feeds back; everything else is a decision it must reproduce.
 //! Every payload is schema version [`SCHEMA_VERSION`]. The OMS rebuilds
 //! from `order.oms`, `risk.denied` and `risk.state` in offset order.
 
@@ -57,6 +60,8 @@ pub mod topics {
     pub const SUPPRESSED: &str = "strategy.suppressed";
     /// Actions sent to the OMS, with their outcome.
     pub const ACTION: &str = "strategy.action";
+    /// The driver ran the pipeline's timers.
+    pub const TIMER: &str = "system.timer";
 }
 
 /// How a run trades.
@@ -89,6 +94,8 @@ pub struct RunHeader {
     pub params_version: String,
     /// The simulation seed, when execution is simulated.
     pub seed: Option<u64>,
+    /// Strategies of the params switched off for this run.
+    pub switched_off: Vec<model::StrategyId>,
     /// The EMP version that wrote it.
     pub emp_version: String,
 }
@@ -178,6 +185,11 @@ impl Recorder {
         self.append(name, now, now, event)
     }
 
+    /// Writes that the driver ran the pipeline's timers at `now`.
+    pub fn timer(&mut self, now: Timestamp) -> Result<u64, JournalError> {
+        self.append(topics::TIMER, now, now, &now)
+    }
+
     /// Writes a pipeline output under its topic.
     pub fn output(&mut self, now: Timestamp, output: &PipelineOutput) -> Result<u64, JournalError> {
         match output {
@@ -222,6 +234,7 @@ mod tests {
             topics::READINESS,
             topics::SUPPRESSED,
             topics::ACTION,
+            topics::TIMER,
         ] {
             assert!(Topic::new(name).is_ok(), "{name}");
         }

@@ -81,6 +81,7 @@ fn record(dir: &Path) {
             params_text: PARAMS.to_owned(),
             params_version: strategy::ParamsVersion::of(PARAMS.as_bytes()).to_string(),
             seed: None,
+            switched_off: Vec::new(),
             emp_version: env!("CARGO_PKG_VERSION").to_owned(),
         })
         .unwrap();
