@@ -48,11 +48,11 @@
 //! subscription would return the same quote); the features mark it
 //! [`InvalidReason::Crossed`](crate::InvalidReason::Crossed).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::collections::hash_map;
 
 use model::{BookChange, BookDelta, BookSide, BookSnapshot, EntryId, Price, Quantity, Quote};
 
+use crate::fast_hash::FastMap;
 use crate::features::Level;
 
 /// Why a book needs a fresh snapshot.
@@ -138,16 +138,12 @@ struct Entry {
     size: Quantity,
 }
 
-/// SipHash with fixed keys: lookups do not depend on a random seed, so a
-/// run is reproducible and construction reads no OS randomness.
-type FixedHasher = BuildHasherDefault<DefaultHasher>;
-
 /// An L2 book; see the [module docs](self).
 #[derive(Clone, Debug)]
 pub struct OrderBook {
     bids: Vec<Level>,
     asks: Vec<Level>,
-    entries: HashMap<EntryId, Entry, FixedHasher>,
+    entries: FastMap<EntryId, Entry>,
     status: BookStatus,
     kind: BookKind,
     style: Option<Style>,
@@ -161,7 +157,7 @@ impl OrderBook {
         Self {
             bids: Vec::with_capacity(levels),
             asks: Vec::with_capacity(levels),
-            entries: HashMap::with_capacity_and_hasher(entries, FixedHasher::default()),
+            entries: FastMap::with_capacity_and_hasher(entries, Default::default()),
             status: BookStatus::NoBook,
             kind: BookKind::Depth,
             style: None,
@@ -389,11 +385,13 @@ impl OrderBook {
                 size,
             } => {
                 self.use_style(Style::Entries)?;
-                if self.entries.contains_key(&entry_id) {
+                // One lookup: the entry is held before its level grows;
+                // if that fails the whole book is cleared anyway.
+                let hash_map::Entry::Vacant(slot) = self.entries.entry(entry_id) else {
                     return Err(ResyncReason::DuplicateEntry(entry_id));
-                }
+                };
+                slot.insert(Entry { side, price, size });
                 self.add_to_level(side, price, size)?;
-                self.entries.insert(entry_id, Entry { side, price, size });
             }
             BookChange::ChangeEntry {
                 side,
@@ -402,12 +400,12 @@ impl OrderBook {
                 size,
             } => {
                 self.use_style(Style::Entries)?;
-                let Some(old) = self.entries.get(&entry_id).copied() else {
+                let Some(held) = self.entries.get_mut(&entry_id) else {
                     return Err(ResyncReason::UnknownEntry(entry_id));
                 };
+                let old = std::mem::replace(held, Entry { side, price, size });
                 self.remove_from_level(old.side, old.price, old.size);
                 self.add_to_level(side, price, size)?;
-                self.entries.insert(entry_id, Entry { side, price, size });
             }
             BookChange::DeleteEntry { entry_id } => {
                 self.use_style(Style::Entries)?;

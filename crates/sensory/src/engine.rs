@@ -26,8 +26,7 @@
 //! `warmup_returns` mid returns and `anomaly_min_samples` spreads were
 //! seen.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::collections::VecDeque;
 
 use model::{InstrumentId, MarketEvent, MarketHeader, Timestamp, Trade};
 
@@ -35,6 +34,7 @@ use crate::anomaly::{Churn, RollingWindow};
 use crate::book::{ApplyOutcome, BookStatus, OrderBook, ResyncReason};
 use crate::config::{ConfigError, InstrumentConfig, SensoryConfig};
 use crate::cross_venue::PairState;
+use crate::fast_hash::FastMap;
 use crate::features::{
     AnomalyFeatures, CrossVenueFeatures, FEATURE_VERSION, HowFeatures, InstrumentFeatures,
     InvalidReason, WhenFeatures,
@@ -77,12 +77,10 @@ pub struct SensoryStats {
     pub unknown_instrument: u64,
 }
 
-type FixedHasher = BuildHasherDefault<DefaultHasher>;
-
 /// The engine; see the [module docs](self).
 #[derive(Debug)]
 pub struct Sensory {
-    index: HashMap<InstrumentId, usize, FixedHasher>,
+    index: FastMap<InstrumentId, usize>,
     instruments: Vec<InstrumentState>,
     pairs: Vec<PairState>,
     resyncs: VecDeque<ResyncRequest>,
@@ -111,7 +109,7 @@ impl Sensory {
     /// An engine for `config`'s instruments, pairs and calendar.
     pub fn new(config: SensoryConfig) -> Result<Self, ConfigError> {
         let mut index =
-            HashMap::with_capacity_and_hasher(config.instruments.len(), FixedHasher::default());
+            FastMap::with_capacity_and_hasher(config.instruments.len(), Default::default());
         let mut instruments = Vec::with_capacity(config.instruments.len());
         for instrument in config.instruments {
             instrument.validate()?;

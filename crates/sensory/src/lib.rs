@@ -55,6 +55,7 @@ pub mod book;
 pub mod config;
 pub mod cross_venue;
 pub mod engine;
+mod fast_hash;
 pub mod features;
 pub mod how;
 mod math;
