@@ -148,6 +148,9 @@ pub struct OrderBook {
     kind: BookKind,
     style: Option<Style>,
     last_sequence: Option<u64>,
+    /// Per side (bids, asks), a count that moves whenever the side's
+    /// levels may have changed; see [`OrderBook::side_version`].
+    versions: [u64; 2],
 }
 
 impl OrderBook {
@@ -162,6 +165,7 @@ impl OrderBook {
             kind: BookKind::Depth,
             style: None,
             last_sequence: None,
+            versions: [0; 2],
         }
     }
 
@@ -191,6 +195,13 @@ impl OrderBook {
             BookSide::Bid => &self.bids,
             BookSide::Ask => &self.asks,
         }
+    }
+
+    /// A number that changes whenever `side`'s levels (or whether their
+    /// sizes are known) may have changed: equal numbers from one book mean
+    /// the same levels, so values derived from them can be reused.
+    pub fn side_version(&self, side: BookSide) -> u64 {
+        self.versions[side_index(side)]
     }
 
     /// The best bid.
@@ -340,6 +351,11 @@ impl OrderBook {
     }
 
     fn clear(&mut self) {
+        // Every path that replaces the levels or the book's kind (snapshot,
+        // quote, reset, failure) clears first.
+        for version in &mut self.versions {
+            *version = version.wrapping_add(1);
+        }
         self.bids.clear();
         self.asks.clear();
         self.entries.clear();
@@ -418,7 +434,11 @@ impl OrderBook {
         Ok(())
     }
 
+    /// The only way to a side's levels for a change, so that every change
+    /// moves the side's version.
     fn levels_mut(&mut self, side: BookSide) -> &mut Vec<Level> {
+        let version = &mut self.versions[side_index(side)];
+        *version = version.wrapping_add(1);
         match side {
             BookSide::Bid => &mut self.bids,
             BookSide::Ask => &mut self.asks,
@@ -472,6 +492,13 @@ impl OrderBook {
                 levels[at].size = left;
             }
         }
+    }
+}
+
+const fn side_index(side: BookSide) -> usize {
+    match side {
+        BookSide::Bid => 0,
+        BookSide::Ask => 1,
     }
 }
 

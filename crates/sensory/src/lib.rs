@@ -59,6 +59,7 @@ mod fast_hash;
 pub mod features;
 pub mod how;
 mod math;
+mod memo;
 pub mod what;
 pub mod when;
 pub mod why;

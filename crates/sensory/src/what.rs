@@ -18,15 +18,42 @@
 //! Size-based values are `None` (depth zero) when the book's sizes are not
 //! known (quotes without sizes).
 
-use model::{Price, Quantity};
+use model::{BookSide, Price, Quantity};
 
 use crate::book::OrderBook;
 use crate::config::{FeatureParams, MAX_TOP_LEVELS};
 use crate::features::{Level, WhatFeatures};
 use crate::math::{bps, div_round_half_even};
 
-/// The WHAT features of `book`.
+/// The WHAT features of `book`, from scratch: the definition that the
+/// engine, which reuses each side's part while the side is unchanged, must
+/// match (its tests compare the two after every event).
+#[cfg(test)]
 pub(crate) fn compute(book: &OrderBook, tick: Price, params: &FeatureParams) -> WhatFeatures {
+    let mut what = top_of_book(book);
+    if book.sizes_known() {
+        let bids = side(book, BookSide::Bid, what.mid, tick, params);
+        let asks = side(book, BookSide::Ask, what.mid, tick, params);
+        add_sides(&mut what, &bids, &asks);
+    }
+    what
+}
+
+/// What one side of the book contributes to the WHAT features; it depends
+/// only on that side's levels, the mid and the configuration, so the
+/// engine reuses it while those stay the same.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SideWhat {
+    /// Volume of the top N levels.
+    volume: i128,
+    depth: Quantity,
+    wall: Option<Level>,
+    pocket: Option<Level>,
+}
+
+/// The values that need only the best levels: prices, mid, spread,
+/// microprice (without the size-based ones when sizes are unknown).
+pub(crate) fn top_of_book(book: &OrderBook) -> WhatFeatures {
     let best_bid = book.best_bid();
     let best_ask = book.best_ask();
     let mut what = WhatFeatures {
@@ -44,28 +71,52 @@ pub(crate) fn compute(book: &OrderBook, tick: Price, params: &FeatureParams) -> 
             what.microprice = microprice(bid, ask);
         }
     }
-    if !book.sizes_known() {
-        return what;
-    }
-    let top = params.top_levels.min(MAX_TOP_LEVELS);
-    let bids = &book.bids()[..book.bids().len().min(top)];
-    let asks = &book.asks()[..book.asks().len().min(top)];
-    let bid_volume = volume(bids);
-    let ask_volume = volume(asks);
-    let total = bid_volume + ask_volume;
-    if total > 0 {
-        what.imbalance = Some((bid_volume - ask_volume) as f64 / total as f64);
-    }
-    if let Some(mid) = what.mid {
-        let reach = i128::from(tick.raw()) * i128::from(params.depth_ticks);
-        let floor = i128::from(mid.raw()) - reach;
-        let ceiling = i128::from(mid.raw()) + reach;
-        what.bid_depth = saturate(volume_while(book.bids(), |p| i128::from(p) >= floor));
-        what.ask_depth = saturate(volume_while(book.asks(), |p| i128::from(p) <= ceiling));
-    }
-    (what.bid_wall, what.bid_pocket) = walls_and_pockets(bids, params);
-    (what.ask_wall, what.ask_pocket) = walls_and_pockets(asks, params);
     what
+}
+
+/// `side`'s part of the size-based values (for a book whose sizes are
+/// known), with `mid` from [`top_of_book`].
+pub(crate) fn side(
+    book: &OrderBook,
+    side: BookSide,
+    mid: Option<Price>,
+    tick: Price,
+    params: &FeatureParams,
+) -> SideWhat {
+    let levels = book.side(side);
+    let top = &levels[..levels.len().min(params.top_levels.min(MAX_TOP_LEVELS))];
+    let depth = mid.map_or(Quantity::ZERO, |mid| {
+        let reach = i128::from(tick.raw()) * i128::from(params.depth_ticks);
+        saturate(match side {
+            BookSide::Bid => {
+                let floor = i128::from(mid.raw()) - reach;
+                volume_while(levels, |p| i128::from(p) >= floor)
+            }
+            BookSide::Ask => {
+                let ceiling = i128::from(mid.raw()) + reach;
+                volume_while(levels, |p| i128::from(p) <= ceiling)
+            }
+        })
+    });
+    let (wall, pocket) = walls_and_pockets(top, params);
+    SideWhat {
+        volume: volume(top),
+        depth,
+        wall,
+        pocket,
+    }
+}
+
+/// Completes `what` (from [`top_of_book`]) with the two sides' parts.
+pub(crate) fn add_sides(what: &mut WhatFeatures, bids: &SideWhat, asks: &SideWhat) {
+    let total = bids.volume + asks.volume;
+    if total > 0 {
+        what.imbalance = Some((bids.volume - asks.volume) as f64 / total as f64);
+    }
+    what.bid_depth = bids.depth;
+    what.ask_depth = asks.depth;
+    (what.bid_wall, what.bid_pocket) = (bids.wall, bids.pocket);
+    (what.ask_wall, what.ask_pocket) = (asks.wall, asks.pocket);
 }
 
 /// (bid + ask) / 2, rounded half to even at 10⁻⁹.
