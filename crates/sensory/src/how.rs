@@ -20,7 +20,7 @@
 use model::{Price, Quantity, Side, Timestamp};
 
 use crate::features::{FillCost, Level};
-use crate::math::{bps, decay, div_round_half_even};
+use crate::math::{bps, decay, div_round_half_even_near};
 
 /// Decayed taker volumes of one instrument.
 #[derive(Clone, Debug)]
@@ -104,6 +104,9 @@ pub(crate) fn fill_costs(
     let Some(mid) = mid.filter(|mid| mid.is_positive()) else {
         return costs;
     };
+    // Where VWAPs lie near, to divide by the offset from it (any price
+    // gives the same result; a near one is faster).
+    let best = levels.first().map_or(mid, |level| level.price);
     let mut order = [0, 1, 2];
     order.sort_by_key(|&at| probes[at]);
     let mut next = order.iter().take_while(|&&at| probes[at].is_zero()).count();
@@ -125,22 +128,31 @@ pub(crate) fn fill_costs(
             if take < need {
                 break;
             }
-            costs[at] = finish(probes[at], filled, notional, mid);
+            costs[at] = finish(probes[at], filled, notional, mid, best);
             next += 1;
         }
     }
     // Probes larger than the visible book get what it holds.
     for &at in &order[next..] {
-        costs[at] = finish(probes[at], filled, notional, mid);
+        costs[at] = finish(probes[at], filled, notional, mid, best);
     }
     costs
 }
 
-fn finish(quantity: Quantity, filled: i64, notional: i128, mid: Price) -> Option<FillCost> {
+/// The cost of `quantity` once `filled` of it cost `notional`; `best` is
+/// the price the walk started at.
+fn finish(
+    quantity: Quantity,
+    filled: i64,
+    notional: i128,
+    mid: Price,
+    best: Price,
+) -> Option<FillCost> {
     if filled == 0 {
         return None;
     }
-    let vwap = div_round_half_even(notional, i128::from(filled))?;
+    // The VWAP lies between the best price and the last one taken.
+    let vwap = div_round_half_even_near(notional, i128::from(filled), best.raw())?;
     let distance = vwap.checked_sub(mid.raw())?.checked_abs()?;
     Some(FillCost {
         quantity,

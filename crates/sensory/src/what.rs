@@ -23,7 +23,7 @@ use model::{BookSide, Price, Quantity};
 use crate::book::OrderBook;
 use crate::config::{FeatureParams, MAX_TOP_LEVELS};
 use crate::features::{Level, WhatFeatures};
-use crate::math::{bps, div_round_half_even};
+use crate::math::{bps, div_round_half_even, div_round_half_even_near, i128_to_f64};
 
 /// The WHAT features of `book`, from scratch: the definition that the
 /// engine, which reuses each side's part while the side is unchanged, must
@@ -111,7 +111,7 @@ pub(crate) fn side(
 pub(crate) fn add_sides(what: &mut WhatFeatures, bids: &SideWhat, asks: &SideWhat) {
     let total = bids.volume + asks.volume;
     if total > 0 {
-        what.imbalance = Some((bids.volume - asks.volume) as f64 / total as f64);
+        what.imbalance = Some(i128_to_f64(bids.volume - asks.volume) / i128_to_f64(total));
     }
     what.bid_depth = bids.depth;
     what.ask_depth = asks.depth;
@@ -129,7 +129,8 @@ fn microprice(bid: Level, ask: Level) -> Option<Price> {
     let ask_size = i128::from(ask.size.raw());
     let weighted = (i128::from(bid.price.raw()) * ask_size)
         .checked_add(i128::from(ask.price.raw()) * bid_size)?;
-    div_round_half_even(weighted, bid_size + ask_size).map(Price::from_raw)
+    // The microprice lies between the bid and the ask.
+    div_round_half_even_near(weighted, bid_size + ask_size, bid.price.raw()).map(Price::from_raw)
 }
 
 fn volume(levels: &[Level]) -> i128 {
