@@ -28,7 +28,7 @@
 
 use std::collections::VecDeque;
 
-use model::{BookSide, InstrumentId, MarketEvent, MarketHeader, Timestamp, Trade};
+use model::{BookSide, InstrumentId, MarketEvent, MarketHeader, Price, Timestamp, Trade};
 
 use crate::anomaly::{Churn, RollingWindow};
 use crate::book::{ApplyOutcome, BookStatus, OrderBook, ResyncReason};
@@ -39,8 +39,8 @@ use crate::features::{
     AnomalyFeatures, CrossVenueFeatures, FEATURE_VERSION, FillCost, HowFeatures,
     InstrumentFeatures, InvalidReason, WhenFeatures,
 };
-use crate::how::{TradeFlow, fill_costs};
-use crate::memo::SideMemo;
+use crate::how::{TradeFlow, fill_costs_reading};
+use crate::memo::{SideMemo, SideValues};
 use crate::why::Schedule;
 use crate::{what, when};
 
@@ -104,9 +104,8 @@ struct InstrumentState {
     spread_z: Option<f64>,
     trade_price_z: Option<f64>,
     /// Per side (bids, asks): its WHAT part and the cost of taking the
-    /// probes from it, reused while the side and the mid are unchanged.
-    side_what: [SideMemo<what::SideWhat>; 2],
-    side_costs: [SideMemo<[Option<FillCost>; 3]>; 2],
+    /// probes from it, reused while what they depend on is unchanged.
+    sides: [SideMemo; 2],
     features: InstrumentFeatures,
 }
 
@@ -274,8 +273,10 @@ impl InstrumentState {
             resync_queued: false,
             spread_z: None,
             trade_price_z: None,
-            side_what: [SideMemo::new(), SideMemo::new()],
-            side_costs: [SideMemo::new(), SideMemo::new()],
+            sides: [
+                SideMemo::new(params.book_capacity),
+                SideMemo::new(params.book_capacity),
+            ],
             features: InstrumentFeatures {
                 instrument: config.instrument,
                 version: FEATURE_VERSION,
@@ -315,8 +316,8 @@ impl InstrumentState {
         let now = header.receive_time;
         // Both read only the book and the trade flow, which this method
         // does not change.
-        let what = self.what();
-        let how = self.how(now, &what);
+        let (what, costs) = self.what();
+        let how = self.how(now, &what, costs);
         let params = &self.config.params;
         let invalid = self.invalid_reason(&what);
         if book_changes.is_some() {
@@ -382,19 +383,29 @@ impl InstrumentState {
         features.invalid = invalid.or((!warm).then_some(InvalidReason::WarmingUp));
     }
 
-    /// [`what::compute`], with each side's part reused while it holds.
-    fn what(&mut self) -> crate::WhatFeatures {
+    /// [`what::compute`], with each side's part reused while it holds;
+    /// and, when sizes are known, the fill costs (bids, asks) with it.
+    fn what(&mut self) -> (crate::WhatFeatures, Option<[[Option<FillCost>; 3]; 2]>) {
         let mut what = what::top_of_book(&self.book);
-        if self.book.sizes_known() {
-            let (book, tick, params) = (&self.book, self.config.tick_size, &self.config.params);
-            let [bids, asks] = [BookSide::Bid, BookSide::Ask].map(|side| {
-                self.side_what[side_index(side)].get(book.side_version(side), what.mid, || {
-                    what::side(book, side, what.mid, tick, params)
-                })
-            });
-            what::add_sides(&mut what, &bids, &asks);
+        if !self.book.sizes_known() {
+            return (what, None);
         }
-        what
+        let bids = self.side_values(BookSide::Bid, what.mid);
+        let asks = self.side_values(BookSide::Ask, what.mid);
+        what::add_sides(&mut what, &bids.what, &asks.what);
+        (what, Some([bids.costs, asks.costs]))
+    }
+
+    /// `side`'s values with `mid`, reused while they hold.
+    fn side_values(&mut self, side: BookSide, mid: Option<Price>) -> SideValues {
+        let (book, tick, params) = (&self.book, self.config.tick_size, &self.config.params);
+        let levels = book.side(side);
+        let memo = &mut self.sides[side_index(side)];
+        *memo.get(book.side_version(side), levels, mid, || {
+            let (what, what_read) = what::side(levels, side, mid, tick, params);
+            let (costs, costs_read) = fill_costs_reading(levels, &params.probe_sizes, mid);
+            (SideValues { what, costs }, what_read.max(costs_read))
+        })
     }
 
     fn invalid_reason(&self, what: &crate::WhatFeatures) -> Option<InvalidReason> {
@@ -408,25 +419,25 @@ impl InstrumentState {
         }
     }
 
-    fn how(&mut self, now: Timestamp, what: &crate::WhatFeatures) -> HowFeatures {
-        let probes = &self.config.params.probe_sizes;
-        if !self.book.sizes_known() {
+    /// The HOW features; `costs` are the fill costs against the bids and
+    /// the asks, `None` when sizes are unknown.
+    fn how(
+        &self,
+        now: Timestamp,
+        what: &crate::WhatFeatures,
+        costs: Option<[[Option<FillCost>; 3]; 2]>,
+    ) -> HowFeatures {
+        let Some([sell_cost, buy_cost]) = costs else {
             // Quotes without sizes: nothing to walk, no queue to weigh.
             return HowFeatures {
                 trade_flow_imbalance: self.flow.imbalance(),
                 ..HowFeatures::default()
             };
-        }
+        };
         let (bid_fill_probability, ask_fill_probability) =
             self.flow
                 .fill_probabilities(now, what.best_bid, what.best_ask);
-        // A taker buys from the asks and sells to the bids.
-        let book = &self.book;
-        let [sell_cost, buy_cost] = [BookSide::Bid, BookSide::Ask].map(|side| {
-            self.side_costs[side_index(side)].get(book.side_version(side), what.mid, || {
-                fill_costs(book.side(side), probes, what.mid)
-            })
-        });
+        // A taker buys from the asks (buy cost) and sells to the bids.
         HowFeatures {
             trade_flow_imbalance: self.flow.imbalance(),
             buy_cost,
@@ -449,13 +460,13 @@ const fn side_index(side: BookSide) -> usize {
 #[allow(clippy::unwrap_used, reason = "test code")]
 mod tests {
     use model::{
-        BookChange, BookDelta, BookEntry, BookSnapshot, EntryId, Price, Quantity, Quote, QuoteSide,
-        Side,
+        BookChange, BookDelta, BookEntry, BookSnapshot, EntryId, Quantity, Quote, QuoteSide, Side,
     };
     use proptest::prelude::*;
 
     use super::*;
     use crate::config::FeatureParams;
+    use crate::how::fill_costs;
 
     #[derive(Clone, Debug)]
     enum Op {

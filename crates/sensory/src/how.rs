@@ -95,14 +95,25 @@ impl TradeFlow {
 /// hits, best first) against `mid`, in one walk of the book: the probes
 /// are served in ascending size, each continuing where the smaller one
 /// stopped.
+#[cfg(test)]
 pub(crate) fn fill_costs(
     levels: &[Level],
     probes: &[Quantity; 3],
     mid: Option<Price>,
 ) -> [Option<FillCost>; 3] {
+    fill_costs_reading(levels, probes, mid).0
+}
+
+/// [`fill_costs`], and how many levels, from the best, the walk looked at
+/// (the costs depend on nothing further).
+pub(crate) fn fill_costs_reading(
+    levels: &[Level],
+    probes: &[Quantity; 3],
+    mid: Option<Price>,
+) -> ([Option<FillCost>; 3], usize) {
     let mut costs = [None; 3];
     let Some(mid) = mid.filter(|mid| mid.is_positive()) else {
-        return costs;
+        return (costs, 0);
     };
     // Where VWAPs lie near, to divide by the offset from it (any price
     // gives the same result; a near one is faster).
@@ -113,10 +124,12 @@ pub(crate) fn fill_costs(
     let mut filled: i64 = 0;
     // |Σ price·take| ≤ 2⁶³ · Σ take ≤ 2⁶³ · 2⁶³ = 2¹²⁶: no i128 overflow.
     let mut notional: i128 = 0;
+    let mut read = 0;
     for level in levels {
         if next == order.len() {
             break;
         }
+        read += 1;
         let price = i128::from(level.price.raw());
         let mut left = level.size.raw();
         while let Some(&at) = order.get(next) {
@@ -136,7 +149,7 @@ pub(crate) fn fill_costs(
     for &at in &order[next..] {
         costs[at] = finish(probes[at], filled, notional, mid, best);
     }
-    costs
+    (costs, read)
 }
 
 /// The cost of `quantity` once `filled` of it cost `notional`; `best` is

@@ -85,7 +85,10 @@ pub(crate) fn div_round_half_even_near(
 /// fits (the 128-bit one is a library call); both round the same exact
 /// integer to the nearest `f64`, so the result is the same.
 pub(crate) fn i128_to_f64(value: i128) -> f64 {
-    i64::try_from(value).map_or(value as f64, |value| value as f64)
+    match i64::try_from(value) {
+        Ok(value) => value as f64,
+        Err(_) => value as f64,
+    }
 }
 
 /// The weight left on old observations after `elapsed_nanos` with a

@@ -32,8 +32,8 @@ use crate::math::{bps, div_round_half_even, div_round_half_even_near, i128_to_f6
 pub(crate) fn compute(book: &OrderBook, tick: Price, params: &FeatureParams) -> WhatFeatures {
     let mut what = top_of_book(book);
     if book.sizes_known() {
-        let bids = side(book, BookSide::Bid, what.mid, tick, params);
-        let asks = side(book, BookSide::Ask, what.mid, tick, params);
+        let (bids, _) = side(book.bids(), BookSide::Bid, what.mid, tick, params);
+        let (asks, _) = side(book.asks(), BookSide::Ask, what.mid, tick, params);
         add_sides(&mut what, &bids, &asks);
     }
     what
@@ -74,20 +74,20 @@ pub(crate) fn top_of_book(book: &OrderBook) -> WhatFeatures {
     what
 }
 
-/// `side`'s part of the size-based values (for a book whose sizes are
-/// known), with `mid` from [`top_of_book`].
+/// `side`'s part of the size-based values from its `levels` (best first,
+/// sizes known), with `mid` from [`top_of_book`]; and how many levels,
+/// from the best, it looked at (the value depends on nothing further).
 pub(crate) fn side(
-    book: &OrderBook,
+    levels: &[Level],
     side: BookSide,
     mid: Option<Price>,
     tick: Price,
     params: &FeatureParams,
-) -> SideWhat {
-    let levels = book.side(side);
+) -> (SideWhat, usize) {
     let top = &levels[..levels.len().min(params.top_levels.min(MAX_TOP_LEVELS))];
-    let depth = mid.map_or(Quantity::ZERO, |mid| {
+    let (depth, depth_read) = mid.map_or((0, 0), |mid| {
         let reach = i128::from(tick.raw()) * i128::from(params.depth_ticks);
-        saturate(match side {
+        match side {
             BookSide::Bid => {
                 let floor = i128::from(mid.raw()) - reach;
                 volume_while(levels, |p| i128::from(p) >= floor)
@@ -96,15 +96,16 @@ pub(crate) fn side(
                 let ceiling = i128::from(mid.raw()) + reach;
                 volume_while(levels, |p| i128::from(p) <= ceiling)
             }
-        })
+        }
     });
     let (wall, pocket) = walls_and_pockets(top, params);
-    SideWhat {
+    let what = SideWhat {
         volume: volume(top),
-        depth,
+        depth: saturate(depth),
         wall,
         pocket,
-    }
+    };
+    (what, top.len().max(depth_read))
 }
 
 /// Completes `what` (from [`top_of_book`]) with the two sides' parts.
@@ -140,12 +141,18 @@ fn volume(levels: &[Level]) -> i128 {
         .sum()
 }
 
-fn volume_while(levels: &[Level], inside: impl Fn(i64) -> bool) -> i128 {
-    levels
+/// The volume of the levels before the first one priced outside, and how
+/// many levels that looked at (the first one outside included).
+fn volume_while(levels: &[Level], inside: impl Fn(i64) -> bool) -> (i128, usize) {
+    let taken = levels
         .iter()
         .take_while(|level| inside(level.price.raw()))
+        .count();
+    let volume = levels[..taken]
+        .iter()
         .map(|level| i128::from(level.size.raw()))
-        .sum()
+        .sum();
+    (volume, (taken + 1).min(levels.len()))
 }
 
 fn saturate(volume: i128) -> Quantity {
