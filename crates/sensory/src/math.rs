@@ -64,12 +64,11 @@ pub(crate) fn div_round_half_even_near(
     denominator: i128,
     near: i64,
 ) -> Option<i64> {
-    let offset = i128::from(near)
-        .checked_mul(denominator)
-        .and_then(|base| numerator.checked_sub(base));
-    if let Some(Ok(offset)) = offset.map(i64::try_from)
-        && let Ok(denominator) = i64::try_from(denominator)
+    // near·denominator of two 64-bit values cannot overflow 128 bits.
+    if let Ok(denominator) = i64::try_from(denominator)
         && denominator > 0
+        && let Some(offset) = numerator.checked_sub(i128::from(near) * i128::from(denominator))
+        && let Ok(offset) = i64::try_from(offset)
     {
         let quotient = offset.div_euclid(denominator);
         let remainder = offset.rem_euclid(denominator);
