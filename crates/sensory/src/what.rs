@@ -159,21 +159,32 @@ fn saturate(volume: i128) -> Quantity {
     Quantity::from_raw(i64::try_from(volume).unwrap_or(i64::MAX)).unwrap_or(Quantity::ZERO)
 }
 
-/// The wall and the pocket among `levels` (a side's top N, best first).
-fn walls_and_pockets(levels: &[Level], params: &FeatureParams) -> (Option<Level>, Option<Level>) {
-    if levels.is_empty() {
-        return (None, None);
-    }
+/// Twice the median size of `levels` (at most `N`), exact: the sum of the
+/// two middle sizes (the same one for an odd count).
+fn median_size_twice<const N: usize>(levels: &[Level]) -> i128 {
     // Sorting a copy on the stack keeps the event path allocation-free.
-    let mut sizes = [0i64; MAX_TOP_LEVELS];
+    let mut sizes = [0i64; N];
     for (slot, level) in sizes.iter_mut().zip(levels) {
         *slot = level.size.raw();
     }
     let sizes = &mut sizes[..levels.len()];
     sizes.sort_unstable();
     let n = sizes.len();
-    // Twice the median, exact: the two middle sizes (the same one for odd n).
-    let median_twice = i128::from(sizes[(n - 1) / 2]) + i128::from(sizes[n / 2]);
+    i128::from(sizes[(n - 1) / 2]) + i128::from(sizes[n / 2])
+}
+
+/// The wall and the pocket among `levels` (a side's top N, best first).
+fn walls_and_pockets(levels: &[Level], params: &FeatureParams) -> (Option<Level>, Option<Level>) {
+    if levels.is_empty() {
+        return (None, None);
+    }
+    // The usual N (10) needs a quarter of the largest buffer, which is
+    // cleared on every call.
+    let median_twice = if levels.len() <= MAX_TOP_LEVELS / 4 {
+        median_size_twice::<{ MAX_TOP_LEVELS / 4 }>(levels)
+    } else {
+        median_size_twice::<MAX_TOP_LEVELS>(levels)
+    };
     // size ≥ f/100 · median  ⇔  200 · size ≥ f · 2·median.
     let scaled = |level: &Level| 200 * i128::from(level.size.raw());
     let largest = levels.iter().fold(levels[0], |best, level| {
@@ -324,6 +335,27 @@ mod tests {
         let book = self::book(&[("1", "1"), ("0.9", "3")], &[("1.1", "1")]);
         let what = compute(&book, px("0.1"), &params());
         assert_eq!((what.bid_wall, what.bid_pocket), (None, None));
+    }
+
+    #[test]
+    fn median_is_the_same_from_either_buffer() {
+        let levels: Vec<Level> = [
+            7, 1, 5, 5, 9, 2, 8, 3, 3, 6, 4, 10, 1, 2, 7, 5, 11, 12, 0, 6,
+        ]
+        .iter()
+        .map(|&units| Level {
+            price: px("1"),
+            size: Quantity::from_raw(units * 1_000_000_000).unwrap(),
+        })
+        .collect();
+        // 20 sizes sorted: 0 1 1 2 2 3 3 4 5 5 | 5 6 6 7 7 8 9 10 11 12 → 5 + 5.
+        assert_eq!(median_size_twice::<64>(&levels), 10_000_000_000);
+        for n in 1..=16 {
+            assert_eq!(
+                median_size_twice::<16>(&levels[..n]),
+                median_size_twice::<64>(&levels[..n])
+            );
+        }
     }
 
     #[test]
