@@ -18,6 +18,8 @@
 //! which sample leaves) and sorted (for the median); both are allocated at
 //! construction, and pushing moves at most the window length of integers.
 
+use crate::math::i128_to_f64;
+
 /// The normal-consistency constant of the MAD.
 const MAD_TO_SIGMA: f64 = 1.4826;
 
@@ -97,7 +99,7 @@ impl RollingWindow {
         // halves cancel.
         let deviation_twice = 2 * i128::from(sample) - median_twice;
         let scale_twice = (MAD_TO_SIGMA * mad_twice).max(2.0 * min_scale);
-        Some(deviation_twice as f64 / scale_twice)
+        Some(i128_to_f64(deviation_twice) / scale_twice)
     }
 
     /// Twice the MAD: the median of |2·x − 2·median| over the window.
@@ -115,7 +117,7 @@ impl RollingWindow {
         let (below_len, above_len) = (lower + 1, n - lower - 1);
         let first = kth_of_merge(below_len, below, above_len, above, (n - 1) / 2);
         let second = kth_of_merge(below_len, below, above_len, above, n / 2);
-        (first + second) as f64 / 2.0
+        i128_to_f64(first + second) / 2.0
     }
 }
 

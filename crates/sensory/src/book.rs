@@ -48,11 +48,11 @@
 //! subscription would return the same quote); the features mark it
 //! [`InvalidReason::Crossed`](crate::InvalidReason::Crossed).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::collections::hash_map;
 
 use model::{BookChange, BookDelta, BookSide, BookSnapshot, EntryId, Price, Quantity, Quote};
 
+use crate::fast_hash::FastMap;
 use crate::features::Level;
 
 /// Why a book needs a fresh snapshot.
@@ -138,20 +138,19 @@ struct Entry {
     size: Quantity,
 }
 
-/// SipHash with fixed keys: lookups do not depend on a random seed, so a
-/// run is reproducible and construction reads no OS randomness.
-type FixedHasher = BuildHasherDefault<DefaultHasher>;
-
 /// An L2 book; see the [module docs](self).
 #[derive(Clone, Debug)]
 pub struct OrderBook {
     bids: Vec<Level>,
     asks: Vec<Level>,
-    entries: HashMap<EntryId, Entry, FixedHasher>,
+    entries: FastMap<EntryId, Entry>,
     status: BookStatus,
     kind: BookKind,
     style: Option<Style>,
     last_sequence: Option<u64>,
+    /// Per side (bids, asks), a count that moves whenever the side's
+    /// levels may have changed; see [`OrderBook::side_version`].
+    versions: [u64; 2],
 }
 
 impl OrderBook {
@@ -161,11 +160,12 @@ impl OrderBook {
         Self {
             bids: Vec::with_capacity(levels),
             asks: Vec::with_capacity(levels),
-            entries: HashMap::with_capacity_and_hasher(entries, FixedHasher::default()),
+            entries: FastMap::with_capacity_and_hasher(entries, Default::default()),
             status: BookStatus::NoBook,
             kind: BookKind::Depth,
             style: None,
             last_sequence: None,
+            versions: [0; 2],
         }
     }
 
@@ -195,6 +195,13 @@ impl OrderBook {
             BookSide::Bid => &self.bids,
             BookSide::Ask => &self.asks,
         }
+    }
+
+    /// A number that changes whenever `side`'s levels (or whether their
+    /// sizes are known) may have changed: equal numbers from one book mean
+    /// the same levels, so values derived from them can be reused.
+    pub fn side_version(&self, side: BookSide) -> u64 {
+        self.versions[side_index(side)]
     }
 
     /// The best bid.
@@ -344,6 +351,11 @@ impl OrderBook {
     }
 
     fn clear(&mut self) {
+        // Every path that replaces the levels or the book's kind (snapshot,
+        // quote, reset, failure) clears first.
+        for version in &mut self.versions {
+            *version = version.wrapping_add(1);
+        }
         self.bids.clear();
         self.asks.clear();
         self.entries.clear();
@@ -389,11 +401,13 @@ impl OrderBook {
                 size,
             } => {
                 self.use_style(Style::Entries)?;
-                if self.entries.contains_key(&entry_id) {
+                // One lookup: the entry is held before its level grows;
+                // if that fails the whole book is cleared anyway.
+                let hash_map::Entry::Vacant(slot) = self.entries.entry(entry_id) else {
                     return Err(ResyncReason::DuplicateEntry(entry_id));
-                }
+                };
+                slot.insert(Entry { side, price, size });
                 self.add_to_level(side, price, size)?;
-                self.entries.insert(entry_id, Entry { side, price, size });
             }
             BookChange::ChangeEntry {
                 side,
@@ -402,12 +416,12 @@ impl OrderBook {
                 size,
             } => {
                 self.use_style(Style::Entries)?;
-                let Some(old) = self.entries.get(&entry_id).copied() else {
+                let Some(held) = self.entries.get_mut(&entry_id) else {
                     return Err(ResyncReason::UnknownEntry(entry_id));
                 };
+                let old = std::mem::replace(held, Entry { side, price, size });
                 self.remove_from_level(old.side, old.price, old.size);
                 self.add_to_level(side, price, size)?;
-                self.entries.insert(entry_id, Entry { side, price, size });
             }
             BookChange::DeleteEntry { entry_id } => {
                 self.use_style(Style::Entries)?;
@@ -420,7 +434,11 @@ impl OrderBook {
         Ok(())
     }
 
+    /// The only way to a side's levels for a change, so that every change
+    /// moves the side's version.
     fn levels_mut(&mut self, side: BookSide) -> &mut Vec<Level> {
+        let version = &mut self.versions[side_index(side)];
+        *version = version.wrapping_add(1);
         match side {
             BookSide::Bid => &mut self.bids,
             BookSide::Ask => &mut self.asks,
@@ -474,6 +492,13 @@ impl OrderBook {
                 levels[at].size = left;
             }
         }
+    }
+}
+
+const fn side_index(side: BookSide) -> usize {
+    match side {
+        BookSide::Bid => 0,
+        BookSide::Ask => 1,
     }
 }
 

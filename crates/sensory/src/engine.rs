@@ -26,20 +26,21 @@
 //! `warmup_returns` mid returns and `anomaly_min_samples` spreads were
 //! seen.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::collections::VecDeque;
 
-use model::{InstrumentId, MarketEvent, MarketHeader, Timestamp, Trade};
+use model::{BookSide, InstrumentId, MarketEvent, MarketHeader, Price, Timestamp, Trade};
 
 use crate::anomaly::{Churn, RollingWindow};
 use crate::book::{ApplyOutcome, BookStatus, OrderBook, ResyncReason};
 use crate::config::{ConfigError, InstrumentConfig, SensoryConfig};
 use crate::cross_venue::PairState;
+use crate::fast_hash::FastMap;
 use crate::features::{
-    AnomalyFeatures, CrossVenueFeatures, FEATURE_VERSION, HowFeatures, InstrumentFeatures,
-    InvalidReason, WhenFeatures,
+    AnomalyFeatures, CrossVenueFeatures, FEATURE_VERSION, FillCost, HowFeatures,
+    InstrumentFeatures, InvalidReason, WhenFeatures,
 };
-use crate::how::{TradeFlow, fill_costs};
+use crate::how::{TradeFlow, fill_costs_reading};
+use crate::memo::{SideMemo, SideValues};
 use crate::why::Schedule;
 use crate::{what, when};
 
@@ -77,12 +78,10 @@ pub struct SensoryStats {
     pub unknown_instrument: u64,
 }
 
-type FixedHasher = BuildHasherDefault<DefaultHasher>;
-
 /// The engine; see the [module docs](self).
 #[derive(Debug)]
 pub struct Sensory {
-    index: HashMap<InstrumentId, usize, FixedHasher>,
+    index: FastMap<InstrumentId, usize>,
     instruments: Vec<InstrumentState>,
     pairs: Vec<PairState>,
     resyncs: VecDeque<ResyncRequest>,
@@ -104,6 +103,9 @@ struct InstrumentState {
     resync_queued: bool,
     spread_z: Option<f64>,
     trade_price_z: Option<f64>,
+    /// Per side (bids, asks): its WHAT part and the cost of taking the
+    /// probes from it, reused while what they depend on is unchanged.
+    sides: [SideMemo; 2],
     features: InstrumentFeatures,
 }
 
@@ -111,7 +113,7 @@ impl Sensory {
     /// An engine for `config`'s instruments, pairs and calendar.
     pub fn new(config: SensoryConfig) -> Result<Self, ConfigError> {
         let mut index =
-            HashMap::with_capacity_and_hasher(config.instruments.len(), FixedHasher::default());
+            FastMap::with_capacity_and_hasher(config.instruments.len(), Default::default());
         let mut instruments = Vec::with_capacity(config.instruments.len());
         for instrument in config.instruments {
             instrument.validate()?;
@@ -271,6 +273,10 @@ impl InstrumentState {
             resync_queued: false,
             spread_z: None,
             trade_price_z: None,
+            sides: [
+                SideMemo::new(params.book_capacity),
+                SideMemo::new(params.book_capacity),
+            ],
             features: InstrumentFeatures {
                 instrument: config.instrument,
                 version: FEATURE_VERSION,
@@ -307,9 +313,12 @@ impl InstrumentState {
     /// Recomputes the vector after an event; `book_changes` is `Some` when
     /// the event changed (or cleared) the book.
     fn recompute(&mut self, header: &MarketHeader, book_changes: Option<u32>) {
-        let params = &self.config.params;
         let now = header.receive_time;
-        let what = what::compute(&self.book, self.config.tick_size, params);
+        // Both read only the book and the trade flow, which this method
+        // does not change.
+        let (what, costs) = self.what();
+        let how = self.how(now, &what, costs);
+        let params = &self.config.params;
         let invalid = self.invalid_reason(&what);
         if book_changes.is_some() {
             self.features.last_book_update = Some(now);
@@ -350,7 +359,6 @@ impl InstrumentState {
             time_of_day_bucket: when::time_of_day_bucket(now, params.time_bucket_minutes),
             exchange_lag_nanos: when::exchange_lag(header.exchange_time, now),
         };
-        let how = self.how(now, &what);
         let threshold = params.anomaly_threshold;
         let outlier = |z: Option<f64>| z.is_some_and(|z| z.abs() > threshold);
         let churn_z = self.churn.z();
@@ -375,6 +383,31 @@ impl InstrumentState {
         features.invalid = invalid.or((!warm).then_some(InvalidReason::WarmingUp));
     }
 
+    /// [`what::compute`], with each side's part reused while it holds;
+    /// and, when sizes are known, the fill costs (bids, asks) with it.
+    fn what(&mut self) -> (crate::WhatFeatures, Option<[[Option<FillCost>; 3]; 2]>) {
+        let mut what = what::top_of_book(&self.book);
+        if !self.book.sizes_known() {
+            return (what, None);
+        }
+        let bids = self.side_values(BookSide::Bid, what.mid);
+        let asks = self.side_values(BookSide::Ask, what.mid);
+        what::add_sides(&mut what, &bids.what, &asks.what);
+        (what, Some([bids.costs, asks.costs]))
+    }
+
+    /// `side`'s values with `mid`, reused while they hold.
+    fn side_values(&mut self, side: BookSide, mid: Option<Price>) -> SideValues {
+        let (book, tick, params) = (&self.book, self.config.tick_size, &self.config.params);
+        let levels = book.side(side);
+        let memo = &mut self.sides[side_index(side)];
+        *memo.get(book.side_version(side), levels, mid, || {
+            let (what, what_read) = what::side(levels, side, mid, tick, params);
+            let (costs, costs_read) = fill_costs_reading(levels, &params.probe_sizes, mid);
+            (SideValues { what, costs }, what_read.max(costs_read))
+        })
+    }
+
     fn invalid_reason(&self, what: &crate::WhatFeatures) -> Option<InvalidReason> {
         match self.book.status() {
             BookStatus::NoBook => Some(InvalidReason::NoBook),
@@ -386,24 +419,197 @@ impl InstrumentState {
         }
     }
 
-    fn how(&self, now: Timestamp, what: &crate::WhatFeatures) -> HowFeatures {
-        let probes = &self.config.params.probe_sizes;
-        if !self.book.sizes_known() {
+    /// The HOW features; `costs` are the fill costs against the bids and
+    /// the asks, `None` when sizes are unknown.
+    fn how(
+        &self,
+        now: Timestamp,
+        what: &crate::WhatFeatures,
+        costs: Option<[[Option<FillCost>; 3]; 2]>,
+    ) -> HowFeatures {
+        let Some([sell_cost, buy_cost]) = costs else {
             // Quotes without sizes: nothing to walk, no queue to weigh.
             return HowFeatures {
                 trade_flow_imbalance: self.flow.imbalance(),
                 ..HowFeatures::default()
             };
-        }
+        };
         let (bid_fill_probability, ask_fill_probability) =
             self.flow
                 .fill_probabilities(now, what.best_bid, what.best_ask);
+        // A taker buys from the asks (buy cost) and sells to the bids.
         HowFeatures {
             trade_flow_imbalance: self.flow.imbalance(),
-            buy_cost: fill_costs(self.book.asks(), probes, what.mid),
-            sell_cost: fill_costs(self.book.bids(), probes, what.mid),
+            buy_cost,
+            sell_cost,
             bid_fill_probability,
             ask_fill_probability,
+        }
+    }
+}
+
+/// The slot of `side` in the per-side arrays (bids, asks).
+const fn side_index(side: BookSide) -> usize {
+    match side {
+        BookSide::Bid => 0,
+        BookSide::Ask => 1,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "test code")]
+mod tests {
+    use model::{
+        BookChange, BookDelta, BookEntry, BookSnapshot, EntryId, Quantity, Quote, QuoteSide, Side,
+    };
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::config::FeatureParams;
+    use crate::how::fill_costs;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Snapshot(Vec<(bool, u8, u8)>),
+        Set(bool, u8, u8),
+        Add(bool, u8, u8, u8),
+        Delete(u8),
+        Trade(u8, bool),
+        Quote(Option<u8>, Option<u8>),
+        Reset,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            1 => proptest::collection::vec((any::<bool>(), 0u8..8, 1u8..5), 0..10).prop_map(Op::Snapshot),
+            6 => (any::<bool>(), 0u8..8, 0u8..5).prop_map(|(b, t, s)| Op::Set(b, t, s)),
+            4 => (any::<bool>(), 0u8..8, 0u8..6, 1u8..5).prop_map(|(b, t, i, s)| Op::Add(b, t, i, s)),
+            3 => (0u8..6).prop_map(Op::Delete),
+            2 => (1u8..5, any::<bool>()).prop_map(|(s, b)| Op::Trade(s, b)),
+            1 => (proptest::option::of(0u8..4), proptest::option::of(0u8..4)).prop_map(|(b, a)| Op::Quote(b, a)),
+            1 => Just(Op::Reset),
+        ]
+    }
+
+    /// Bids at 100 − 0.01·tick, asks at 100.01 + 0.01·tick.
+    fn price(bid: bool, tick: u8) -> Price {
+        let offset = i64::from(tick) * 10_000_000;
+        Price::from_raw(if bid {
+            100_000_000_000 - offset
+        } else {
+            100_010_000_000 + offset
+        })
+    }
+
+    fn size(units: u8) -> Quantity {
+        Quantity::from_raw(i64::from(units) * 500_000_000).unwrap()
+    }
+
+    fn side(bid: bool) -> BookSide {
+        if bid { BookSide::Bid } else { BookSide::Ask }
+    }
+
+    fn event(instrument: InstrumentId, at: u64, op: &Op) -> MarketEvent {
+        let header = MarketHeader {
+            instrument,
+            sequence: None,
+            exchange_time: None,
+            receive_time: Timestamp::from_unix_nanos(at * 100_000_000),
+        };
+        let entry_id = |id: u8| EntryId::new(&format!("e{id}")).unwrap();
+        let delta = |change| {
+            MarketEvent::Delta(BookDelta {
+                header,
+                changes: vec![change],
+            })
+        };
+        match *op {
+            Op::Snapshot(ref levels) => {
+                let pick = |want: bool| {
+                    levels
+                        .iter()
+                        .filter(|level| level.0 == want)
+                        .map(|&(bid, tick, units)| BookEntry {
+                            price: price(bid, tick),
+                            size: size(units),
+                            entry_id: None,
+                        })
+                        .collect::<Vec<_>>()
+                };
+                let (mut bids, mut asks) = (pick(true), pick(false));
+                bids.sort_by_key(|level| std::cmp::Reverse(level.price));
+                bids.dedup_by_key(|level| level.price);
+                asks.sort_by_key(|level| level.price);
+                asks.dedup_by_key(|level| level.price);
+                MarketEvent::Snapshot(BookSnapshot { header, bids, asks })
+            }
+            Op::Set(bid, tick, units) => delta(BookChange::SetLevel {
+                side: side(bid),
+                price: price(bid, tick),
+                size: size(units),
+            }),
+            Op::Add(bid, tick, id, units) => delta(BookChange::AddEntry {
+                side: side(bid),
+                entry_id: entry_id(id),
+                price: price(bid, tick),
+                size: size(units),
+            }),
+            Op::Delete(id) => delta(BookChange::DeleteEntry {
+                entry_id: entry_id(id),
+            }),
+            Op::Trade(units, buy) => MarketEvent::Trade(Trade {
+                header,
+                price: price(buy, 0),
+                size: size(units),
+                aggressor: Some(if buy { Side::Buy } else { Side::Sell }),
+                trade_id: None,
+            }),
+            Op::Quote(bid, ask) => MarketEvent::Quote(Quote {
+                header,
+                bid: bid.map(|tick| QuoteSide {
+                    price: price(true, tick),
+                    size: (tick % 2 == 0).then(|| size(1)),
+                }),
+                ask: ask.map(|tick| QuoteSide {
+                    price: price(false, tick),
+                    size: Some(size(tick + 1)),
+                }),
+            }),
+            Op::Reset => MarketEvent::Reset {
+                header,
+                reason: model::BookResetReason::Disconnected,
+            },
+        }
+    }
+
+    proptest! {
+        /// The per-side values the engine reuses equal those computed
+        /// from scratch after every event.
+        #[test]
+        fn reused_side_values_equal_a_full_recompute(ops in proptest::collection::vec(op(), 1..80)) {
+            let instrument: InstrumentId = "T.VENUE".parse().unwrap();
+            let params = FeatureParams {
+                top_levels: 3,
+                depth_ticks: 2,
+                probe_sizes: [size(1), size(3), size(40)],
+                ..FeatureParams::default()
+            };
+            let tick = Price::from_raw(10_000_000);
+            let mut engine = Sensory::new(SensoryConfig {
+                instruments: vec![InstrumentConfig { params: params.clone(), ..InstrumentConfig::new(instrument, tick) }],
+                ..SensoryConfig::default()
+            }).unwrap();
+            for (at, op) in ops.iter().enumerate() {
+                let features = engine.on_event(&event(instrument, at as u64, op)).unwrap().clone();
+                while engine.poll_resync().is_some() {}
+                let book = engine.book(&instrument).unwrap();
+                prop_assert_eq!(features.what, what::compute(book, tick, &params));
+                if book.sizes_known() {
+                    let probes = &params.probe_sizes;
+                    prop_assert_eq!(features.how.buy_cost, fill_costs(book.asks(), probes, features.what.mid));
+                    prop_assert_eq!(features.how.sell_cost, fill_costs(book.bids(), probes, features.what.mid));
+                }
+            }
         }
     }
 }

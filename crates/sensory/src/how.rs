@@ -20,7 +20,7 @@
 use model::{Price, Quantity, Side, Timestamp};
 
 use crate::features::{FillCost, Level};
-use crate::math::{bps, decay, div_round_half_even};
+use crate::math::{bps, decay, div_round_half_even_near};
 
 /// Decayed taker volumes of one instrument.
 #[derive(Clone, Debug)]
@@ -95,25 +95,41 @@ impl TradeFlow {
 /// hits, best first) against `mid`, in one walk of the book: the probes
 /// are served in ascending size, each continuing where the smaller one
 /// stopped.
+#[cfg(test)]
 pub(crate) fn fill_costs(
     levels: &[Level],
     probes: &[Quantity; 3],
     mid: Option<Price>,
 ) -> [Option<FillCost>; 3] {
+    fill_costs_reading(levels, probes, mid).0
+}
+
+/// [`fill_costs`], and how many levels, from the best, the walk looked at
+/// (the costs depend on nothing further).
+pub(crate) fn fill_costs_reading(
+    levels: &[Level],
+    probes: &[Quantity; 3],
+    mid: Option<Price>,
+) -> ([Option<FillCost>; 3], usize) {
     let mut costs = [None; 3];
     let Some(mid) = mid.filter(|mid| mid.is_positive()) else {
-        return costs;
+        return (costs, 0);
     };
+    // Where VWAPs lie near, to divide by the offset from it (any price
+    // gives the same result; a near one is faster).
+    let best = levels.first().map_or(mid, |level| level.price);
     let mut order = [0, 1, 2];
     order.sort_by_key(|&at| probes[at]);
     let mut next = order.iter().take_while(|&&at| probes[at].is_zero()).count();
     let mut filled: i64 = 0;
     // |Σ price·take| ≤ 2⁶³ · Σ take ≤ 2⁶³ · 2⁶³ = 2¹²⁶: no i128 overflow.
     let mut notional: i128 = 0;
+    let mut read = 0;
     for level in levels {
         if next == order.len() {
             break;
         }
+        read += 1;
         let price = i128::from(level.price.raw());
         let mut left = level.size.raw();
         while let Some(&at) = order.get(next) {
@@ -125,22 +141,31 @@ pub(crate) fn fill_costs(
             if take < need {
                 break;
             }
-            costs[at] = finish(probes[at], filled, notional, mid);
+            costs[at] = finish(probes[at], filled, notional, mid, best);
             next += 1;
         }
     }
     // Probes larger than the visible book get what it holds.
     for &at in &order[next..] {
-        costs[at] = finish(probes[at], filled, notional, mid);
+        costs[at] = finish(probes[at], filled, notional, mid, best);
     }
-    costs
+    (costs, read)
 }
 
-fn finish(quantity: Quantity, filled: i64, notional: i128, mid: Price) -> Option<FillCost> {
+/// The cost of `quantity` once `filled` of it cost `notional`; `best` is
+/// the price the walk started at.
+fn finish(
+    quantity: Quantity,
+    filled: i64,
+    notional: i128,
+    mid: Price,
+    best: Price,
+) -> Option<FillCost> {
     if filled == 0 {
         return None;
     }
-    let vwap = div_round_half_even(notional, i128::from(filled))?;
+    // The VWAP lies between the best price and the last one taken.
+    let vwap = div_round_half_even_near(notional, i128::from(filled), best.raw())?;
     let distance = vwap.checked_sub(mid.raw())?.checked_abs()?;
     Some(FillCost {
         quantity,

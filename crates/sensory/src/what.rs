@@ -18,15 +18,42 @@
 //! Size-based values are `None` (depth zero) when the book's sizes are not
 //! known (quotes without sizes).
 
-use model::{Price, Quantity};
+use model::{BookSide, Price, Quantity};
 
 use crate::book::OrderBook;
 use crate::config::{FeatureParams, MAX_TOP_LEVELS};
 use crate::features::{Level, WhatFeatures};
-use crate::math::{bps, div_round_half_even};
+use crate::math::{bps, div_round_half_even, div_round_half_even_near, i128_to_f64};
 
-/// The WHAT features of `book`.
+/// The WHAT features of `book`, from scratch: the definition that the
+/// engine, which reuses each side's part while the side is unchanged, must
+/// match (its tests compare the two after every event).
+#[cfg(test)]
 pub(crate) fn compute(book: &OrderBook, tick: Price, params: &FeatureParams) -> WhatFeatures {
+    let mut what = top_of_book(book);
+    if book.sizes_known() {
+        let (bids, _) = side(book.bids(), BookSide::Bid, what.mid, tick, params);
+        let (asks, _) = side(book.asks(), BookSide::Ask, what.mid, tick, params);
+        add_sides(&mut what, &bids, &asks);
+    }
+    what
+}
+
+/// What one side of the book contributes to the WHAT features; it depends
+/// only on that side's levels, the mid and the configuration, so the
+/// engine reuses it while those stay the same.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SideWhat {
+    /// Volume of the top N levels.
+    volume: i128,
+    depth: Quantity,
+    wall: Option<Level>,
+    pocket: Option<Level>,
+}
+
+/// The values that need only the best levels: prices, mid, spread,
+/// microprice (without the size-based ones when sizes are unknown).
+pub(crate) fn top_of_book(book: &OrderBook) -> WhatFeatures {
     let best_bid = book.best_bid();
     let best_ask = book.best_ask();
     let mut what = WhatFeatures {
@@ -44,28 +71,53 @@ pub(crate) fn compute(book: &OrderBook, tick: Price, params: &FeatureParams) -> 
             what.microprice = microprice(bid, ask);
         }
     }
-    if !book.sizes_known() {
-        return what;
-    }
-    let top = params.top_levels.min(MAX_TOP_LEVELS);
-    let bids = &book.bids()[..book.bids().len().min(top)];
-    let asks = &book.asks()[..book.asks().len().min(top)];
-    let bid_volume = volume(bids);
-    let ask_volume = volume(asks);
-    let total = bid_volume + ask_volume;
-    if total > 0 {
-        what.imbalance = Some((bid_volume - ask_volume) as f64 / total as f64);
-    }
-    if let Some(mid) = what.mid {
-        let reach = i128::from(tick.raw()) * i128::from(params.depth_ticks);
-        let floor = i128::from(mid.raw()) - reach;
-        let ceiling = i128::from(mid.raw()) + reach;
-        what.bid_depth = saturate(volume_while(book.bids(), |p| i128::from(p) >= floor));
-        what.ask_depth = saturate(volume_while(book.asks(), |p| i128::from(p) <= ceiling));
-    }
-    (what.bid_wall, what.bid_pocket) = walls_and_pockets(bids, params);
-    (what.ask_wall, what.ask_pocket) = walls_and_pockets(asks, params);
     what
+}
+
+/// `side`'s part of the size-based values from its `levels` (best first,
+/// sizes known), with `mid` from [`top_of_book`]; and how many levels,
+/// from the best, it looked at (the value depends on nothing further).
+pub(crate) fn side(
+    levels: &[Level],
+    side: BookSide,
+    mid: Option<Price>,
+    tick: Price,
+    params: &FeatureParams,
+) -> (SideWhat, usize) {
+    let top = &levels[..levels.len().min(params.top_levels.min(MAX_TOP_LEVELS))];
+    let (depth, depth_read) = mid.map_or((0, 0), |mid| {
+        let reach = i128::from(tick.raw()) * i128::from(params.depth_ticks);
+        match side {
+            BookSide::Bid => {
+                let floor = i128::from(mid.raw()) - reach;
+                volume_while(levels, |p| i128::from(p) >= floor)
+            }
+            BookSide::Ask => {
+                let ceiling = i128::from(mid.raw()) + reach;
+                volume_while(levels, |p| i128::from(p) <= ceiling)
+            }
+        }
+    });
+    let (wall, pocket) = walls_and_pockets(top, params);
+    let what = SideWhat {
+        volume: volume(top),
+        depth: saturate(depth),
+        wall,
+        pocket,
+    };
+    (what, top.len().max(depth_read))
+}
+
+/// Completes `what` (from [`top_of_book`]) with the two sides' parts.
+pub(crate) fn add_sides(what: &mut WhatFeatures, bids: &SideWhat, asks: &SideWhat) {
+    let total = bids.volume + asks.volume;
+    if total > 0 {
+        what.imbalance = Some(i128_to_f64(bids.volume - asks.volume) / i128_to_f64(total));
+    }
+    what.bid_depth = bids.depth;
+    what.ask_depth = asks.depth;
+    (what.bid_wall, what.bid_pocket) = (bids.wall, bids.pocket);
+    (what.ask_wall, what.ask_pocket) = (asks.wall, asks.pocket);
 }
 
 /// (bid + ask) / 2, rounded half to even at 10⁻⁹.
@@ -78,7 +130,8 @@ fn microprice(bid: Level, ask: Level) -> Option<Price> {
     let ask_size = i128::from(ask.size.raw());
     let weighted = (i128::from(bid.price.raw()) * ask_size)
         .checked_add(i128::from(ask.price.raw()) * bid_size)?;
-    div_round_half_even(weighted, bid_size + ask_size).map(Price::from_raw)
+    // The microprice lies between the bid and the ask.
+    div_round_half_even_near(weighted, bid_size + ask_size, bid.price.raw()).map(Price::from_raw)
 }
 
 fn volume(levels: &[Level]) -> i128 {
@@ -88,16 +141,36 @@ fn volume(levels: &[Level]) -> i128 {
         .sum()
 }
 
-fn volume_while(levels: &[Level], inside: impl Fn(i64) -> bool) -> i128 {
-    levels
+/// The volume of the levels before the first one priced outside, and how
+/// many levels that looked at (the first one outside included).
+fn volume_while(levels: &[Level], inside: impl Fn(i64) -> bool) -> (i128, usize) {
+    let taken = levels
         .iter()
         .take_while(|level| inside(level.price.raw()))
+        .count();
+    let volume = levels[..taken]
+        .iter()
         .map(|level| i128::from(level.size.raw()))
-        .sum()
+        .sum();
+    (volume, (taken + 1).min(levels.len()))
 }
 
 fn saturate(volume: i128) -> Quantity {
     Quantity::from_raw(i64::try_from(volume).unwrap_or(i64::MAX)).unwrap_or(Quantity::ZERO)
+}
+
+/// Twice the median size of `levels` (at most `N`), exact: the sum of the
+/// two middle sizes (the same one for an odd count).
+fn median_size_twice<const N: usize>(levels: &[Level]) -> i128 {
+    // Sorting a copy on the stack keeps the event path allocation-free.
+    let mut sizes = [0i64; N];
+    for (slot, level) in sizes.iter_mut().zip(levels) {
+        *slot = level.size.raw();
+    }
+    let sizes = &mut sizes[..levels.len()];
+    sizes.sort_unstable();
+    let n = sizes.len();
+    i128::from(sizes[(n - 1) / 2]) + i128::from(sizes[n / 2])
 }
 
 /// The wall and the pocket among `levels` (a side's top N, best first).
@@ -105,16 +178,13 @@ fn walls_and_pockets(levels: &[Level], params: &FeatureParams) -> (Option<Level>
     if levels.is_empty() {
         return (None, None);
     }
-    // Sorting a copy on the stack keeps the event path allocation-free.
-    let mut sizes = [0i64; MAX_TOP_LEVELS];
-    for (slot, level) in sizes.iter_mut().zip(levels) {
-        *slot = level.size.raw();
-    }
-    let sizes = &mut sizes[..levels.len()];
-    sizes.sort_unstable();
-    let n = sizes.len();
-    // Twice the median, exact: the two middle sizes (the same one for odd n).
-    let median_twice = i128::from(sizes[(n - 1) / 2]) + i128::from(sizes[n / 2]);
+    // The usual N (10) needs a quarter of the largest buffer, which is
+    // cleared on every call.
+    let median_twice = if levels.len() <= MAX_TOP_LEVELS / 4 {
+        median_size_twice::<{ MAX_TOP_LEVELS / 4 }>(levels)
+    } else {
+        median_size_twice::<MAX_TOP_LEVELS>(levels)
+    };
     // size ≥ f/100 · median  ⇔  200 · size ≥ f · 2·median.
     let scaled = |level: &Level| 200 * i128::from(level.size.raw());
     let largest = levels.iter().fold(levels[0], |best, level| {
@@ -265,6 +335,27 @@ mod tests {
         let book = self::book(&[("1", "1"), ("0.9", "3")], &[("1.1", "1")]);
         let what = compute(&book, px("0.1"), &params());
         assert_eq!((what.bid_wall, what.bid_pocket), (None, None));
+    }
+
+    #[test]
+    fn median_is_the_same_from_either_buffer() {
+        let levels: Vec<Level> = [
+            7, 1, 5, 5, 9, 2, 8, 3, 3, 6, 4, 10, 1, 2, 7, 5, 11, 12, 0, 6,
+        ]
+        .iter()
+        .map(|&units| Level {
+            price: px("1"),
+            size: Quantity::from_raw(units * 1_000_000_000).unwrap(),
+        })
+        .collect();
+        // 20 sizes sorted: 0 1 1 2 2 3 3 4 5 5 | 5 6 6 7 7 8 9 10 11 12 → 5 + 5.
+        assert_eq!(median_size_twice::<64>(&levels), 10_000_000_000);
+        for n in 1..=16 {
+            assert_eq!(
+                median_size_twice::<16>(&levels[..n]),
+                median_size_twice::<64>(&levels[..n])
+            );
+        }
     }
 
     #[test]

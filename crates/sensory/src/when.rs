@@ -30,6 +30,9 @@ pub(crate) struct Volatility {
     elapsed_seconds: f64,
     returns: u32,
     previous: Option<(Timestamp, Price)>,
+    /// σ of the sums as they are: read after every event, changed only
+    /// by a return, so its division and square root run once per return.
+    value: Option<f64>,
 }
 
 impl Volatility {
@@ -40,6 +43,7 @@ impl Volatility {
             elapsed_seconds: 0.0,
             returns: 0,
             previous: None,
+            value: None,
         }
     }
 
@@ -57,13 +61,15 @@ impl Volatility {
             self.elapsed_seconds =
                 self.elapsed_seconds * weight + elapsed as f64 / NANOS_PER_SECOND;
             self.returns = self.returns.saturating_add(1);
+            self.value = (self.elapsed_seconds > 0.0)
+                .then(|| (self.squared_returns / self.elapsed_seconds).sqrt());
         }
         self.previous = Some((now, mid));
     }
 
     /// σ per √second, once some time has passed between two mids.
-    pub(crate) fn value(&self) -> Option<f64> {
-        (self.elapsed_seconds > 0.0).then(|| (self.squared_returns / self.elapsed_seconds).sqrt())
+    pub(crate) const fn value(&self) -> Option<f64> {
+        self.value
     }
 
     /// Returns observed.
