@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use emp::backtest::{BacktestSetup, Recording, SeedResult, backtest_run_id, run_seed};
 use emp::record::{Recorder, RunHeader, RunMode};
-use journal::{Durability, JournalConfig};
 use emp::report::{BacktestReport, equity_svg};
+use journal::{Durability, JournalConfig};
 use model::{InstrumentTable, StrategyId};
 use oms::risk::RiskLimits;
 use sensory::FeatureParams;
@@ -170,7 +170,9 @@ pub(crate) fn run(plan: &BacktestPlan) -> Result<String> {
     let start = recording
         .events
         .first()
-        .map_or(model::Timestamp::UNIX_EPOCH, |event| event.header().receive_time);
+        .map_or(model::Timestamp::UNIX_EPOCH, |event| {
+            event.header().receive_time
+        });
     recorder.run_started(&RunHeader {
         run_id: backtest_run_id(plan.seed),
         mode: RunMode::Backtest,

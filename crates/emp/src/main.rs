@@ -17,6 +17,8 @@
 //!   [--out DIR]`: recorded market data through the strategies, risk gate
 //!   and OMS with simulated execution; a report with bootstrap bands over
 //!   seeds and an equity-curve SVG.
+//! - `emp replay --journal PATH`: a recorded run's inputs through a fresh
+//!   pipeline, every decision compared with the recorded one.
 //! - `emp fix decode [--version V | --dict FILE] [FILE|-]`: read FIX messages
 //!   from a log or stream (SOH or `|` separated) and print every field by
 //!   name, with enum names and repeating groups, and every validation
@@ -83,6 +85,18 @@ enum Command {
     /// OMS with simulated execution, over several seeds, and write
     /// report.json, report.md and equity.svg.
     Backtest(BacktestArgs),
+    /// Feed a recorded run's inputs (market data, venue reports, timers)
+    /// back through a fresh pipeline and compare every decision with the
+    /// recorded one. Exit status 0 when all match, 1 at the first
+    /// difference (printed), 2 for errors.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+struct ReplayArgs {
+    /// The run's journal directory (or a run folder holding `journal/`).
+    #[arg(long, value_name = "PATH")]
+    journal: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +322,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Replay(args) => replay(&args.journal),
         Command::Initiator(args) => {
             let plan = initiator::InitiatorPlan {
                 flow: order_flow::FlowPlan {
@@ -327,6 +342,54 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+fn replay(path: &std::path::Path) -> ExitCode {
+    let dir = if path.join("journal").is_dir() {
+        path.join("journal")
+    } else {
+        path.to_path_buf()
+    };
+    match emp::replay::replay(&dir) {
+        Ok(outcome) => {
+            let mut out = io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "replayed {} inputs; {} decisions identical",
+                outcome.inputs, outcome.matched
+            );
+            if outcome.skipped_newer > 0 {
+                let _ = writeln!(
+                    out,
+                    "skipped {} records of a newer schema version",
+                    outcome.skipped_newer
+                );
+            }
+            match outcome.divergence {
+                None => ExitCode::SUCCESS,
+                Some(divergence) => {
+                    let show = |decision: &Option<emp::replay::Decision>| {
+                        decision.as_ref().map_or_else(
+                            || "nothing".to_owned(),
+                            |d| format!("{} {}", d.topic, d.text),
+                        )
+                    };
+                    let _ = writeln!(
+                        out,
+                        "diverged at record {}:\n  recorded: {}\n  replayed: {}",
+                        divergence.offset,
+                        show(&divergence.recorded),
+                        show(&divergence.replayed)
+                    );
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Err(error) => {
+            eprintln!("emp replay: {error}");
+            ExitCode::from(2)
         }
     }
 }

@@ -31,7 +31,9 @@ pub enum ReplayError {
     #[error("reading the journal: {0}")]
     Journal(#[from] journal::JournalError),
     /// No `system.run` record before the first input.
-    #[error("the journal has no system.run record before its inputs, so its instruments and params are unknown")]
+    #[error(
+        "the journal has no system.run record before its inputs, so its instruments and params are unknown"
+    )]
     NoHeader,
     /// The recorded params or instruments do not load.
     #[error("the recorded setup does not load: {0}")]
@@ -218,7 +220,9 @@ impl State {
             text: recorded_text(&topic, record),
         };
         match self.pending.pop_front() {
-            Some(replayed) if replayed.topic == recorded.topic && replayed.bytes == recorded.bytes => {
+            Some(replayed)
+                if replayed.topic == recorded.topic && replayed.bytes == recorded.bytes =>
+            {
                 self.matched += 1;
                 Ok(true)
             }

@@ -222,3 +222,73 @@ fn a_named_strategy_must_exist_and_an_empty_journal_is_explained() {
     assert_eq!(code, 2);
     assert!(stderr.contains("has no market data"), "{stderr}");
 }
+
+#[test]
+fn a_backtest_journal_replays_to_identical_decisions_and_a_change_is_found() {
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().join("journal");
+    record(&data);
+    let out = temp.path().join("out");
+    let (code, stdout, stderr) = backtest(&[
+        "--data",
+        data.to_str().unwrap(),
+        "--seeds",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let replay = |journal: &Path| {
+        let output = Command::new(env!("CARGO_BIN_EXE_emp"))
+            .args(["replay", "--journal", journal.to_str().unwrap()])
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (code, text) = replay(&out);
+    assert_eq!(code, 0, "{text}");
+    let decisions: u64 = text
+        .split("; ")
+        .nth(1)
+        .and_then(|part| part.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(decisions > 10, "{text}");
+
+    // The same journal with one decision dropped: the replay finds it.
+    let copy = temp.path().join("tampered");
+    let (mut writer, _) = journal::JournalWriter::open(JournalConfig::new(&copy)).unwrap();
+    let mut dropped = false;
+    journal::JournalReader::new(out.join("journal"))
+        .replay(&journal::ReplayOptions::all(1), |item| {
+            let journal::ReplayItem::Record(record) = item else {
+                return true;
+            };
+            let envelope = record.envelope;
+            if !dropped && envelope.topic.as_str() == "strategy.action" {
+                dropped = true;
+                return true;
+            }
+            let draft = journal::Draft {
+                topic: envelope.topic,
+                schema_version: envelope.schema_version,
+                event_time: envelope.event_time,
+                receive_time: envelope.receive_time,
+                correlation_id: envelope.correlation_id,
+            };
+            writer.append(&draft, record.payload).unwrap();
+            true
+        })
+        .unwrap();
+    writer.commit(Timestamp::from_unix_nanos(T0)).unwrap();
+    assert!(dropped, "the run took at least one action");
+    let (code, text) = replay(&copy);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("diverged at record") && text.contains("replayed: strategy.action"),
+        "{text}"
+    );
+}
