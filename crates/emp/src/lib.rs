@@ -6,7 +6,8 @@
 //! - [`record`]: what a run writes to its journal, by topic;
 //! - [`backtest`] and [`report`]: recorded market data with simulated
 //!   execution over seeds, and the report;
-//! - [`replay`]: a recorded run's inputs fed back, every decision compared.
+//! - [`replay`]: a recorded run's inputs fed back, every decision compared;
+//! - [`export`]: a journal's market data as Parquet.
 //!
 //! ```
 //! use emp::pipeline::{Pipeline, PipelineConfig, PipelineOutput};
@@ -59,6 +60,7 @@
 //! ```
 
 pub mod backtest;
+pub mod export;
 pub mod pipeline;
 pub mod record;
 pub mod replay;

@@ -19,6 +19,8 @@
 //!   seeds and an equity-curve SVG.
 //! - `emp replay --journal PATH`: a recorded run's inputs through a fresh
 //!   pipeline, every decision compared with the recorded one.
+//! - `emp export --journal PATH --parquet DIR`: a journal's market data as
+//!   Parquet (book.parquet, trades.parquet).
 //! - `emp fix decode [--version V | --dict FILE] [FILE|-]`: read FIX messages
 //!   from a log or stream (SOH or `|` separated) and print every field by
 //!   name, with enum names and repeating groups, and every validation
@@ -90,6 +92,19 @@ enum Command {
     /// recorded one. Exit status 0 when all match, 1 at the first
     /// difference (printed), 2 for errors.
     Replay(ReplayArgs),
+    /// Write a journal's market data (books, quotes, trades) as Parquet
+    /// files for analysis tools: book.parquet and trades.parquet.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The journal directory (or a run folder holding `journal/`).
+    #[arg(long, value_name = "PATH")]
+    journal: PathBuf,
+    /// The directory to write the Parquet files into.
+    #[arg(long, value_name = "DIR")]
+    parquet: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -323,6 +338,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Replay(args) => replay(&args.journal),
+        Command::Export(args) => export(&args),
         Command::Initiator(args) => {
             let plan = initiator::InitiatorPlan {
                 flow: order_flow::FlowPlan {
@@ -346,12 +362,43 @@ fn main() -> ExitCode {
     }
 }
 
-fn replay(path: &std::path::Path) -> ExitCode {
-    let dir = if path.join("journal").is_dir() {
+/// The journal in `path`: the folder itself, or its `journal/`.
+fn journal_in(path: &std::path::Path) -> PathBuf {
+    if path.join("journal").is_dir() {
         path.join("journal")
     } else {
         path.to_path_buf()
-    };
+    }
+}
+
+fn export(args: &ExportArgs) -> ExitCode {
+    let dir = journal_in(&args.journal);
+    let outcome = emp::export::export_parquet(&dir, &args.parquet, &mut |events| {
+        eprint!("\rexported {events} market events");
+    });
+    eprintln!();
+    match outcome {
+        Ok(summary) => {
+            let _ = writeln!(
+                io::stdout(),
+                "{} market events: {} book rows in {}, {} trade rows in {}",
+                summary.events,
+                summary.book_rows,
+                args.parquet.join("book.parquet").display(),
+                summary.trade_rows,
+                args.parquet.join("trades.parquet").display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("emp export: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn replay(path: &std::path::Path) -> ExitCode {
+    let dir = journal_in(path);
     match emp::replay::replay(&dir) {
         Ok(outcome) => {
             let mut out = io::stdout().lock();

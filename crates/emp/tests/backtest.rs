@@ -1,6 +1,7 @@
-//! `emp backtest` on a recorded journal: two runs with the same data and
-//! seed write identical reports; a different seed changes the simulated
-//! execution; errors say what to pass.
+//! `emp backtest`, `emp replay` and `emp export` on a recorded journal:
+//! two backtests with the same data and seed write identical reports; a
+//! different seed changes the simulated execution; a replay reproduces
+//! every decision; the Parquet export reads back; errors say what to pass.
 #![allow(clippy::unwrap_used, reason = "test code")]
 
 use std::path::Path;
@@ -291,4 +292,69 @@ fn a_backtest_journal_replays_to_identical_decisions_and_a_change_is_found() {
         text.contains("diverged at record") && text.contains("replayed: strategy.action"),
         "{text}"
     );
+}
+
+#[test]
+fn parquet_export_reads_back_exactly() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().join("journal");
+    record(&data);
+    let out = temp.path().join("parquet");
+    let output = Command::new(env!("CARGO_BIN_EXE_emp"))
+        .args([
+            "export",
+            "--journal",
+            data.to_str().unwrap(),
+            "--parquet",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    // 1 200 spot quotes × 2 sides + 600 YES snapshots × 2 levels.
+    assert!(
+        stdout.contains("1800 market events: 3600 book rows"),
+        "{stdout}"
+    );
+
+    let reader =
+        SerializedFileReader::new(std::fs::File::open(out.join("book.parquet")).unwrap()).unwrap();
+    assert_eq!(reader.metadata().file_metadata().num_rows(), 3_600);
+    let first = reader.get_row_iter(None).unwrap().next().unwrap().unwrap();
+    let text = first.to_string();
+    // The first spot quote: bid 100 000.00 - 0.01 + the first step, exact.
+    assert!(text.contains("instrument: \"BTC-USD\""), "{text}");
+    assert!(
+        text.contains("kind: \"quote\"") && text.contains("side: \"bid\""),
+        "{text}"
+    );
+
+    // pandas/pyarrow users read the same files; CI requires the check.
+    let script = format!(
+        "import pyarrow.parquet as pq\n\
+         t = pq.read_table('{}')\n\
+         assert t.num_rows == 3600, t.num_rows\n\
+         assert str(t.schema.field('price').type) == 'decimal128(18, 9)', t.schema\n\
+         row = t.slice(0, 1).to_pylist()[0]\n\
+         print(row['instrument'], row['side'], row['price'])\n",
+        out.join("book.parquet").display()
+    );
+    match Command::new("python3").args(["-c", &script]).output() {
+        Ok(result) if result.status.success() => {
+            let printed = String::from_utf8_lossy(&result.stdout);
+            assert!(printed.starts_with("BTC-USD bid "), "{printed}");
+        }
+        result => {
+            let why = result.map_or_else(
+                |error| error.to_string(),
+                |r| String::from_utf8_lossy(&r.stderr).into_owned(),
+            );
+            assert!(
+                std::env::var_os("EMP_REQUIRE_PYARROW").is_none(),
+                "pyarrow could not read the export: {why}"
+            );
+        }
+    }
 }
