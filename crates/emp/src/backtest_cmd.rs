@@ -163,8 +163,11 @@ pub(crate) fn run(plan: &BacktestPlan) -> Result<String> {
         std::fs::remove_dir_all(&journal)
             .with_context(|| format!("clearing {}", journal.display()))?;
     }
+    // OS-only durability: a backtest can be rerun, so it does not wait
+    // for the disk; 8 MiB segments, as a run's journal is small.
     let mut recorder = Recorder::open(JournalConfig {
         durability: Durability::OsOnly,
+        segment_bytes: 8 * 1024 * 1024,
         ..JournalConfig::new(&journal)
     })?;
     let start = recording

@@ -135,6 +135,33 @@ fn record(dir: &Path) {
     recorder.commit(Timestamp::from_unix_nanos(T0)).unwrap();
 }
 
+/// A hash of every file under `dir` (relative path and bytes), in path
+/// order. std's SipHash with its fixed keys: the same within one build.
+fn hash_tree(dir: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn walk(dir: &Path, root: &Path, files: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, files);
+            } else {
+                let name = path.strip_prefix(root).unwrap().display().to_string();
+                files.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    files.sort();
+    assert!(
+        files.len() >= 4,
+        "report, svg, markdown and a journal segment"
+    );
+    let mut hasher = std::hash::DefaultHasher::new();
+    files.hash(&mut hasher);
+    hasher.finish()
+}
+
 fn backtest(args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_emp"))
         .arg("backtest")
@@ -175,6 +202,13 @@ fn same_data_and_seed_write_identical_reports() {
     let read = |name: &str, file: &str| std::fs::read(out(name).join(file)).unwrap();
     assert_eq!(read("first", "report.json"), read("second", "report.json"));
     assert_eq!(read("first", "equity.svg"), read("second", "equity.svg"));
+    // Everything a run writes, journal included, hashes the same.
+    assert_eq!(
+        hash_tree(&out("first")),
+        hash_tree(&out("second")),
+        "byte-identical output"
+    );
+    assert_ne!(hash_tree(&out("first")), hash_tree(&out("other")));
     assert_ne!(
         read("first", "report.json"),
         read("other", "report.json"),
