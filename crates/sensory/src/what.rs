@@ -32,8 +32,23 @@ use crate::math::{bps, div_round_half_even, div_round_half_even_near, i128_to_f6
 pub(crate) fn compute(book: &OrderBook, tick: Price, params: &FeatureParams) -> WhatFeatures {
     let mut what = top_of_book(book);
     if book.sizes_known() {
-        let (bids, _) = side(book.bids(), BookSide::Bid, what.mid, tick, params);
-        let (asks, _) = side(book.asks(), BookSide::Ask, what.mid, tick, params);
+        let (mut bids, mut asks) = (SideWhat::default(), SideWhat::default());
+        side(
+            book.bids(),
+            BookSide::Bid,
+            what.mid,
+            tick,
+            params,
+            &mut bids,
+        );
+        side(
+            book.asks(),
+            BookSide::Ask,
+            what.mid,
+            tick,
+            params,
+            &mut asks,
+        );
         add_sides(&mut what, &bids, &asks);
     }
     what
@@ -75,15 +90,17 @@ pub(crate) fn top_of_book(book: &OrderBook) -> WhatFeatures {
 }
 
 /// `side`'s part of the size-based values from its `levels` (best first,
-/// sizes known), with `mid` from [`top_of_book`]; and how many levels,
-/// from the best, it looked at (the value depends on nothing further).
+/// sizes known), with `mid` from [`top_of_book`], written into `what`; and
+/// how many levels, from the best, it looked at (the value depends on
+/// nothing further).
 pub(crate) fn side(
     levels: &[Level],
     side: BookSide,
     mid: Option<Price>,
     tick: Price,
     params: &FeatureParams,
-) -> (SideWhat, usize) {
+    what: &mut SideWhat,
+) -> usize {
     let top = &levels[..levels.len().min(params.top_levels.min(MAX_TOP_LEVELS))];
     let (depth, depth_read) = mid.map_or((0, 0), |mid| {
         let reach = i128::from(tick.raw()) * i128::from(params.depth_ticks);
@@ -99,13 +116,13 @@ pub(crate) fn side(
         }
     });
     let (wall, pocket) = walls_and_pockets(top, params);
-    let what = SideWhat {
+    *what = SideWhat {
         volume: volume(top),
         depth: saturate(depth),
         wall,
         pocket,
     };
-    (what, top.len().max(depth_read))
+    top.len().max(depth_read)
 }
 
 /// Completes `what` (from [`top_of_book`]) with the two sides' parts.
