@@ -388,7 +388,7 @@ impl InstrumentState {
     fn what_and_how(&mut self, now: Timestamp) {
         let (book, tick, params) = (&self.book, self.config.tick_size, &self.config.params);
         let InstrumentFeatures { what, how, .. } = &mut self.features;
-        *what = what::top_of_book(book);
+        what::top_of_book(book, what);
         if !book.sizes_known() {
             // Quotes without sizes: nothing to walk, no queue to weigh.
             *how = HowFeatures {

@@ -30,7 +30,8 @@ use crate::math::{bps, div_round_half_even, div_round_half_even_near, i128_to_f6
 /// match (its tests compare the two after every event).
 #[cfg(test)]
 pub(crate) fn compute(book: &OrderBook, tick: Price, params: &FeatureParams) -> WhatFeatures {
-    let mut what = top_of_book(book);
+    let mut what = WhatFeatures::default();
+    top_of_book(book, &mut what);
     if book.sizes_known() {
         let (mut bids, mut asks) = (SideWhat::default(), SideWhat::default());
         side(
@@ -67,11 +68,12 @@ pub(crate) struct SideWhat {
 }
 
 /// The values that need only the best levels: prices, mid, spread,
-/// microprice (without the size-based ones when sizes are unknown).
-pub(crate) fn top_of_book(book: &OrderBook) -> WhatFeatures {
+/// microprice (without the size-based ones when sizes are unknown),
+/// written over `what` (in place: returned, its 240 bytes were copied).
+pub(crate) fn top_of_book(book: &OrderBook, what: &mut WhatFeatures) {
     let best_bid = book.best_bid();
     let best_ask = book.best_ask();
-    let mut what = WhatFeatures {
+    *what = WhatFeatures {
         best_bid,
         best_ask,
         ..WhatFeatures::default()
@@ -86,7 +88,6 @@ pub(crate) fn top_of_book(book: &OrderBook) -> WhatFeatures {
             what.microprice = microprice(bid, ask);
         }
     }
-    what
 }
 
 /// `side`'s part of the size-based values from its `levels` (best first,
