@@ -32,12 +32,12 @@ use model::{BookSide, InstrumentId, MarketEvent, MarketHeader, Price, Timestamp,
 
 use crate::anomaly::{Churn, RollingWindow};
 use crate::book::{ApplyOutcome, BookStatus, OrderBook, ResyncReason};
-use crate::config::{ConfigError, InstrumentConfig, SensoryConfig};
+use crate::config::{ConfigError, FeatureParams, InstrumentConfig, SensoryConfig};
 use crate::cross_venue::PairState;
 use crate::fast_hash::FastMap;
 use crate::features::{
-    AnomalyFeatures, CrossVenueFeatures, FEATURE_VERSION, FillCost, HowFeatures,
-    InstrumentFeatures, InvalidReason, WhenFeatures,
+    AnomalyFeatures, CrossVenueFeatures, FEATURE_VERSION, HowFeatures, InstrumentFeatures,
+    InvalidReason, WhenFeatures,
 };
 use crate::how::{TradeFlow, fill_costs_reading};
 use crate::memo::{SideMemo, SideValues};
@@ -316,10 +316,10 @@ impl InstrumentState {
         let now = header.receive_time;
         // Both read only the book and the trade flow, which this method
         // does not change.
-        let (what, costs) = self.what();
-        let how = self.how(now, &what, costs);
+        self.what_and_how(now);
         let params = &self.config.params;
-        let invalid = self.invalid_reason(&what);
+        let invalid = self.invalid_reason();
+        let (mid, spread) = (self.features.what.mid, self.features.what.spread);
         if book_changes.is_some() {
             self.features.last_book_update = Some(now);
             self.features.last_book_exchange_time = header.exchange_time;
@@ -327,10 +327,10 @@ impl InstrumentState {
                 invalid,
                 Some(InvalidReason::NoBook | InvalidReason::Crossed | InvalidReason::Resyncing)
             ) {
-                if let Some(mid) = what.mid {
+                if let Some(mid) = mid {
                     self.volatility.observe(now, mid);
                 }
-                if let Some(spread) = what.spread {
+                if let Some(spread) = spread {
                     self.spread_z = self.spreads.robust_z(
                         spread.raw(),
                         params.anomaly_min_samples,
@@ -375,85 +375,69 @@ impl InstrumentState {
         let features = &mut self.features;
         features.updated = now;
         features.events += 1;
-        features.what = what;
         features.when = when;
-        features.how = how;
         features.why = self.schedule.features(now);
         features.anomaly = anomaly;
         features.invalid = invalid.or((!warm).then_some(InvalidReason::WarmingUp));
     }
 
-    /// [`what::compute`], with each side's part reused while it holds;
-    /// and, when sizes are known, the fill costs (bids, asks) with it.
-    fn what(&mut self) -> (crate::WhatFeatures, Option<[[Option<FillCost>; 3]; 2]>) {
-        let mut what = what::top_of_book(&self.book);
-        if !self.book.sizes_known() {
-            return (what, None);
-        }
-        let bids = self.side_values(BookSide::Bid, what.mid);
-        let asks = self.side_values(BookSide::Ask, what.mid);
-        what::add_sides(&mut what, &bids.what, &asks.what);
-        (what, Some([bids.costs, asks.costs]))
-    }
-
-    /// `side`'s values with `mid`, reused while they hold.
-    fn side_values(&mut self, side: BookSide, mid: Option<Price>) -> SideValues {
+    /// The WHAT features ([`what::compute`], with each side's part reused
+    /// while it holds) and the HOW features, written into the vector in
+    /// place: the two are most of its bytes, and copying them through
+    /// locals cost more than computing the unchanged side.
+    fn what_and_how(&mut self, now: Timestamp) {
         let (book, tick, params) = (&self.book, self.config.tick_size, &self.config.params);
-        let levels = book.side(side);
-        let memo = &mut self.sides[side_index(side)];
-        *memo.get(book.side_version(side), levels, mid, || {
-            let (what, what_read) = what::side(levels, side, mid, tick, params);
-            let (costs, costs_read) = fill_costs_reading(levels, &params.probe_sizes, mid);
-            (SideValues { what, costs }, what_read.max(costs_read))
-        })
+        let InstrumentFeatures { what, how, .. } = &mut self.features;
+        what::top_of_book(book, what);
+        if !book.sizes_known() {
+            // Quotes without sizes: nothing to walk, no queue to weigh.
+            *how = HowFeatures {
+                trade_flow_imbalance: self.flow.imbalance(),
+                ..HowFeatures::default()
+            };
+            return;
+        }
+        let [bid_memo, ask_memo] = &mut self.sides;
+        let bids = side_values(bid_memo, book, BookSide::Bid, what.mid, tick, params);
+        let asks = side_values(ask_memo, book, BookSide::Ask, what.mid, tick, params);
+        what::add_sides(what, &bids.what, &asks.what);
+        // A taker buys from the asks (buy cost) and sells to the bids.
+        how.trade_flow_imbalance = self.flow.imbalance();
+        how.buy_cost = asks.costs;
+        how.sell_cost = bids.costs;
+        (how.bid_fill_probability, how.ask_fill_probability) =
+            self.flow
+                .fill_probabilities(now, what.best_bid, what.best_ask);
     }
 
-    fn invalid_reason(&self, what: &crate::WhatFeatures) -> Option<InvalidReason> {
+    /// Why the vector (its WHAT part already computed) must not be traded on.
+    fn invalid_reason(&self) -> Option<InvalidReason> {
         match self.book.status() {
             BookStatus::NoBook => Some(InvalidReason::NoBook),
             BookStatus::Resyncing(ResyncReason::Crossed { .. }) => Some(InvalidReason::Crossed),
             BookStatus::Resyncing(_) => Some(InvalidReason::Resyncing),
             BookStatus::Live if self.book.is_crossed() => Some(InvalidReason::Crossed),
-            BookStatus::Live if what.mid.is_none() => Some(InvalidReason::OneSided),
+            BookStatus::Live if self.features.what.mid.is_none() => Some(InvalidReason::OneSided),
             BookStatus::Live => None,
-        }
-    }
-
-    /// The HOW features; `costs` are the fill costs against the bids and
-    /// the asks, `None` when sizes are unknown.
-    fn how(
-        &self,
-        now: Timestamp,
-        what: &crate::WhatFeatures,
-        costs: Option<[[Option<FillCost>; 3]; 2]>,
-    ) -> HowFeatures {
-        let Some([sell_cost, buy_cost]) = costs else {
-            // Quotes without sizes: nothing to walk, no queue to weigh.
-            return HowFeatures {
-                trade_flow_imbalance: self.flow.imbalance(),
-                ..HowFeatures::default()
-            };
-        };
-        let (bid_fill_probability, ask_fill_probability) =
-            self.flow
-                .fill_probabilities(now, what.best_bid, what.best_ask);
-        // A taker buys from the asks (buy cost) and sells to the bids.
-        HowFeatures {
-            trade_flow_imbalance: self.flow.imbalance(),
-            buy_cost,
-            sell_cost,
-            bid_fill_probability,
-            ask_fill_probability,
         }
     }
 }
 
-/// The slot of `side` in the per-side arrays (bids, asks).
-const fn side_index(side: BookSide) -> usize {
-    match side {
-        BookSide::Bid => 0,
-        BookSide::Ask => 1,
-    }
+/// `side`'s values with `mid`, reused from `memo` while they hold.
+fn side_values<'memo>(
+    memo: &'memo mut SideMemo,
+    book: &OrderBook,
+    side: BookSide,
+    mid: Option<Price>,
+    tick: Price,
+    params: &FeatureParams,
+) -> &'memo SideValues {
+    let levels = book.side(side);
+    memo.get(book.side_version(side), levels, mid, |values| {
+        let what_read = what::side(levels, side, mid, tick, params, &mut values.what);
+        let costs_read = fill_costs_reading(levels, &params.probe_sizes, mid, &mut values.costs);
+        what_read.max(costs_read)
+    })
 }
 
 #[cfg(test)]
@@ -465,7 +449,6 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::config::FeatureParams;
     use crate::how::fill_costs;
 
     #[derive(Clone, Debug)]

@@ -101,19 +101,23 @@ pub(crate) fn fill_costs(
     probes: &[Quantity; 3],
     mid: Option<Price>,
 ) -> [Option<FillCost>; 3] {
-    fill_costs_reading(levels, probes, mid).0
+    let mut costs = [None; 3];
+    fill_costs_reading(levels, probes, mid, &mut costs);
+    costs
 }
 
-/// [`fill_costs`], and how many levels, from the best, the walk looked at
-/// (the costs depend on nothing further).
+/// [`fill_costs`] written into `costs` (in place, to spare the copy), and
+/// how many levels, from the best, the walk looked at (the costs depend on
+/// nothing further).
 pub(crate) fn fill_costs_reading(
     levels: &[Level],
     probes: &[Quantity; 3],
     mid: Option<Price>,
-) -> ([Option<FillCost>; 3], usize) {
-    let mut costs = [None; 3];
+    costs: &mut [Option<FillCost>; 3],
+) -> usize {
+    *costs = [None; 3];
     let Some(mid) = mid.filter(|mid| mid.is_positive()) else {
-        return (costs, 0);
+        return 0;
     };
     // Where VWAPs lie near, to divide by the offset from it (any price
     // gives the same result; a near one is faster).
@@ -149,7 +153,7 @@ pub(crate) fn fill_costs_reading(
     for &at in &order[next..] {
         costs[at] = finish(probes[at], filled, notional, mid, best);
     }
-    (costs, read)
+    read
 }
 
 /// The cost of `quantity` once `filled` of it cost `notional`; `best` is

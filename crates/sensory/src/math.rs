@@ -86,8 +86,16 @@ pub(crate) fn div_round_half_even_near(
 pub(crate) fn i128_to_f64(value: i128) -> f64 {
     match i64::try_from(value) {
         Ok(value) => value as f64,
-        Err(_) => value as f64,
+        Err(_) => wide_to_f64(value),
     }
+}
+
+/// `value as f64` out of line: written inline, the compiler sees both arms
+/// of [`i128_to_f64`] are one conversion and calls the library for all.
+#[cold]
+#[inline(never)]
+fn wide_to_f64(value: i128) -> f64 {
+    value as f64
 }
 
 /// The weight left on old observations after `elapsed_nanos` with a

@@ -58,19 +58,19 @@ impl SideMemo {
 
     /// The values of `levels` (the side at `version`) with `mid`: the kept
     /// ones when they were derived from the same mid and the same levels,
-    /// else `compute()`, which also says how many levels it read.
+    /// else those `compute` writes over them (in place: they are a few
+    /// hundred bytes), which also says how many levels it read.
     pub(crate) fn get(
         &mut self,
         version: u64,
         levels: &[Level],
         mid: Option<Price>,
-        compute: impl FnOnce() -> (SideValues, usize),
+        compute: impl FnOnce(&mut SideValues) -> usize,
     ) -> &SideValues {
         let same_levels =
             self.version.is_some() && (self.version == Some(version) || self.still_holds(levels));
         if !same_levels || self.mid != mid {
-            let (values, read) = compute();
-            self.values = values;
+            let read = compute(&mut self.values);
             self.read.clear();
             self.read.extend_from_slice(&levels[..read]);
             self.whole = read == levels.len();

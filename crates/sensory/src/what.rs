@@ -30,10 +30,26 @@ use crate::math::{bps, div_round_half_even, div_round_half_even_near, i128_to_f6
 /// match (its tests compare the two after every event).
 #[cfg(test)]
 pub(crate) fn compute(book: &OrderBook, tick: Price, params: &FeatureParams) -> WhatFeatures {
-    let mut what = top_of_book(book);
+    let mut what = WhatFeatures::default();
+    top_of_book(book, &mut what);
     if book.sizes_known() {
-        let (bids, _) = side(book.bids(), BookSide::Bid, what.mid, tick, params);
-        let (asks, _) = side(book.asks(), BookSide::Ask, what.mid, tick, params);
+        let (mut bids, mut asks) = (SideWhat::default(), SideWhat::default());
+        side(
+            book.bids(),
+            BookSide::Bid,
+            what.mid,
+            tick,
+            params,
+            &mut bids,
+        );
+        side(
+            book.asks(),
+            BookSide::Ask,
+            what.mid,
+            tick,
+            params,
+            &mut asks,
+        );
         add_sides(&mut what, &bids, &asks);
     }
     what
@@ -52,11 +68,12 @@ pub(crate) struct SideWhat {
 }
 
 /// The values that need only the best levels: prices, mid, spread,
-/// microprice (without the size-based ones when sizes are unknown).
-pub(crate) fn top_of_book(book: &OrderBook) -> WhatFeatures {
+/// microprice (without the size-based ones when sizes are unknown),
+/// written over `what` (in place: returned, its 240 bytes were copied).
+pub(crate) fn top_of_book(book: &OrderBook, what: &mut WhatFeatures) {
     let best_bid = book.best_bid();
     let best_ask = book.best_ask();
-    let mut what = WhatFeatures {
+    *what = WhatFeatures {
         best_bid,
         best_ask,
         ..WhatFeatures::default()
@@ -71,19 +88,20 @@ pub(crate) fn top_of_book(book: &OrderBook) -> WhatFeatures {
             what.microprice = microprice(bid, ask);
         }
     }
-    what
 }
 
 /// `side`'s part of the size-based values from its `levels` (best first,
-/// sizes known), with `mid` from [`top_of_book`]; and how many levels,
-/// from the best, it looked at (the value depends on nothing further).
+/// sizes known), with `mid` from [`top_of_book`], written into `what`; and
+/// how many levels, from the best, it looked at (the value depends on
+/// nothing further).
 pub(crate) fn side(
     levels: &[Level],
     side: BookSide,
     mid: Option<Price>,
     tick: Price,
     params: &FeatureParams,
-) -> (SideWhat, usize) {
+    what: &mut SideWhat,
+) -> usize {
     let top = &levels[..levels.len().min(params.top_levels.min(MAX_TOP_LEVELS))];
     let (depth, depth_read) = mid.map_or((0, 0), |mid| {
         let reach = i128::from(tick.raw()) * i128::from(params.depth_ticks);
@@ -99,13 +117,13 @@ pub(crate) fn side(
         }
     });
     let (wall, pocket) = walls_and_pockets(top, params);
-    let what = SideWhat {
+    *what = SideWhat {
         volume: volume(top),
         depth: saturate(depth),
         wall,
         pocket,
     };
-    (what, top.len().max(depth_read))
+    top.len().max(depth_read)
 }
 
 /// Completes `what` (from [`top_of_book`]) with the two sides' parts.

@@ -55,8 +55,14 @@ impl Volatility {
         if let Some((then, previous)) = self.previous {
             let elapsed = now.saturating_nanos_since(then);
             let weight = decay(elapsed, self.half_life_nanos);
-            let change = (mid.raw() - previous.raw()) as f64 / previous.raw() as f64;
-            let log_return = change.ln_1p();
+            // Most book events leave the mid where it was: the return is
+            // then exactly 0 (0 / previous and ln(1 + 0) are +0), without
+            // the division and the logarithm.
+            let log_return = if mid == previous {
+                0.0
+            } else {
+                ((mid.raw() - previous.raw()) as f64 / previous.raw() as f64).ln_1p()
+            };
             self.squared_returns = self.squared_returns * weight + log_return * log_return;
             self.elapsed_seconds =
                 self.elapsed_seconds * weight + elapsed as f64 / NANOS_PER_SECOND;
@@ -170,6 +176,15 @@ mod tests {
         // Non-positive mids are skipped.
         vol.observe(at(7), Price::ZERO);
         assert_eq!(vol.returns(), 2);
+    }
+
+    #[test]
+    fn an_unchanged_mid_returns_exactly_zero() {
+        // The shortcut in `observe` gives what the formula gives, to the bit.
+        for raw in [1, 7, 1_066_275_000, 100_005_000_000, i64::MAX] {
+            let formula = (0.0 / raw as f64).ln_1p();
+            assert_eq!(formula.to_bits(), 0.0f64.to_bits(), "{raw}");
+        }
     }
 
     #[test]
