@@ -48,6 +48,16 @@ pub enum BacktestError {
     /// The simulated sink refused its settings.
     #[error("simulated execution: {0}")]
     Sink(#[from] venue::ConfigError),
+    /// A session writing a journal was asked to go back.
+    #[error(
+        "cannot seek back from event {from} to {to} while writing a journal; run without recording to move back"
+    )]
+    SeekWhileRecording {
+        /// The session's position.
+        from: usize,
+        /// The event asked for.
+        to: usize,
+    },
     /// An amount overflowed while tallying.
     #[error("PnL arithmetic overflowed at {0}")]
     Overflow(Timestamp),
@@ -178,10 +188,10 @@ pub struct SeedResult {
     pub inconsistent_reports: u64,
 }
 
-/// Runs one seed. With a `recorder`, every input (market events, venue
-/// reports, timer runs) and every decision goes to its journal, so
-/// `emp replay` can reproduce the run. `progress(done, total)` is called
-/// every 10 000 events.
+/// Runs one seed to the end. With a `recorder`, every input (market
+/// events, venue reports, timer runs) and every decision goes to its
+/// journal, so `emp replay` can reproduce the run. `progress(done, total)`
+/// is called every 10 000 events.
 pub fn run_seed(
     recording: &Recording,
     setup: &BacktestSetup,
@@ -189,49 +199,73 @@ pub fn run_seed(
     recorder: Option<&mut Recorder>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SeedResult, BacktestError> {
-    let start = recording
-        .events
-        .first()
-        .map_or(Timestamp::UNIX_EPOCH, |event| event.header().receive_time);
-    let config = PipelineConfig {
-        run_id: backtest_run_id(seed),
-        instruments: setup.instruments.clone(),
-        features: setup.features.clone(),
-        calendar: sensory::Calendar::default(),
-        params: setup.params.clone(),
-        oms: OmsConfig::new(setup.limits.clone(), setup.instruments.clone()),
-    };
-    let sink_config = SimulatedSinkConfig {
-        seed,
-        ..setup.sink.clone()
-    };
-    let mut pipeline = Pipeline::new(config, start)?;
-    pipeline.switch_off(&setup.switched_off);
-    let mut run = Run {
-        recorder,
-        pipeline,
-        sink: SimulatedSink::new(sink_config, setup.instruments.clone())?,
-        clock: SimulatedClock::starting_at(start),
-        result: SeedResult {
-            seed,
-            equity: Vec::new(),
-            intents: 0,
-            denials: 0,
-            fills: 0,
-            closing_fills: 0,
-            winning_closes: 0,
-            fees: Money::ZERO,
-            realized: Money::ZERO,
-            total_pnl: Money::ZERO,
-            max_drawdown: Money::ZERO,
-            inconsistent_reports: 0,
-        },
-        next_sample: start,
-        interval: setup.equity_interval_nanos.max(1),
-        peak: Money::ZERO,
-    };
+    let mut session = BacktestSession::new(recording, setup, seed, recorder)?;
     let total = recording.events.len();
-    for (index, event) in recording.events.iter().enumerate() {
+    while session.step()? {
+        if session.position() % 10_000 == 0 {
+            progress(session.position(), total);
+        }
+    }
+    progress(total, total);
+    session.finish()
+}
+
+/// A backtest that can be paused, resumed and moved: step one event,
+/// run up to a time, seek to an event, and look at the pipeline (books,
+/// features, gate, orders, positions) in between. Its result is the same
+/// however it was driven.
+pub struct BacktestSession<'a> {
+    recording: &'a Recording,
+    setup: &'a BacktestSetup,
+    seed: u64,
+    run: Run<'a>,
+    next: usize,
+}
+
+impl<'a> BacktestSession<'a> {
+    /// A session at the start of the recording.
+    pub fn new(
+        recording: &'a Recording,
+        setup: &'a BacktestSetup,
+        seed: u64,
+        recorder: Option<&'a mut Recorder>,
+    ) -> Result<Self, BacktestError> {
+        Ok(Self {
+            recording,
+            setup,
+            seed,
+            run: Run::new(recording, setup, seed, recorder)?,
+            next: 0,
+        })
+    }
+
+    /// Index of the next event to replay (= events replayed so far).
+    pub const fn position(&self) -> usize {
+        self.next
+    }
+
+    /// The simulated time.
+    pub fn now(&mut self) -> Timestamp {
+        self.run.clock.now()
+    }
+
+    /// The pipeline, to inspect while paused.
+    pub const fn pipeline(&self) -> &Pipeline {
+        &self.run.pipeline
+    }
+
+    /// The simulated venue, to inspect while paused.
+    pub const fn sink(&self) -> &SimulatedSink {
+        &self.run.sink
+    }
+
+    /// Replays the next event (and every timer due before it); `false`
+    /// when the recording is exhausted.
+    pub fn step(&mut self) -> Result<bool, BacktestError> {
+        let Some(event) = self.recording.events.get(self.next) else {
+            return Ok(false);
+        };
+        let run = &mut self.run;
         let at = event.header().receive_time.max(run.clock.now());
         run.advance_to(at)?;
         // Events for instruments the setup does not trade are skipped.
@@ -242,19 +276,56 @@ pub fn run_seed(
             run.show_market(at, event);
         }
         run.settle(at)?;
-        if index % 10_000 == 9_999 {
-            progress(index + 1, total);
-        }
+        self.next += 1;
+        Ok(true)
     }
-    let end = run
-        .clock
-        .now()
-        .checked_add_nanos(setup.tail_nanos)
-        .unwrap_or(run.clock.now());
-    run.advance_to(end)?;
-    run.sample(end, true)?;
-    progress(total, total);
-    Ok(run.result)
+
+    /// Replays every event received before `time`, then pauses.
+    pub fn run_until(&mut self, time: Timestamp) -> Result<(), BacktestError> {
+        while self
+            .recording
+            .events
+            .get(self.next)
+            .is_some_and(|event| event.header().receive_time < time)
+        {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Moves to event `index`: forward by replaying, backward by starting
+    /// over and replaying up to it (the state is rebuilt, never patched).
+    /// A session writing a journal cannot go back: its records would be
+    /// written twice.
+    pub fn seek(&mut self, index: usize) -> Result<(), BacktestError> {
+        if index < self.next {
+            if self.run.recorder.is_some() {
+                return Err(BacktestError::SeekWhileRecording {
+                    from: self.next,
+                    to: index,
+                });
+            }
+            self.run = Run::new(self.recording, self.setup, self.seed, None)?;
+            self.next = 0;
+        }
+        while self.next < index && self.step()? {}
+        Ok(())
+    }
+
+    /// Replays the rest, lets orders in flight resolve for the setup's
+    /// tail time, and returns the result.
+    pub fn finish(mut self) -> Result<SeedResult, BacktestError> {
+        while self.step()? {}
+        let run = &mut self.run;
+        let end = run
+            .clock
+            .now()
+            .checked_add_nanos(self.setup.tail_nanos)
+            .unwrap_or(run.clock.now());
+        run.advance_to(end)?;
+        run.sample(end, true)?;
+        Ok(self.run.result)
+    }
 }
 
 /// One run's moving parts.
@@ -269,7 +340,57 @@ struct Run<'a> {
     peak: Money,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// A fresh pipeline and venue at the recording's first event.
+    fn new(
+        recording: &Recording,
+        setup: &BacktestSetup,
+        seed: u64,
+        recorder: Option<&'a mut Recorder>,
+    ) -> Result<Self, BacktestError> {
+        let start = recording
+            .events
+            .first()
+            .map_or(Timestamp::UNIX_EPOCH, |event| event.header().receive_time);
+        let config = PipelineConfig {
+            run_id: backtest_run_id(seed),
+            instruments: setup.instruments.clone(),
+            features: setup.features.clone(),
+            calendar: sensory::Calendar::default(),
+            params: setup.params.clone(),
+            oms: OmsConfig::new(setup.limits.clone(), setup.instruments.clone()),
+        };
+        let sink_config = SimulatedSinkConfig {
+            seed,
+            ..setup.sink.clone()
+        };
+        let mut pipeline = Pipeline::new(config, start)?;
+        pipeline.switch_off(&setup.switched_off);
+        Ok(Self {
+            recorder,
+            pipeline,
+            sink: SimulatedSink::new(sink_config, setup.instruments.clone())?,
+            clock: SimulatedClock::starting_at(start),
+            result: SeedResult {
+                seed,
+                equity: Vec::new(),
+                intents: 0,
+                denials: 0,
+                fills: 0,
+                closing_fills: 0,
+                winning_closes: 0,
+                fees: Money::ZERO,
+                realized: Money::ZERO,
+                total_pnl: Money::ZERO,
+                max_drawdown: Money::ZERO,
+                inconsistent_reports: 0,
+            },
+            next_sample: start,
+            interval: setup.equity_interval_nanos.max(1),
+            peak: Money::ZERO,
+        })
+    }
+
     /// Runs every wake-up and timer due before `until`, in time order.
     /// Each round handles a strictly later time than the one before, so a
     /// deadline that does not move cannot make it spin.

@@ -392,3 +392,73 @@ fn parquet_export_reads_back_exactly() {
         }
     }
 }
+
+#[test]
+fn a_session_paused_resumed_and_moved_ends_where_an_uninterrupted_run_does() {
+    use emp::backtest::{BacktestSession, BacktestSetup, run_seed};
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().join("journal");
+    record(&data);
+    let recording = emp::backtest::Recording::read(&data).unwrap();
+    let header = recording.header.clone().unwrap();
+    let mut instruments = model::InstrumentTable::new();
+    for instrument in header.instruments {
+        instruments.insert(instrument).unwrap();
+    }
+    let setup = BacktestSetup {
+        instruments,
+        params: strategy::ParamsFile::parse(&header.params_text, "p").unwrap(),
+        features: sensory::FeatureParams::default(),
+        limits: oms::risk::RiskLimits::default(),
+        sink: venue::SimulatedSinkConfig::default(),
+        equity_interval_nanos: 1_000_000_000,
+        tail_nanos: 5_000_000_000,
+        switched_off: Vec::new(),
+    };
+    let whole = run_seed(&recording, &setup, 3, None, &mut |_, _| {}).unwrap();
+    assert!(whole.intents > 0);
+
+    // Paused at three times, inspected, resumed.
+    let mut session = BacktestSession::new(&recording, &setup, 3, None).unwrap();
+    for seconds in [10, 45, 90] {
+        session
+            .run_until(Timestamp::from_unix_nanos(T0 + seconds * 1_000_000_000))
+            .unwrap();
+        assert_eq!(
+            session.position(),
+            (seconds * 15) as usize,
+            "10 + 5 events per second"
+        );
+        assert!(
+            session
+                .pipeline()
+                .sensory()
+                .book(&InstrumentId::new("BTC-USD").unwrap())
+                .is_some()
+        );
+    }
+    assert_eq!(session.finish().unwrap(), whole);
+
+    // Forward, back to the start, forward again: the same result.
+    let mut session = BacktestSession::new(&recording, &setup, 3, None).unwrap();
+    session.seek(1_000).unwrap();
+    let intents_then = session.pipeline().oms().state().orders().count();
+    session.seek(200).unwrap();
+    assert_eq!(session.position(), 200);
+    session.seek(1_000).unwrap();
+    assert_eq!(
+        session.pipeline().oms().state().orders().count(),
+        intents_then
+    );
+    assert_eq!(session.finish().unwrap(), whole);
+
+    // A session writing a journal refuses to go back.
+    let mut recorder = Recorder::open(JournalConfig::new(temp.path().join("rec"))).unwrap();
+    let mut session = BacktestSession::new(&recording, &setup, 3, Some(&mut recorder)).unwrap();
+    session.seek(10).unwrap();
+    let error = session.seek(5).err().unwrap().to_string();
+    assert!(
+        error.contains("cannot seek back from event 10 to 5"),
+        "{error}"
+    );
+}
