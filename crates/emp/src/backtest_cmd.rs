@@ -185,6 +185,8 @@ pub(crate) fn run(plan: &BacktestPlan) -> Result<String> {
         params_version: params.version.to_string(),
         seed: Some(plan.seed),
         switched_off,
+        features: setup.features.clone(),
+        limits: setup.limits.clone(),
         emp_version: env!("CARGO_PKG_VERSION").to_owned(),
     })?;
     let mut results: Vec<SeedResult> = Vec::new();

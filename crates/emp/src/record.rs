@@ -96,6 +96,10 @@ pub struct RunHeader {
     pub seed: Option<u64>,
     /// Strategies of the params switched off for this run.
     pub switched_off: Vec<model::StrategyId>,
+    /// Feature settings.
+    pub features: sensory::FeatureParams,
+    /// Risk limits.
+    pub limits: oms::risk::RiskLimits,
     /// The EMP version that wrote it.
     pub emp_version: String,
 }

@@ -15,9 +15,7 @@ use std::path::Path;
 use journal::{JournalReader, KnownVersions, ReplayItem, ReplayOptions, Start};
 use model::clock::EventTimeClock;
 use model::{InstrumentTable, MarketEvent, Timestamp, VenueEvent};
-use oms::risk::RiskLimits;
 use oms::{OmsConfig, OmsEvent};
-use sensory::FeatureParams;
 use strategy::ParamsFile;
 
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineOutput};
@@ -265,13 +263,17 @@ fn build(header: &RunHeader) -> Result<Pipeline, ReplayError> {
     }
     let params = ParamsFile::parse(&header.params_text, "recorded params")
         .map_err(|error| ReplayError::Setup(error.to_string()))?;
+    header
+        .limits
+        .validate()
+        .map_err(|error| ReplayError::Setup(error.to_string()))?;
     let config = PipelineConfig {
         run_id: header.run_id,
         instruments: instruments.clone(),
-        features: FeatureParams::default(),
+        features: header.features.clone(),
         calendar: sensory::Calendar::default(),
         params,
-        oms: OmsConfig::new(RiskLimits::default(), instruments),
+        oms: OmsConfig::new(header.limits.clone(), instruments),
     };
     let mut pipeline = Pipeline::new(config, header.started)?;
     pipeline.switch_off(&header.switched_off);

@@ -83,6 +83,8 @@ fn record(dir: &Path) {
             params_version: strategy::ParamsVersion::of(PARAMS.as_bytes()).to_string(),
             seed: None,
             switched_off: Vec::new(),
+            features: sensory::FeatureParams::default(),
+            limits: oms::risk::RiskLimits::default(),
             emp_version: env!("CARGO_PKG_VERSION").to_owned(),
         })
         .unwrap();

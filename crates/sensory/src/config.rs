@@ -11,7 +11,7 @@ pub const MAX_TOP_LEVELS: usize = 64;
 /// Feature parameters of one instrument. [`FeatureParams::default`] gives
 /// workable values for a liquid instrument; probe sizes and volatility
 /// bounds depend on the instrument and should be set.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureParams {
     /// N: levels per side for imbalance, walls and pockets (1 to
     /// [`MAX_TOP_LEVELS`]).

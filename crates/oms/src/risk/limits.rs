@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use model::{InstrumentId, Money, Quantity};
 
 /// At most `max` acquisitions in any window of `per_nanos` nanoseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct RateLimit {
     /// Acquisitions allowed per window (1 to [`RateLimit::MAX_SLOTS`]).
     pub max: u32,
@@ -94,7 +94,7 @@ pub enum LimitsError {
 ///
 /// Quantities are in the instrument's units; money in the account
 /// currency, the currency of [`ExposureView`](super::ExposureView).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RiskLimits {
     /// Largest quantity of one order (any instrument). Above zero.
     pub max_order_quantity: Option<Quantity>,
