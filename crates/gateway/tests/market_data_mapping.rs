@@ -467,6 +467,21 @@ fn ctrader_incremental_refreshes_add_and_delete_entries_in_order() {
         header("EURUSD.CTRADER", "20170117-11:13:44.461")
     );
     assert_eq!(first.changes.len(), 12);
+    let ids: Vec<&str> = first
+        .changes
+        .iter()
+        .map(|change| match change {
+            BookChange::AddEntry { entry_id, .. } => entry_id.as_str(),
+            other => panic!("not an add: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "7475", "7476", "7484", "7485", "7483", "7482", "7488", "7468", "7467", "7457", "7478",
+            "7477"
+        ]
+    );
     assert_eq!(
         first.changes[0],
         add(BookSide::Ask, "7475", "1.0691", "2000000")
