@@ -333,21 +333,21 @@ impl Fnv128 {
 
 // ---- Field parsers ----------------------------------------------------------
 
-fn incorrect_format(field: FieldRef<'_>, expected: &'static str) -> FieldProblem {
+pub(crate) fn incorrect_format(field: FieldRef<'_>, expected: &'static str) -> FieldProblem {
     FieldProblem::IncorrectFormat {
         value: shown(field.value()),
         expected,
     }
 }
 
-fn incorrect_value(field: FieldRef<'_>, reason: impl Into<String>) -> FieldProblem {
+pub(crate) fn incorrect_value(field: FieldRef<'_>, reason: impl Into<String>) -> FieldProblem {
     FieldProblem::IncorrectValue {
         value: shown(field.value()),
         reason: reason.into(),
     }
 }
 
-fn id<T>(
+pub(crate) fn id<T>(
     parse: fn(&[u8]) -> Result<T, IdError>,
 ) -> impl FnOnce(FieldRef<'_>) -> Result<T, FieldProblem> {
     move |field| parse(field.value()).map_err(FieldProblem::InvalidId)
@@ -372,12 +372,12 @@ fn decimal(field: FieldRef<'_>) -> Result<Decimal, FieldProblem> {
     })
 }
 
-fn quantity(field: FieldRef<'_>) -> Result<Quantity, FieldProblem> {
+pub(crate) fn quantity(field: FieldRef<'_>) -> Result<Quantity, FieldProblem> {
     Quantity::from_decimal(decimal(field)?)
         .map_err(|error| incorrect_value(field, error.to_string()))
 }
 
-fn price(field: FieldRef<'_>) -> Result<Price, FieldProblem> {
+pub(crate) fn price(field: FieldRef<'_>) -> Result<Price, FieldProblem> {
     Price::from_decimal(decimal(field)?).map_err(|error| incorrect_value(field, error.to_string()))
 }
 
@@ -385,7 +385,7 @@ fn money(field: FieldRef<'_>) -> Result<Money, FieldProblem> {
     decimal(field).map(Money::from_decimal)
 }
 
-fn uint64(field: FieldRef<'_>) -> Result<u64, FieldProblem> {
+pub(crate) fn uint64(field: FieldRef<'_>) -> Result<u64, FieldProblem> {
     let value = field
         .as_int()
         .map_err(|_| incorrect_format(field, "an integer"))?;
@@ -396,7 +396,7 @@ fn uint32(field: FieldRef<'_>) -> Result<u32, FieldProblem> {
     u32::try_from(uint64(field)?).map_err(|_| incorrect_value(field, "above 4294967295"))
 }
 
-fn timestamp(field: FieldRef<'_>) -> Result<Timestamp, FieldProblem> {
+pub(crate) fn timestamp(field: FieldRef<'_>) -> Result<Timestamp, FieldProblem> {
     field.as_timestamp().map_err(|error| match error.kind {
         DecodeErrorKind::ValueIsIncorrect => {
             incorrect_value(field, "outside the years 1970 to 2554")
@@ -411,7 +411,7 @@ fn boolean(field: FieldRef<'_>) -> Result<bool, FieldProblem> {
         .map_err(|_| incorrect_format(field, "a boolean (Y or N)"))
 }
 
-fn char_value(field: FieldRef<'_>) -> Result<u8, FieldProblem> {
+pub(crate) fn char_value(field: FieldRef<'_>) -> Result<u8, FieldProblem> {
     field
         .as_char()
         .map_err(|_| incorrect_format(field, "a single character"))

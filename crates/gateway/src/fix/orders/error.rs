@@ -148,7 +148,6 @@ impl OrderMapError {
     /// optional that the mapping needs. `None` for bytes that are not a
     /// message at all (a garbled message is ignored).
     pub fn reply(&self) -> Option<RejectReply> {
-        use SessionRejectReason as R;
         let (tag, problem) = match self {
             Self::Field { tag, problem, .. } => (*tag, problem),
             Self::Decode(error) => {
@@ -160,32 +159,41 @@ impl OrderMapError {
                 });
             }
         };
-        let reason = match problem {
-            FieldProblem::ConditionallyMissing => {
-                return Some(RejectReply::Business {
-                    reason: CONDITIONALLY_REQUIRED_FIELD_MISSING,
-                    ref_tag_id: tag,
-                    text: self.to_string(),
-                });
-            }
-            FieldProblem::Missing => R::RequiredTagMissing,
-            FieldProblem::Empty | FieldProblem::InvalidId(IdError::Empty { .. }) => {
-                R::TagSpecifiedWithoutValue
-            }
-            FieldProblem::IncorrectFormat { .. } => R::IncorrectDataFormat,
-            FieldProblem::IncorrectValue { .. } | FieldProblem::InvalidId(_) => R::ValueIsIncorrect,
-            FieldProblem::NumInGroup { .. } => R::IncorrectNumInGroupCount,
-        };
-        Some(RejectReply::Session {
-            reason,
-            ref_tag_id: tag,
-            text: self.to_string(),
-        })
+        Some(field_reply(tag, problem, self.to_string()))
+    }
+}
+
+/// The answer to a message with `problem` in field `tag`: a session Reject
+/// (373 by the problem, 371 the tag), or a BusinessMessageReject (380=5)
+/// for a field the dictionary makes optional but the mapping needs. Shared
+/// with [`market_data`](crate::fix::market_data).
+pub(crate) fn field_reply(tag: Tag, problem: &FieldProblem, text: String) -> RejectReply {
+    use SessionRejectReason as R;
+    let reason = match problem {
+        FieldProblem::ConditionallyMissing => {
+            return RejectReply::Business {
+                reason: CONDITIONALLY_REQUIRED_FIELD_MISSING,
+                ref_tag_id: tag,
+                text,
+            };
+        }
+        FieldProblem::Missing => R::RequiredTagMissing,
+        FieldProblem::Empty | FieldProblem::InvalidId(IdError::Empty { .. }) => {
+            R::TagSpecifiedWithoutValue
+        }
+        FieldProblem::IncorrectFormat { .. } => R::IncorrectDataFormat,
+        FieldProblem::IncorrectValue { .. } | FieldProblem::InvalidId(_) => R::ValueIsIncorrect,
+        FieldProblem::NumInGroup { .. } => R::IncorrectNumInGroupCount,
+    };
+    RejectReply::Session {
+        reason,
+        ref_tag_id: tag,
+        text,
     }
 }
 
 /// The value as text for an error: lossy UTF-8, at most 64 characters.
-pub(super) fn shown(value: &[u8]) -> String {
+pub(crate) fn shown(value: &[u8]) -> String {
     String::from_utf8_lossy(value).chars().take(64).collect()
 }
 

@@ -170,3 +170,9 @@ pub use decode::{OrderDecoder, decode_message};
 pub use dialect::{FixVersion, OrderDialect};
 pub use encode::{CommandError, EncodedCommand, UnsupportedCommand, encode_command, send_command};
 pub use error::{FieldProblem, OrderMapError, RejectReply};
+
+// Field parsers and reply helpers shared with `market_data`.
+pub(crate) use decode::{
+    char_value, id, incorrect_format, incorrect_value, price, quantity, timestamp, uint64,
+};
+pub(crate) use error::{field_reply, shown};
