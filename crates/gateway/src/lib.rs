@@ -70,7 +70,7 @@
 //!
 //! # Feature flags
 //!
-//! - `test-fixtures`: [`fixtures`], helpers that build messages from
+//! - `test-fixtures`: the `fixtures` module, helpers that build messages from
 //!   `|`-separated text. For dev-dependencies only.
 
 pub mod fix;
