@@ -96,6 +96,7 @@
 
 pub mod config;
 pub mod error;
+pub mod exchange;
 pub mod failure;
 pub mod fees;
 pub mod latency;
