@@ -427,7 +427,7 @@ fn rejects_name_the_rule_broken() {
             (rows[0].2, rows[0].3),
             (ExecType::Rejected, OrdStatus::Rejected)
         );
-        assert_eq!(reasons(&events), [reason.clone()]);
+        assert_eq!(reasons(&events), std::slice::from_ref(&reason));
         let ExchangeEvent::Execution { report, .. } = &events[0] else {
             unreachable!()
         };

@@ -191,7 +191,10 @@ fn entry(price: &str, size: &str, id: Option<&str>) -> BookEntry {
     }
 }
 
-fn sides(exchange: &Exchange) -> (Vec<(Price, Quantity)>, Vec<(Price, Quantity)>) {
+/// (price, size) of each resting order, best first.
+type Orders = Vec<(Price, Quantity)>;
+
+fn sides(exchange: &Exchange) -> (Orders, Orders) {
     let book = exchange.book(&btc()).unwrap();
     let side = |side| {
         book.side(side)
