@@ -8,20 +8,35 @@
 //! [`VenueCommand`](model::VenueCommand)s and answers with the reports a
 //! FIX venue would send, after a sampled latency, with failures that grow
 //! with the spread, fills against the book and queue position, and fees.
-//! A simulated FIX acceptor (sessions, market data, demo-venue quirks) is
-//! to come later and will reuse the sink's matching.
 //!
-//! The sink is sans-IO and deterministic: no clock but the `now` passed
+//! Its second part is the **exchange core**, [`exchange`]: the matching
+//! engine of a simulated venue that a FIX 4.4 acceptor (imitating the
+//! cTrader FIX API, or a generic venue) calls. One price-time-priority
+//! book per symbol holds client orders and background liquidity as
+//! individual entries, so its changes are exactly the entry adds and
+//! deletes of a cTrader depth stream; [`exchange::Exchange`] checks
+//! orders (minimum volume, step, tick, symbol), matches them, handles
+//! IOC/FOK/GTC/GTD, stops, cancel and replace, status requests and
+//! netting positions per owner; [`exchange::synthetic`] moves the books
+//! with a seeded random walk with volatility regimes and background
+//! traders, or replays a recorded book; [`exchange::profile`] reads the
+//! venue profiles in `specs/venue-*.toml`. The FIX acceptor that wraps it
+//! comes later.
+//!
+//! Both parts are sans-IO and deterministic: no clock but the `now` passed
 //! in, no threads, no OS randomness. All randomness comes from a seeded
 //! [`SimRng`], so the same seed and the same inputs give the same events.
 //! Prices, sizes and money are exact fixed-point; `f64` appears only as a
-//! probability. The rules are listed in [`sink`]'s documentation; the
-//! models in [`latency`], [`failure`] and [`fees`].
+//! probability and as the synthetic market's latent mid (in ticks, rounded
+//! to a whole tick before any price is made from it). The sink's rules
+//! are listed in [`sink`]'s documentation, its models in [`latency`],
+//! [`failure`] and [`fees`]; the exchange's in [`exchange::engine`].
 //!
 //! Modules: [`rng`] (generator), [`latency`], [`failure`], [`fees`]
 //! (models), [`config`], `market` (the kept book), `matching` (the rules
 //! as pure functions), `order` and `position` (state), [`trade`]
-//! (the record of fills), [`sink`] (the sink itself).
+//! (the record of fills), [`sink`] (the sink itself); [`exchange`] (the
+//! exchange core: `book`, `engine`, `synthetic`, `profile`).
 //!
 //! ```
 //! use model::{
@@ -93,9 +108,56 @@
 //! assert_eq!(fill.fee, "6.8901".parse()?);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The exchange core, with a client order meeting the synthetic market:
+//!
+//! ```
+//! use model::{MarketEvent, OrdStatus, OrderKind, Side, TimeInForce, Timestamp};
+//! use venue::exchange::profile::VenueProfile;
+//! use venue::exchange::{ExchangeEvent, OrderRequest, OwnerId};
+//!
+//! // Reading the file is the caller's business; the profile is text.
+//! let profile = VenueProfile::parse(
+//!     include_str!("../../../specs/venue-generic.toml"),
+//!     "venue-generic.toml",
+//! )?;
+//! let (mut exchange, mut market) = profile.build()?;
+//! let btc = "BTCUSD.SIM".parse()?;
+//!
+//! // Ten simulated seconds of background makers, cancels and takers.
+//! let t0 = Timestamp::from_unix_nanos(1_700_000_000_000_000_000);
+//! market.step(&mut exchange, t0);
+//! let t1 = t0.checked_add_nanos(10_000_000_000).expect("in range");
+//! let events = market.step(&mut exchange, t1);
+//! assert!(events.iter().all(|event| matches!(event, ExchangeEvent::Market(_))));
+//! let book = exchange.book(&btc).expect("a profile symbol");
+//! let best_ask = book.best_ask().expect("the background keeps two sides");
+//! assert!(book.best_bid() < Some(best_ask));
+//!
+//! // A client buys at market: filled at the best ask, with a trade print
+//! // and depth deltas of entry adds and deletes only.
+//! let events = exchange.submit(t1, OwnerId(1), &OrderRequest {
+//!     cl_ord_id: "C1".parse()?,
+//!     symbol: "BTCUSD".parse()?,
+//!     side: Side::Buy,
+//!     kind: OrderKind::Market,
+//!     quantity: "0.001".parse()?,
+//!     time_in_force: TimeInForce::ImmediateOrCancel,
+//! });
+//! let fill = events.iter().find_map(|event| match event {
+//!     ExchangeEvent::Execution { report, .. } if report.last_px.is_some() => Some(report),
+//!     _ => None,
+//! });
+//! let fill = fill.expect("the book had liquidity");
+//! assert_eq!((fill.ord_status, fill.last_px), (OrdStatus::Filled, Some(best_ask)));
+//! assert!(events.iter().any(|event| matches!(event, ExchangeEvent::Market(MarketEvent::Trade(_)))));
+//! assert_eq!(exchange.position(OwnerId(1), &btc).raw(), 1_000_000);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod config;
 pub mod error;
+pub mod exchange;
 pub mod failure;
 pub mod fees;
 pub mod latency;

@@ -79,6 +79,11 @@ impl Positions {
         }
     }
 
+    /// The position in `instrument`, flat or not, if it ever traded.
+    pub(crate) fn get(&self, instrument: &InstrumentId) -> Option<&Position> {
+        self.by_instrument.get(instrument)
+    }
+
     /// Open positions (flat ones left out), in instrument order.
     pub(crate) fn open(&self) -> impl Iterator<Item = &Position> {
         self.by_instrument

@@ -1,0 +1,600 @@
+//! Venue profiles: which flavour of venue to imitate, its symbols, and
+//! how their synthetic markets move — parsed from TOML text (reading the
+//! file is the caller's business). `specs/venue-ctrader.toml` and
+//! `specs/venue-generic.toml` are the shipped profiles.
+//!
+//! ```toml
+//! [venue]
+//! name = "generic-demo"
+//! flavour = "generic"            # ctrader | generic
+//! seed = 7
+//! sub_step_ms = 100
+//! self_trade = "cancel_incoming" # cancel_incoming | allow
+//!
+//! [[symbol]]
+//! id = "BTCUSD.SIM"              # EMP's instrument id
+//! symbol = "BTCUSD"              # Symbol (55); cTrader: a numeric id
+//! name = "BTCUSD"                # SymbolName (1007)
+//! digits = 2                     # SymbolDigits (1008)
+//! tick = "0.01"
+//! step = "0.001"                 # volume step (lot)
+//! min_volume = "0.001"
+//! max_volume = "100"             # optional
+//! initial_price = "68000.00"
+//!
+//! [symbol.background]
+//! depth_levels = 20
+//! maker_rate = 20.0              # new maker orders per second
+//! cancel_rate = 0.05             # per order per second
+//! taker_rate = 1.0               # market orders per second
+//! order_size = "0.05"
+//! size_growth = "0.01"           # extra maker size per tick from the top
+//! taker_max_size = "0.2"
+//!
+//! [[symbol.regime]]
+//! name = "calm"
+//! volatility_ticks = 2.0         # mid's σ in ticks per √second
+//! mean_duration_s = 600
+//! ```
+//!
+//! Prices and sizes are exact: strings, or TOML numbers read digit by
+//! digit. Errors name the source, the line and what to change.
+
+use model::{Instrument, InstrumentId, InstrumentTable, Price, Quantity, VenueSymbol};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::engine::{Exchange, ExchangeConfig, SelfTradePolicy};
+use super::synthetic::{BackgroundTraders, Regime, SymbolModel, SyntheticConfig, SyntheticMarket};
+
+/// A profile could not be used: where and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}:{line}: {problem}")]
+pub struct ProfileError {
+    /// The text's name (a file name), for the message.
+    pub source_name: String,
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// What is wrong and how to fix it.
+    pub problem: String,
+}
+
+/// Which venue the acceptor imitates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    /// The cTrader FIX API: numeric symbol ids, SymbolDigits 0 to 5.
+    CTrader,
+    /// A plain FIX 4.4 venue: symbols by name.
+    Generic,
+}
+
+/// One symbol of a profile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SymbolProfile {
+    /// The instrument: tick, step, minimum and maximum volume, digits.
+    pub instrument: Instrument,
+    /// SymbolName (1007).
+    pub name: String,
+    /// Its synthetic market.
+    pub model: SymbolModel,
+}
+
+/// A parsed venue profile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VenueProfile {
+    /// The venue's name.
+    pub name: String,
+    /// Which venue it imitates.
+    pub flavour: Flavour,
+    /// The exchange's settings.
+    pub exchange: ExchangeConfig,
+    /// Seed and sub-step of the synthetic markets.
+    pub seed: u64,
+    /// Sub-step in nanoseconds.
+    pub sub_step_nanos: u64,
+    /// The symbols, in file order.
+    pub symbols: Vec<SymbolProfile>,
+}
+
+impl VenueProfile {
+    /// Parses `text`; `source_name` only appears in errors.
+    pub fn parse(text: &str, source_name: &str) -> Result<Self, ProfileError> {
+        let source = Source {
+            text,
+            name: source_name,
+        };
+        let root = DeTable::parse(text).map_err(|error| {
+            source.error(
+                error.span().map_or(0, |span| span.start),
+                format!("not valid TOML: {}", error.message().trim_end()),
+            )
+        })?;
+        let mut venue = None;
+        let mut symbols = Vec::new();
+        for (key, value) in root.get_ref() {
+            match (key.get_ref().as_ref(), value.get_ref()) {
+                ("venue", DeValue::Table(table)) => {
+                    venue = Some(Fields::new(
+                        &source,
+                        table,
+                        key.span().start,
+                        "[venue]",
+                        VENUE_KEYS,
+                    )?);
+                }
+                ("symbol", DeValue::Array(items)) => {
+                    for item in items {
+                        let DeValue::Table(table) = item.get_ref() else {
+                            return Err(source.error(
+                                item.span().start,
+                                "write each symbol as a [[symbol]] table".into(),
+                            ));
+                        };
+                        symbols.push((item.span().start, table));
+                    }
+                }
+                ("venue" | "symbol", _) => {
+                    return Err(source.error(
+                        key.span().start,
+                        "write the venue as a [venue] table and each symbol as a [[symbol]] table"
+                            .into(),
+                    ));
+                }
+                (other, _) => {
+                    return Err(source.error(
+                        key.span().start,
+                        format!("unknown key {other}; a venue profile has a [venue] table and [[symbol]] tables"),
+                    ));
+                }
+            }
+        }
+        let venue = venue.ok_or_else(|| {
+            source.error(
+                0,
+                "no [venue] table: add one with name, flavour and seed".into(),
+            )
+        })?;
+        let flavour = match venue.required("flavour", Fields::text)?.as_str() {
+            "ctrader" => Flavour::CTrader,
+            "generic" => Flavour::Generic,
+            other => {
+                return Err(source.error(
+                    venue.offset_of("flavour"),
+                    format!("flavour: unknown flavour {other:?}; use ctrader or generic"),
+                ));
+            }
+        };
+        let self_trade = match venue.optional("self_trade", Fields::text)?.as_deref() {
+            None | Some("cancel_incoming") => SelfTradePolicy::CancelIncoming,
+            Some("allow") => SelfTradePolicy::Allow,
+            Some(other) => {
+                return Err(source.error(
+                    venue.offset_of("self_trade"),
+                    format!("self_trade: unknown policy {other:?}; use cancel_incoming or allow"),
+                ));
+            }
+        };
+        let sub_step_ms = venue.optional("sub_step_ms", Fields::whole)?.unwrap_or(100);
+        if sub_step_ms == 0 {
+            return Err(source.error(
+                venue.offset_of("sub_step_ms"),
+                "sub_step_ms: must be at least 1".into(),
+            ));
+        }
+        let mut profile = Self {
+            name: venue.required("name", Fields::text)?,
+            flavour,
+            exchange: ExchangeConfig { self_trade },
+            seed: venue.required("seed", Fields::whole)?,
+            sub_step_nanos: sub_step_ms.saturating_mul(1_000_000),
+            symbols: Vec::new(),
+        };
+        if symbols.is_empty() {
+            return Err(source.error(text.len(), "no [[symbol]] table: add one per symbol".into()));
+        }
+        let mut table = InstrumentTable::new();
+        for (offset, symbol) in symbols {
+            let parsed = source.symbol(flavour, symbol, offset)?;
+            table
+                .insert(parsed.instrument.clone())
+                .map_err(|error| source.error(offset, format!("[[symbol]]: {error}")))?;
+            let config = SyntheticConfig {
+                seed: profile.seed,
+                sub_step_nanos: profile.sub_step_nanos,
+                symbols: vec![parsed.model.clone()],
+            };
+            SyntheticMarket::new(&config, &table)
+                .map_err(|error| source.error(offset, format!("[[symbol]]: {error}")))?;
+            profile.symbols.push(parsed);
+        }
+        Ok(profile)
+    }
+
+    /// The instruments of every symbol.
+    pub fn instruments(&self) -> InstrumentTable {
+        let mut table = InstrumentTable::new();
+        for symbol in &self.symbols {
+            // Parsing inserted the same instruments into a table already.
+            let _ = table.insert(symbol.instrument.clone());
+        }
+        table
+    }
+
+    /// The synthetic markets' configuration.
+    pub fn synthetic(&self) -> SyntheticConfig {
+        SyntheticConfig {
+            seed: self.seed,
+            sub_step_nanos: self.sub_step_nanos,
+            symbols: self
+                .symbols
+                .iter()
+                .map(|symbol| symbol.model.clone())
+                .collect(),
+        }
+    }
+
+    /// An exchange with this profile's symbols and its synthetic market.
+    pub fn build(&self) -> Result<(Exchange, SyntheticMarket), super::synthetic::SyntheticError> {
+        let instruments = self.instruments();
+        let market = SyntheticMarket::new(&self.synthetic(), &instruments)?;
+        Ok((Exchange::new(instruments, self.exchange), market))
+    }
+}
+
+const VENUE_KEYS: &[&str] = &["name", "flavour", "seed", "sub_step_ms", "self_trade"];
+const SYMBOL_KEYS: &[&str] = &[
+    "id",
+    "symbol",
+    "name",
+    "digits",
+    "tick",
+    "step",
+    "min_volume",
+    "max_volume",
+    "min_notional",
+    "initial_price",
+    "background",
+    "regime",
+];
+const BACKGROUND_KEYS: &[&str] = &[
+    "depth_levels",
+    "maker_rate",
+    "cancel_rate",
+    "taker_rate",
+    "order_size",
+    "size_growth",
+    "taker_max_size",
+];
+const REGIME_KEYS: &[&str] = &["name", "volatility_ticks", "mean_duration_s"];
+
+struct Source<'a> {
+    text: &'a str,
+    name: &'a str,
+}
+
+impl Source<'_> {
+    fn error(&self, offset: usize, problem: String) -> ProfileError {
+        let line = self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        ProfileError {
+            source_name: self.name.to_owned(),
+            line,
+            problem,
+        }
+    }
+
+    fn symbol(
+        &self,
+        flavour: Flavour,
+        table: &DeTable<'_>,
+        offset: usize,
+    ) -> Result<SymbolProfile, ProfileError> {
+        let fields = Fields::new(self, table, offset, "[[symbol]]", SYMBOL_KEYS)?;
+        let id = fields.required("id", |f, v| {
+            InstrumentId::new(&f.text(v)?)
+                .map_err(|error| f.bad(v, format!("not an instrument id: {error}")))
+        })?;
+        let venue_symbol = fields.required("symbol", |f, v| {
+            let text = f.text(v)?;
+            if flavour == Flavour::CTrader && (text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(f.bad(v, format!("{text:?} is not a cTrader symbol id; cTrader symbols are numeric, e.g. \"1\" for EURUSD")));
+            }
+            VenueSymbol::new(&text).map_err(|error| f.bad(v, format!("not a symbol: {error}")))
+        })?;
+        let digits = fields.required("digits", Fields::whole)?;
+        let max_digits = if flavour == Flavour::CTrader { 5 } else { 9 };
+        if digits > max_digits {
+            return Err(self.error(
+                fields.offset_of("digits"),
+                format!("digits: {digits} is more than {max_digits}, the most this flavour allows"),
+            ));
+        }
+        let instrument = Instrument {
+            id,
+            venue_symbol,
+            tick_size: fields.required("tick", Fields::price)?,
+            lot_size: fields.required("step", Fields::quantity)?,
+            min_quantity: fields.required("min_volume", Fields::quantity)?,
+            max_quantity: fields.optional("max_volume", Fields::quantity)?,
+            min_notional: fields.optional("min_notional", |f, v| {
+                let text = f.decimal_text(v)?;
+                text.parse()
+                    .map_err(|error| f.bad(v, format!("{text} is not an exact amount: {error}")))
+            })?,
+            // At most 9, checked above.
+            price_digits: u8::try_from(digits).unwrap_or(9),
+            allows_non_positive_prices: false,
+        };
+        instrument.validate().map_err(|error| {
+            self.error(
+                offset,
+                format!("[[symbol]]: {error}; fix tick, step, min_volume or digits"),
+            )
+        })?;
+        let initial_price = fields.required("initial_price", Fields::price)?;
+        if !initial_price.is_positive() || !initial_price.is_multiple_of(instrument.tick_size) {
+            return Err(self.error(
+                fields.offset_of("initial_price"),
+                format!("initial_price: {initial_price} must be above zero and a multiple of the tick {}", instrument.tick_size),
+            ));
+        }
+        let background = fields.required("background", |f, v| {
+            let DeValue::Table(table) = v.get_ref() else {
+                return Err(f.bad(v, "write it as a [symbol.background] table".into()));
+            };
+            self.background(table, v.span().start, &instrument)
+        })?;
+        let regimes = fields.required("regime", |f, v| {
+            let DeValue::Array(items) = v.get_ref() else {
+                return Err(f.bad(v, "write each regime as a [[symbol.regime]] table".into()));
+            };
+            if items.is_empty() {
+                return Err(f.bad(v, "add at least one [[symbol.regime]]".into()));
+            }
+            items
+                .iter()
+                .map(|item| {
+                    let DeValue::Table(table) = item.get_ref() else {
+                        return Err(f.bad(
+                            item,
+                            "write each regime as a [[symbol.regime]] table".into(),
+                        ));
+                    };
+                    let regime = Fields::new(
+                        self,
+                        table,
+                        item.span().start,
+                        "[[symbol.regime]]",
+                        REGIME_KEYS,
+                    )?;
+                    Ok(Regime {
+                        name: regime.required("name", Fields::text)?,
+                        volatility_ticks: regime
+                            .required("volatility_ticks", Fields::non_negative)?,
+                        mean_duration_secs: regime.required("mean_duration_s", Fields::positive)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(SymbolProfile {
+            name: fields
+                .optional("name", Fields::text)?
+                .unwrap_or_else(|| id.to_string()),
+            model: SymbolModel {
+                instrument: id,
+                initial_price,
+                regimes,
+                background,
+            },
+            instrument,
+        })
+    }
+
+    fn background(
+        &self,
+        table: &DeTable<'_>,
+        offset: usize,
+        instrument: &Instrument,
+    ) -> Result<BackgroundTraders, ProfileError> {
+        let fields = Fields::new(self, table, offset, "[symbol.background]", BACKGROUND_KEYS)?;
+        let depth_levels = fields.required("depth_levels", Fields::whole)?;
+        if !(1..=1000).contains(&depth_levels) {
+            return Err(self.error(
+                fields.offset_of("depth_levels"),
+                "depth_levels: must be between 1 and 1000".into(),
+            ));
+        }
+        let sized = |key: &str| -> Result<Quantity, ProfileError> {
+            let size = fields.required(key, Fields::quantity)?;
+            if size < instrument.min_quantity || !size.is_multiple_of(instrument.lot_size) {
+                return Err(self.error(
+                    fields.offset_of(key),
+                    format!(
+                        "{key}: {size} must be at least min_volume {} and a multiple of step {}",
+                        instrument.min_quantity, instrument.lot_size
+                    ),
+                ));
+            }
+            Ok(size)
+        };
+        let order_size = sized("order_size")?;
+        let taker_max_size = sized("taker_max_size")?;
+        let size_growth = fields
+            .optional("size_growth", Fields::quantity)?
+            .unwrap_or(Quantity::ZERO);
+        if !size_growth.is_multiple_of(instrument.lot_size) {
+            return Err(self.error(
+                fields.offset_of("size_growth"),
+                format!(
+                    "size_growth: {size_growth} must be a multiple of step {}",
+                    instrument.lot_size
+                ),
+            ));
+        }
+        Ok(BackgroundTraders {
+            depth_levels: u32::try_from(depth_levels).unwrap_or(1000),
+            maker_rate: fields.required("maker_rate", Fields::non_negative)?,
+            cancel_rate: fields.required("cancel_rate", Fields::non_negative)?,
+            taker_rate: fields.required("taker_rate", Fields::non_negative)?,
+            order_size,
+            size_growth,
+            taker_max_size,
+        })
+    }
+}
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// One table's keys, checked against the keys it allows.
+struct Fields<'s, 't> {
+    source: &'s Source<'s>,
+    table: &'t DeTable<'t>,
+    offset: usize,
+    label: &'static str,
+}
+
+impl<'s, 't> Fields<'s, 't> {
+    fn new(
+        source: &'s Source<'s>,
+        table: &'t DeTable<'t>,
+        offset: usize,
+        label: &'static str,
+        allowed: &[&str],
+    ) -> Result<Self, ProfileError> {
+        for key in table.keys() {
+            let name: &str = key.get_ref();
+            if !allowed.contains(&name) {
+                return Err(source.error(
+                    key.span().start,
+                    format!(
+                        "unknown key {name} in {label}; allowed keys: {}",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(Self {
+            source,
+            table,
+            offset,
+            label,
+        })
+    }
+
+    fn offset_of(&self, key: &str) -> usize {
+        self.table
+            .iter()
+            .find(|(name, _)| name.get_ref().as_ref() == key)
+            .map_or(self.offset, |(name, _)| name.span().start)
+    }
+
+    fn required<T>(
+        &self,
+        key: &str,
+        convert: impl Fn(&Self, &Value<'_>) -> Result<T, ProfileError>,
+    ) -> Result<T, ProfileError> {
+        self.optional(key, convert)?.ok_or_else(|| {
+            self.source.error(
+                self.offset,
+                format!("{}: missing required key {key}", self.label),
+            )
+        })
+    }
+
+    fn optional<T>(
+        &self,
+        key: &str,
+        convert: impl Fn(&Self, &Value<'_>) -> Result<T, ProfileError>,
+    ) -> Result<Option<T>, ProfileError> {
+        self.table
+            .iter()
+            .find(|(name, _)| name.get_ref().as_ref() == key)
+            .map(|(name, value)| {
+                convert(self, value).map_err(|mut error| {
+                    error.problem = format!("{}: {}", name.get_ref(), error.problem);
+                    error
+                })
+            })
+            .transpose()
+    }
+
+    fn bad(&self, value: &Value<'_>, problem: String) -> ProfileError {
+        self.source.error(value.span().start, problem)
+    }
+
+    fn text(&self, value: &Value<'_>) -> Result<String, ProfileError> {
+        match value.get_ref() {
+            DeValue::String(text) => Ok(text.to_string()),
+            other => Err(self.bad(
+                value,
+                format!("expected a string, found a {}", other.type_str()),
+            )),
+        }
+    }
+
+    /// The value's decimal text: a string, or a number's own digits.
+    fn decimal_text(&self, value: &Value<'_>) -> Result<String, ProfileError> {
+        match value.get_ref() {
+            DeValue::String(text) => Ok(text.to_string()),
+            DeValue::Integer(integer) if integer.radix() == 10 => {
+                Ok(integer.as_str().replace('_', ""))
+            }
+            DeValue::Float(float) => Ok(float.as_str().replace('_', "")),
+            other => Err(self.bad(
+                value,
+                format!("expected a decimal number, found a {}", other.type_str()),
+            )),
+        }
+    }
+
+    fn number(&self, value: &Value<'_>) -> Result<f64, ProfileError> {
+        self.decimal_text(value)?
+            .parse::<f64>()
+            .ok()
+            .filter(|number| number.is_finite())
+            .ok_or_else(|| self.bad(value, "expected a finite number".into()))
+    }
+
+    fn non_negative(&self, value: &Value<'_>) -> Result<f64, ProfileError> {
+        let number = self.number(value)?;
+        if number >= 0.0 {
+            Ok(number)
+        } else {
+            Err(self.bad(value, format!("{number} must be zero or more")))
+        }
+    }
+
+    fn positive(&self, value: &Value<'_>) -> Result<f64, ProfileError> {
+        let number = self.number(value)?;
+        if number > 0.0 {
+            Ok(number)
+        } else {
+            Err(self.bad(value, format!("{number} must be above zero")))
+        }
+    }
+
+    fn whole(&self, value: &Value<'_>) -> Result<u64, ProfileError> {
+        match value.get_ref() {
+            DeValue::Integer(integer) if integer.radix() == 10 => integer
+                .as_str()
+                .replace('_', "")
+                .parse::<u64>()
+                .map_err(|_| self.bad(value, "expected a whole number, 0 or more".into())),
+            _ => Err(self.bad(value, "expected a whole number written in decimal".into())),
+        }
+    }
+
+    fn price(&self, value: &Value<'_>) -> Result<Price, ProfileError> {
+        let text = self.decimal_text(value)?;
+        text.parse::<Price>()
+            .map_err(|error| self.bad(value, format!("{text} is not an exact price: {error}")))
+    }
+
+    fn quantity(&self, value: &Value<'_>) -> Result<Quantity, ProfileError> {
+        let text = self.decimal_text(value)?;
+        text.parse::<Quantity>()
+            .map_err(|error| self.bad(value, format!("{text} is not an exact quantity: {error}")))
+    }
+}
