@@ -213,13 +213,14 @@ pub fn decide(
                     })
                     .unwrap_or(Price::ZERO);
                 for (side, want) in [(Side::Buy, target.bid), (Side::Sell, target.ask)] {
-                    let working: Vec<&WorkingOrder> = inputs
+                    // Borrowed, not collected: this runs on every event.
+                    let mut working = inputs
                         .working
                         .iter()
-                        .filter(|order| order.instrument == *instrument && order.side == side)
-                        .collect();
+                        .filter(|order| order.instrument == *instrument && order.side == side);
+                    let keep = working.next();
                     let generation = state.sides.entry((*instrument, side)).or_default();
-                    if working.is_empty() && generation.sent {
+                    if keep.is_none() && generation.sent {
                         generation.epoch += 1;
                         generation.sent = false;
                     }
@@ -228,7 +229,7 @@ pub fn decide(
                         instrument,
                         side,
                         want,
-                        &working,
+                        (keep, working),
                         tolerance,
                         &target,
                         epoch,
@@ -241,36 +242,41 @@ pub fn decide(
     proposals
 }
 
+/// The text every quote decision ends with. Built only for a proposal:
+/// formatting prices on every event would cost more than the decision.
+fn context(target: &TargetQuotes) -> String {
+    format!("fair={} half_spread={}", target.fair, target.half_spread)
+}
+
 #[expect(
     clippy::too_many_arguments,
     reason = "one side's whole context, private"
 )]
-fn manage_side(
+fn manage_side<'a>(
     instrument: &InstrumentId,
     side: Side,
     want: Option<(Price, Quantity)>,
-    working: &[&WorkingOrder],
+    (keep, extra): (
+        Option<&'a WorkingOrder>,
+        impl Iterator<Item = &'a WorkingOrder>,
+    ),
     tolerance: Price,
     target: &TargetQuotes,
     epoch: u64,
     proposals: &mut Vec<Proposal>,
 ) -> bool {
-    let (keep, extra) = match working.split_first() {
-        Some((first, rest)) => (Some(*first), rest),
-        None => (None, &[][..]),
-    };
     for order in extra {
         proposals.push(Proposal::Cancel {
             intent_id: order.intent_id,
             reason: format!("micro_mm: extra {side} quote on {instrument}"),
         });
     }
-    let context = format!("fair={} half_spread={}", target.fair, target.half_spread);
     match (keep, want) {
         (Some(order), None) => proposals.push(Proposal::Cancel {
             intent_id: order.intent_id,
             reason: format!(
-                "micro_mm: {side} side of {instrument} not quoted (cap or price), {context}"
+                "micro_mm: {side} side of {instrument} not quoted (cap or price), {}",
+                context(target)
             ),
         }),
         (Some(order), Some((price, size))) => {
@@ -285,8 +291,9 @@ fn manage_side(
                     quantity,
                     kind: OrderKind::Limit { price },
                     reason: format!(
-                        "micro_mm: move {side} {current}x{} to {price}x{quantity} (off by {distance}, tolerance {tolerance}), {context}",
-                        order.quantity
+                        "micro_mm: move {side} {current}x{} to {price}x{quantity} (off by {distance}, tolerance {tolerance}), {}",
+                        order.quantity,
+                        context(target)
                     ),
                 });
             }
@@ -299,7 +306,7 @@ fn manage_side(
                 size,
                 time_in_force: TimeInForce::GoodTillCancel,
                 epoch,
-                reason: format!("micro_mm: quote {side} {size}@{price}, {context}"),
+                reason: format!("micro_mm: quote {side} {size}@{price}, {}", context(target)),
             }));
             return true;
         }
