@@ -236,6 +236,9 @@ impl Pipeline {
                 quantity: order.quantity,
             });
         }
+        // Grouped by strategy (stable: each strategy's orders keep their
+        // order), so the host hands each strategy a slice, not a copy.
+        working.sort_by_key(|order| order.strategy);
     }
 
     /// The next output, oldest first.

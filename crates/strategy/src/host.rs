@@ -186,8 +186,8 @@ pub struct StrategyHost {
     instruments: InstrumentTable,
     gate: ReadinessGate,
     slots: Vec<Slot>,
-    /// The deciding strategy's working orders, refilled per strategy and
-    /// step (a buffer kept to avoid an allocation per step).
+    /// The deciding strategy's working orders when they are not adjacent
+    /// in the step's input (kept to avoid an allocation per step).
     own: Vec<WorkingOrder>,
 }
 
@@ -314,18 +314,11 @@ impl StrategyHost {
             None => format!("gate {}", self.gate.state()),
         });
         for slot in &mut self.slots {
-            self.own.clear();
-            self.own.extend(
-                working
-                    .iter()
-                    .filter(|order| order.strategy == slot.params.name)
-                    .copied(),
-            );
             let inputs = Inputs {
                 now,
                 market,
                 inventory,
-                working: &self.own,
+                working: own_orders(working, &slot.params.name, &mut self.own),
                 instruments: &self.instruments,
             };
             if slot.scratch != slot.state {
@@ -338,6 +331,12 @@ impl StrategyHost {
                     &slot.params.kind,
                     halt_reason,
                 ));
+            }
+            if proposals.is_empty() {
+                // Nothing to emit, suppress or hold back: the decision
+                // stands, as it would after the filters below.
+                std::mem::swap(&mut slot.state, &mut slot.scratch);
+                continue;
             }
             let actions: Vec<(Action, String)> = proposals
                 .into_iter()
@@ -415,6 +414,29 @@ impl StrategyHost {
         }
         step
     }
+}
+
+/// The orders of `strategy` among `working`, in their order there: a
+/// slice of `working` when they are adjacent (the pipeline groups them),
+/// else copied into `buffer`.
+fn own_orders<'a>(
+    working: &'a [WorkingOrder],
+    strategy: &StrategyId,
+    buffer: &'a mut Vec<WorkingOrder>,
+) -> &'a [WorkingOrder] {
+    let mine = |order: &WorkingOrder| order.strategy == *strategy;
+    let start = working.iter().position(mine).unwrap_or(working.len());
+    let run = working[start..]
+        .iter()
+        .take_while(|order| mine(order))
+        .count();
+    let rest = &working[start + run..];
+    if !rest.iter().any(mine) {
+        return &working[start..start + run];
+    }
+    buffer.clear();
+    buffer.extend(working.iter().filter(|order| mine(order)).copied());
+    buffer
 }
 
 /// Turns a proposal into an action: run, strategy, time and params version
