@@ -73,6 +73,17 @@ pub enum PipelineOutput {
     Resync(ResyncRequest),
 }
 
+/// Stores `value` under `key`, overwriting in place when the key is
+/// there (no node shuffling, no old value moved out and dropped).
+fn upsert<V: Clone>(map: &mut BTreeMap<InstrumentId, V>, key: InstrumentId, value: &V) {
+    match map.get_mut(&key) {
+        Some(kept) => kept.clone_from(value),
+        None => {
+            map.insert(key, value.clone());
+        }
+    }
+}
+
 /// The pipeline. See the module docs.
 #[derive(Debug)]
 pub struct Pipeline {
@@ -81,6 +92,10 @@ pub struct Pipeline {
     oms: Oms,
     market: MarketView,
     outputs: VecDeque<PipelineOutput>,
+    // What the strategies read of the OMS, refilled before each decision
+    // into buffers kept here, so a decision allocates nothing.
+    inventory: BTreeMap<InstrumentId, Inventory>,
+    working: Vec<WorkingOrder>,
 }
 
 impl Pipeline {
@@ -103,6 +118,8 @@ impl Pipeline {
             oms,
             market: MarketView::default(),
             outputs: VecDeque::new(),
+            inventory: BTreeMap::new(),
+            working: Vec::new(),
         })
     }
 
@@ -115,9 +132,9 @@ impl Pipeline {
         if let Some(mid) = features.what.mid {
             self.oms.on_market_price(instrument, mid);
         }
-        self.market.instruments.insert(instrument, features.clone());
+        upsert(&mut self.market.instruments, instrument, features);
         for cross in self.sensory.cross_venue() {
-            self.market.cross.insert(cross.prediction, *cross);
+            upsert(&mut self.market.cross, cross.prediction, cross);
         }
         while let Some(request) = self.sensory.poll_resync() {
             self.outputs.push_back(PipelineOutput::Resync(request));
@@ -153,8 +170,10 @@ impl Pipeline {
     }
 
     fn decide(&mut self, now: Timestamp) {
-        let (inventory, working) = self.positions_and_working();
-        let step = self.host.step(now, &self.market, &inventory, &working);
+        self.refill_positions_and_working();
+        let step = self
+            .host
+            .step(now, &self.market, &self.inventory, &self.working);
         self.outputs
             .extend(step.readiness.into_iter().map(PipelineOutput::Readiness));
         self.outputs
@@ -175,16 +194,22 @@ impl Pipeline {
     }
 
     /// Account-wide inventory per instrument and every working order, as
-    /// the strategies read them (orders pending new included).
-    fn positions_and_working(&self) -> (BTreeMap<InstrumentId, Inventory>, Vec<WorkingOrder>) {
+    /// the strategies read them (orders pending new included). An
+    /// instrument seen before keeps an all-zero entry, which strategies
+    /// read as they read a missing one (`Inputs::inventory_of`).
+    fn refill_positions_and_working(&mut self) {
         let state = self.oms.state();
-        let mut inventory: BTreeMap<InstrumentId, Inventory> = BTreeMap::new();
+        let inventory = &mut self.inventory;
+        inventory
+            .values_mut()
+            .for_each(|entry| *entry = Inventory::default());
         for (instrument, totals) in state.positions().instruments() {
             let entry = inventory.entry(*instrument).or_default();
             entry.position = totals.net();
             entry.average_cost = totals.cost_basis().per_unit(totals.net().abs());
         }
-        let mut working = Vec::new();
+        let working = &mut self.working;
+        working.clear();
         for order in state.orders().filter(|order| order.status.is_working()) {
             let entry = inventory.entry(order.instrument).or_default();
             let leaves = order.leaves();
@@ -211,7 +236,9 @@ impl Pipeline {
                 quantity: order.quantity,
             });
         }
-        (inventory, working)
+        // Grouped by strategy (stable: each strategy's orders keep their
+        // order), so the host hands each strategy a slice, not a copy.
+        working.sort_by_key(|order| order.strategy);
     }
 
     /// The next output, oldest first.

@@ -2,7 +2,7 @@
 //! minimum and maximum size, minimum notional, digits) and what the venue
 //! calls it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::fixed::{Money, Price, Quantity};
 use crate::ids::{InstrumentId, VenueSymbol};
@@ -116,10 +116,13 @@ impl Instrument {
 }
 
 /// Instruments by EMP id and by venue symbol.
+///
+/// B-trees, not hash maps: looked up on every market event, and a few
+/// word-wise id comparisons cost less than SipHash over the id's bytes.
 #[derive(Clone, Debug, Default)]
 pub struct InstrumentTable {
-    by_id: HashMap<InstrumentId, Instrument>,
-    by_symbol: HashMap<VenueSymbol, InstrumentId>,
+    by_id: BTreeMap<InstrumentId, Instrument>,
+    by_symbol: BTreeMap<VenueSymbol, InstrumentId>,
 }
 
 impl InstrumentTable {
@@ -155,7 +158,7 @@ impl InstrumentTable {
         self.by_symbol.get(symbol).and_then(|id| self.by_id.get(id))
     }
 
-    /// Every instrument, in no particular order.
+    /// Every instrument, in id order.
     pub fn iter(&self) -> impl Iterator<Item = &Instrument> {
         self.by_id.values()
     }

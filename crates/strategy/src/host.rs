@@ -135,6 +135,9 @@ impl StrategyStats {
 struct Slot {
     params: StrategyParams,
     state: StrategyState,
+    /// What the last decision ran on: a copy of `state`, refreshed only
+    /// when the two differ, so the state's maps are not cloned per step.
+    scratch: StrategyState,
     limiter: RateLimiter,
     kill: Option<String>,
     submitted: BTreeSet<IntentId>,
@@ -183,6 +186,9 @@ pub struct StrategyHost {
     instruments: InstrumentTable,
     gate: ReadinessGate,
     slots: Vec<Slot>,
+    /// The deciding strategy's working orders when they are not adjacent
+    /// in the step's input (kept to avoid an allocation per step).
+    own: Vec<WorkingOrder>,
 }
 
 impl StrategyHost {
@@ -210,6 +216,7 @@ impl StrategyHost {
             }
             slots.push(Slot {
                 state: StrategyState::initial(&strategy.kind),
+                scratch: StrategyState::initial(&strategy.kind),
                 limiter: RateLimiter::new(strategy.rate_limit),
                 kill: (!strategy.enabled).then(|| "disabled in params".to_owned()),
                 submitted: BTreeSet::new(),
@@ -225,6 +232,7 @@ impl StrategyHost {
             instruments,
             gate: ReadinessGate::new(params.gate),
             slots,
+            own: Vec::new(),
         })
     }
 
@@ -300,31 +308,35 @@ impl StrategyHost {
             state: self.gate.state(),
             problem: self.gate.problem(),
         };
-        let halt_reason = match self.gate.problem() {
+        // Only read when not RUNNING; formatting it every step is costly.
+        let halt_reason = (!running).then(|| match self.gate.problem() {
             Some(problem) => format!("gate {}: {problem}", self.gate.state()),
             None => format!("gate {}", self.gate.state()),
-        };
+        });
         for slot in &mut self.slots {
-            let own: Vec<WorkingOrder> = working
-                .iter()
-                .filter(|order| order.strategy == slot.params.name)
-                .copied()
-                .collect();
             let inputs = Inputs {
                 now,
                 market,
                 inventory,
-                working: &own,
+                working: own_orders(working, &slot.params.name, &mut self.own),
                 instruments: &self.instruments,
             };
-            let mut next = slot.state.clone();
-            let mut proposals = strategies::decide(&inputs, &slot.params.kind, &mut next);
-            if !running {
+            if slot.scratch != slot.state {
+                slot.scratch.clone_from(&slot.state);
+            }
+            let mut proposals = strategies::decide(&inputs, &slot.params.kind, &mut slot.scratch);
+            if let Some(halt_reason) = &halt_reason {
                 proposals.extend(strategies::when_not_running(
                     &inputs,
                     &slot.params.kind,
-                    &halt_reason,
+                    halt_reason,
                 ));
+            }
+            if proposals.is_empty() {
+                // Nothing to emit, suppress or hold back: the decision
+                // stands, as it would after the filters below.
+                std::mem::swap(&mut slot.state, &mut slot.scratch);
+                continue;
             }
             let actions: Vec<(Action, String)> = proposals
                 .into_iter()
@@ -346,7 +358,7 @@ impl StrategyHost {
             if let Some(reason) = &slot.kill {
                 // Observations (a band re-armed) are kept; decisions are not.
                 if actions.iter().all(|(action, _)| action.is_cancel()) {
-                    slot.state = next;
+                    std::mem::swap(&mut slot.state, &mut slot.scratch);
                 }
                 for action in actions {
                     suppress(
@@ -396,11 +408,35 @@ impl StrategyHost {
                 });
             }
             if !held_back {
-                slot.state = next;
+                // The old state stays in `scratch`, to compare next step.
+                std::mem::swap(&mut slot.state, &mut slot.scratch);
             }
         }
         step
     }
+}
+
+/// The orders of `strategy` among `working`, in their order there: a
+/// slice of `working` when they are adjacent (the pipeline groups them),
+/// else copied into `buffer`.
+fn own_orders<'a>(
+    working: &'a [WorkingOrder],
+    strategy: &StrategyId,
+    buffer: &'a mut Vec<WorkingOrder>,
+) -> &'a [WorkingOrder] {
+    let mine = |order: &WorkingOrder| order.strategy == *strategy;
+    let start = working.iter().position(mine).unwrap_or(working.len());
+    let run = working[start..]
+        .iter()
+        .take_while(|order| mine(order))
+        .count();
+    let rest = &working[start + run..];
+    if !rest.iter().any(mine) {
+        return &working[start..start + run];
+    }
+    buffer.clear();
+    buffer.extend(working.iter().filter(|order| mine(order)).copied());
+    buffer
 }
 
 /// Turns a proposal into an action: run, strategy, time and params version

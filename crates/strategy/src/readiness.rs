@@ -205,19 +205,20 @@ impl ReadinessGate {
     /// failure in the documented order.
     pub fn check(&self, now: Timestamp, market: &MarketView) -> Result<(), ReadinessReason> {
         let p = &self.params;
-        self.check_feed(now, market, p.spot, p.spot_ttl)?;
+        self.check_feed(now, market, &p.spot, p.spot_ttl)?;
         for target in &p.targets {
-            self.check_feed(now, market, *target, p.book_ttl)?;
+            self.check_feed(now, market, target, p.book_ttl)?;
         }
         for instrument in &p.cross_venue {
-            let missing = ReadinessReason::DislocationMissing {
+            // Built only on failure: the id inside is ~100 bytes to copy.
+            let missing = || ReadinessReason::DislocationMissing {
                 instrument: *instrument,
             };
-            let cross = market.cross.get(instrument).ok_or(missing)?;
+            let cross = market.cross.get(instrument).ok_or_else(missing)?;
             let (Some(spot_time), Some(pm_time), Some(_)) =
                 (cross.spot_time, cross.prediction_time, cross.delta_spd)
             else {
-                return Err(missing);
+                return Err(missing());
             };
             let skew = Duration::from_nanos(
                 spot_time
@@ -238,22 +239,22 @@ impl ReadinessGate {
         &self,
         now: Timestamp,
         market: &MarketView,
-        feed: InstrumentId,
+        feed: &InstrumentId,
         ttl: Duration,
     ) -> Result<(), ReadinessReason> {
-        let features = market
-            .features(&feed)
-            .ok_or(ReadinessReason::FeedMissing { feed })?;
-        let last = features
-            .last_book_update
-            .ok_or(ReadinessReason::FeedMissing { feed })?;
+        let missing = || ReadinessReason::FeedMissing { feed: *feed };
+        let features = market.features(feed).ok_or_else(missing)?;
+        let last = features.last_book_update.ok_or_else(missing)?;
         let silent_for = Duration::from_nanos(now.saturating_nanos_since(last));
         if silent_for > ttl {
-            return Err(ReadinessReason::FeedStale { feed, silent_for });
+            return Err(ReadinessReason::FeedStale {
+                feed: *feed,
+                silent_for,
+            });
         }
         if let Some(reason) = features.invalid {
             return Err(ReadinessReason::InvalidFeature {
-                instrument: feed,
+                instrument: *feed,
                 reason,
             });
         }

@@ -36,17 +36,18 @@ impl MarketState {
             return;
         }
         for (kept, levels) in [(&mut self.bids, book.bids()), (&mut self.asks, book.asks())] {
-            kept.extend(levels.iter().take(depth).filter_map(|level| {
-                let size = match (level.size.is_zero(), assumed_size) {
-                    (false, _) => level.size,
-                    (true, Some(assumed)) => assumed,
-                    (true, None) => return None,
-                };
-                Some(Level {
-                    price: level.price,
-                    size,
-                })
-            }));
+            // One bulk copy (this runs on every book update), then the
+            // rare levels without a size are sized or dropped.
+            kept.extend_from_slice(&levels[..levels.len().min(depth)]);
+            if kept.iter().any(|level| level.size.is_zero()) {
+                match assumed_size {
+                    Some(assumed) => kept
+                        .iter_mut()
+                        .filter(|level| level.size.is_zero())
+                        .for_each(|level| level.size = assumed),
+                    None => kept.retain(|level| !level.size.is_zero()),
+                }
+            }
         }
     }
 

@@ -146,6 +146,9 @@ pub struct SimulatedSink {
     /// Working orders per instrument.
     working: BTreeMap<InstrumentId, BTreeSet<usize>>,
     markets: BTreeMap<InstrumentId, MarketState>,
+    /// Scratch for the resting orders of one book or trade update, kept
+    /// so an update does not allocate.
+    resting: Vec<usize>,
     positions: Positions,
     trades: Vec<SimulatedTrade>,
     events: VecDeque<VenueEvent>,
@@ -172,6 +175,7 @@ impl SimulatedSink {
             used_cl_ord_ids: BTreeSet::new(),
             working: BTreeMap::new(),
             markets: BTreeMap::new(),
+            resting: Vec::new(),
             positions: Positions::default(),
             trades: Vec::new(),
             events: VecDeque::new(),
@@ -216,7 +220,9 @@ impl SimulatedSink {
             .or_default()
             .update(book, depth, assumed);
 
-        let resting = self.resting_by_priority(instrument);
+        // A kept buffer: this runs on every book update.
+        let mut resting = std::mem::take(&mut self.resting);
+        self.resting_by_priority(instrument, &mut resting);
         // Size that left a level was ahead of us: the queue ahead is never
         // more than what the level shows.
         for &idx in &resting {
@@ -230,7 +236,7 @@ impl SimulatedSink {
         if self.config.stop_trigger == StopTrigger::Book {
             self.trigger_stops(now, instrument, MarketState::best_opposite);
         }
-        for idx in resting {
+        for &idx in &resting {
             let order = &self.orders[idx];
             let (side, leaves) = (order.side, order.leaves());
             let Some(limit) = order.limit().filter(|_| order.is_working()) else {
@@ -248,6 +254,7 @@ impl SimulatedSink {
                 self.fill(now, idx, limit, crossing, Liquidity::Maker);
             }
         }
+        self.resting = resting;
         Ok(())
     }
 
@@ -267,12 +274,13 @@ impl SimulatedSink {
             .on_trade(trade.price);
         // Orders resting before the print; a stop it triggers does not
         // also fill from it.
-        let resting = self.resting_by_priority(&instrument);
+        let mut resting = std::mem::take(&mut self.resting);
+        self.resting_by_priority(&instrument, &mut resting);
         if self.config.stop_trigger == StopTrigger::Trades {
             self.trigger_stops(now, &instrument, |market, _| market.last_trade());
         }
         let mut remaining = trade.size;
-        for idx in resting {
+        for &idx in &resting {
             if remaining.is_zero() {
                 break;
             }
@@ -298,6 +306,7 @@ impl SimulatedSink {
                 remaining = remaining.saturating_sub(quantity);
             }
         }
+        self.resting = resting;
         Ok(())
     }
 
@@ -609,16 +618,17 @@ impl SimulatedSink {
     }
 
     /// Working resting orders of `instrument`, best price first, then
-    /// oldest first.
-    fn resting_by_priority(&self, instrument: &InstrumentId) -> Vec<usize> {
-        let mut resting: Vec<usize> = self
-            .working
-            .get(instrument)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|&idx| self.orders[idx].resting)
-            .collect();
+    /// oldest first, into `resting` (cleared first).
+    fn resting_by_priority(&self, instrument: &InstrumentId, resting: &mut Vec<usize>) {
+        resting.clear();
+        resting.extend(
+            self.working
+                .get(instrument)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&idx| self.orders[idx].resting),
+        );
         resting.sort_by_key(|&idx| {
             let order = &self.orders[idx];
             let price = i128::from(order.limit().map_or(0, Price::raw));
@@ -628,7 +638,6 @@ impl SimulatedSink {
             };
             (order.side, priority, order.seq)
         });
-        resting
     }
 
     /// Triggers (and executes) every waiting stop of `instrument` whose

@@ -103,7 +103,10 @@ pub fn decide(
         };
         match (previous, outside) {
             (_, None) => {
-                if delta.abs() < params.threshold - params.hysteresis {
+                // Written only on a change: this runs on every event.
+                if delta.abs() < params.threshold - params.hysteresis
+                    && previous != Some(Band::Inside)
+                {
                     state.bands.insert(*instrument, Band::Inside);
                 }
             }

@@ -30,7 +30,8 @@
 
 use std::collections::BTreeMap;
 
-use model::{InstrumentId, OrderKind, Price, Quantity, Side, TimeInForce};
+use model::{Instrument, InstrumentId, OrderKind, Price, Quantity, Side, TimeInForce};
+use sensory::InstrumentFeatures;
 
 use crate::action::{OrderRequest, Proposal};
 use crate::exact;
@@ -86,28 +87,31 @@ pub struct TargetQuotes {
     pub ask: Option<(Price, Quantity)>,
 }
 
-/// Why an instrument is not quoted at all.
-fn unquotable(inputs: &Inputs<'_>, instrument: &InstrumentId) -> Option<&'static str> {
+/// The features to quote `instrument` on, or why it is not quoted at all.
+fn quotable<'a>(
+    inputs: &Inputs<'a>,
+    instrument: &InstrumentId,
+) -> Result<&'a InstrumentFeatures, &'static str> {
     let Some(features) = inputs.market.features(instrument) else {
-        return Some("no features");
+        return Err("no features");
     };
     if !features.is_valid() {
-        return Some("features invalid");
+        return Err("features invalid");
     }
     if features.why.blackout {
-        return Some("event blackout");
+        return Err("event blackout");
     }
     if features.what.microprice.is_none() {
-        return Some("no microprice");
+        return Err("no microprice");
     }
     if features
         .when
         .realized_volatility
         .is_none_or(|vol| !vol.is_finite() || vol < 0.0)
     {
-        return Some("no volatility");
+        return Err("no volatility");
     }
-    None
+    Ok(features)
 }
 
 /// The quotes for `instrument`, or why there are none.
@@ -116,14 +120,20 @@ pub fn target_quotes(
     params: &MicroMmParams,
     instrument: &InstrumentId,
 ) -> Result<TargetQuotes, &'static str> {
-    if let Some(why) = unquotable(inputs, instrument) {
-        return Err(why);
-    }
+    targets(inputs, params, instrument).map(|(target, _)| target)
+}
+
+/// [`target_quotes`] and the instrument's spec, each looked up once.
+fn targets<'a>(
+    inputs: &Inputs<'a>,
+    params: &MicroMmParams,
+    instrument: &InstrumentId,
+) -> Result<(TargetQuotes, &'a Instrument), &'static str> {
+    let features = quotable(inputs, instrument)?;
     let spec = inputs
         .instruments
         .get(instrument)
         .ok_or("unknown instrument")?;
-    let features = inputs.market.features(instrument).ok_or("no features")?;
     let fair = features.what.microprice.ok_or("no microprice")?;
     let vol = features.when.realized_volatility.ok_or("no volatility")?;
     let tick = spec.tick_size;
@@ -172,12 +182,13 @@ pub fn target_quotes(
         Some((bid_price, size(buy_room))).filter(|(px, qty)| !qty.is_zero() && positive_ok(*px));
     let ask =
         Some((ask_price, size(sell_room))).filter(|(px, qty)| !qty.is_zero() && positive_ok(*px));
-    Ok(TargetQuotes {
+    let target = TargetQuotes {
         fair,
         half_spread,
         bid,
         ask,
-    })
+    };
+    Ok((target, spec))
 }
 
 /// One decision over every instrument.
@@ -188,7 +199,7 @@ pub fn decide(
 ) -> Vec<Proposal> {
     let mut proposals = Vec::new();
     for instrument in &params.instruments {
-        match target_quotes(inputs, params, instrument) {
+        match targets(inputs, params, instrument) {
             Err(why) => {
                 for order in inputs
                     .working
@@ -204,22 +215,19 @@ pub fn decide(
                     });
                 }
             }
-            Ok(target) => {
-                let tolerance = inputs
-                    .instruments
-                    .get(instrument)
-                    .and_then(|spec| {
-                        exact::ticks(i64::from(params.replace_tolerance_ticks), spec.tick_size)
-                    })
-                    .unwrap_or(Price::ZERO);
+            Ok((target, spec)) => {
+                let tolerance =
+                    exact::ticks(i64::from(params.replace_tolerance_ticks), spec.tick_size)
+                        .unwrap_or(Price::ZERO);
                 for (side, want) in [(Side::Buy, target.bid), (Side::Sell, target.ask)] {
-                    let working: Vec<&WorkingOrder> = inputs
+                    // Borrowed, not collected: this runs on every event.
+                    let mut working = inputs
                         .working
                         .iter()
-                        .filter(|order| order.instrument == *instrument && order.side == side)
-                        .collect();
+                        .filter(|order| order.instrument == *instrument && order.side == side);
+                    let keep = working.next();
                     let generation = state.sides.entry((*instrument, side)).or_default();
-                    if working.is_empty() && generation.sent {
+                    if keep.is_none() && generation.sent {
                         generation.epoch += 1;
                         generation.sent = false;
                     }
@@ -228,7 +236,7 @@ pub fn decide(
                         instrument,
                         side,
                         want,
-                        &working,
+                        (keep, working),
                         tolerance,
                         &target,
                         epoch,
@@ -241,36 +249,41 @@ pub fn decide(
     proposals
 }
 
+/// The text every quote decision ends with. Built only for a proposal:
+/// formatting prices on every event would cost more than the decision.
+fn context(target: &TargetQuotes) -> String {
+    format!("fair={} half_spread={}", target.fair, target.half_spread)
+}
+
 #[expect(
     clippy::too_many_arguments,
     reason = "one side's whole context, private"
 )]
-fn manage_side(
+fn manage_side<'a>(
     instrument: &InstrumentId,
     side: Side,
     want: Option<(Price, Quantity)>,
-    working: &[&WorkingOrder],
+    (keep, extra): (
+        Option<&'a WorkingOrder>,
+        impl Iterator<Item = &'a WorkingOrder>,
+    ),
     tolerance: Price,
     target: &TargetQuotes,
     epoch: u64,
     proposals: &mut Vec<Proposal>,
 ) -> bool {
-    let (keep, extra) = match working.split_first() {
-        Some((first, rest)) => (Some(*first), rest),
-        None => (None, &[][..]),
-    };
     for order in extra {
         proposals.push(Proposal::Cancel {
             intent_id: order.intent_id,
             reason: format!("micro_mm: extra {side} quote on {instrument}"),
         });
     }
-    let context = format!("fair={} half_spread={}", target.fair, target.half_spread);
     match (keep, want) {
         (Some(order), None) => proposals.push(Proposal::Cancel {
             intent_id: order.intent_id,
             reason: format!(
-                "micro_mm: {side} side of {instrument} not quoted (cap or price), {context}"
+                "micro_mm: {side} side of {instrument} not quoted (cap or price), {}",
+                context(target)
             ),
         }),
         (Some(order), Some((price, size))) => {
@@ -285,8 +298,9 @@ fn manage_side(
                     quantity,
                     kind: OrderKind::Limit { price },
                     reason: format!(
-                        "micro_mm: move {side} {current}x{} to {price}x{quantity} (off by {distance}, tolerance {tolerance}), {context}",
-                        order.quantity
+                        "micro_mm: move {side} {current}x{} to {price}x{quantity} (off by {distance}, tolerance {tolerance}), {}",
+                        order.quantity,
+                        context(target)
                     ),
                 });
             }
@@ -299,7 +313,7 @@ fn manage_side(
                 size,
                 time_in_force: TimeInForce::GoodTillCancel,
                 epoch,
-                reason: format!("micro_mm: quote {side} {size}@{price}, {context}"),
+                reason: format!("micro_mm: quote {side} {size}@{price}, {}", context(target)),
             }));
             return true;
         }
