@@ -31,9 +31,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use config::{ConfigError, DeTable, DeValue, Fields, Source, Value};
 use model::{InstrumentId, Price, Quantity, StrategyId};
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
 
 use crate::readiness::GateParams;
 use crate::strategies::binary_market::{BinaryMarketParams, TokenPair};
@@ -71,16 +70,7 @@ impl fmt::Display for ParamsVersion {
 
 /// A params file could not be used. The message names the source, the line
 /// and what to change.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{source_name}:{line}: {problem}")]
-pub struct ParamsError {
-    /// Where the text came from (a file name), for the message.
-    pub source_name: String,
-    /// 1-based line of the problem.
-    pub line: usize,
-    /// What is wrong and how to fix it.
-    pub problem: String,
-}
+pub type ParamsError = ConfigError;
 
 /// How many actions a strategy may emit per window of simulated time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,10 +192,7 @@ const BINARY_MARKET_KEYS: &[&str] = &[
 impl ParamsFile {
     /// Parses `text`; `source_name` (a file name) only appears in errors.
     pub fn parse(text: &str, source_name: &str) -> Result<Self, ParamsError> {
-        let file = Source {
-            text,
-            name: source_name,
-        };
+        let file = Source::new(text, source_name);
         let root = DeTable::parse(text).map_err(|error| {
             file.error(
                 error.span().map_or(0, |span| span.start),
@@ -217,7 +204,7 @@ impl ParamsFile {
         for (key, value) in root.get_ref() {
             match (key.get_ref().as_ref(), value.get_ref()) {
                 ("gate", DeValue::Table(table)) => {
-                    gate = Some(file.gate(&Fields::new(
+                    gate = Some(gate_params(&Fields::new(
                         &file,
                         table,
                         key.span().start,
@@ -230,16 +217,16 @@ impl ParamsFile {
                         let DeValue::Table(table) = item.get_ref() else {
                             return Err(file.error(
                                 item.span().start,
-                                "write each strategy as a [[strategy]] table".into(),
+                                "write each strategy as a [[strategy]] table",
                             ));
                         };
-                        strategies.push(file.strategy(table, item.span().start)?);
+                        strategies.push(strategy(&file, table, item.span().start)?);
                     }
                 }
                 ("gate" | "strategy", _) => {
                     return Err(file.error(
                         key.span().start,
-                        "write the gate as a [gate] table and each strategy as a [[strategy]] table".into(),
+                        "write the gate as a [gate] table and each strategy as a [[strategy]] table",
                     ));
                 }
                 (other, _) => {
@@ -253,13 +240,13 @@ impl ParamsFile {
         let gate = gate.ok_or_else(|| {
             file.error(
                 0,
-                "no [gate] table: add one naming the spot and target instruments".into(),
+                "no [gate] table: add one naming the spot and target instruments",
             )
         })?;
         if strategies.is_empty() {
             return Err(file.error(
                 text.len(),
-                "no [[strategy]] table: add one per strategy instance".into(),
+                "no [[strategy]] table: add one per strategy instance",
             ));
         }
         for (index, (offset, params)) in strategies.iter().enumerate() {
@@ -340,408 +327,184 @@ impl ParamsFile {
     }
 }
 
-struct Source<'a> {
-    text: &'a str,
-    name: &'a str,
+fn gate_params(fields: &Fields<'_, '_>) -> Result<GateParams, ParamsError> {
+    Ok(GateParams {
+        spot: fields.required("spot", Fields::instrument)?,
+        targets: fields
+            .optional("targets", Fields::instruments)?
+            .unwrap_or_default(),
+        cross_venue: fields
+            .optional("cross_venue", Fields::instruments)?
+            .unwrap_or_default(),
+        spot_ttl: fields.required("spot_ttl_ms", Fields::millis)?,
+        book_ttl: fields.required("book_ttl_ms", Fields::millis)?,
+        max_skew: fields.required("max_skew_ms", Fields::millis)?,
+        warmup: fields
+            .optional("warmup_ms", Fields::millis)?
+            .unwrap_or_default(),
+    })
 }
 
-impl Source<'_> {
-    fn line_of(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())]
-            .matches('\n')
-            .count()
-            + 1
-    }
-
-    fn error(&self, offset: usize, problem: String) -> ParamsError {
-        ParamsError {
-            source_name: self.name.to_owned(),
-            line: self.line_of(offset),
-            problem,
+fn strategy(
+    file: &Source<'_>,
+    table: &DeTable<'_>,
+    offset: usize,
+) -> Result<(usize, StrategyParams), ParamsError> {
+    let common = Fields::unchecked(file, table, offset, "[[strategy]]");
+    let kind_name = common.required("kind", Fields::text)?;
+    let (keys, label): (&[&str], _) = match kind_name.as_str() {
+        "delta_spd" => (DELTA_SPD_KEYS, "a delta_spd strategy"),
+        "micro_mm" => (MICRO_MM_KEYS, "a micro_mm strategy"),
+        "binary_market" => (BINARY_MARKET_KEYS, "a binary_market strategy"),
+        other => {
+            return Err(file.error(
+                common.offset_of("kind"),
+                format!("kind: unknown strategy kind {other:?}; use delta_spd, micro_mm or binary_market"),
+            ));
         }
+    };
+    let all: Vec<&str> = COMMON_KEYS.iter().chain(keys).copied().collect();
+    let fields = Fields::new(file, table, offset, label, &all)?;
+    let name = fields.required("name", |f, v| {
+        StrategyId::new(&f.text(v)?)
+            .map_err(|error| f.bad(v, format!("not a strategy name: {error}")))
+    })?;
+    let rate_limit = RateLimit {
+        max_actions: fields.required("rate_limit_actions", Fields::count)?,
+        window: fields.required("rate_limit_window_ms", Fields::millis)?,
+    };
+    if rate_limit.max_actions == 0 || rate_limit.window.is_zero() {
+        return Err(file.error(
+            fields.offset_of("rate_limit_actions"),
+            "rate_limit_actions and rate_limit_window_ms must be above zero (use enabled = false to stop a strategy)",
+        ));
     }
+    let kind = match kind_name.as_str() {
+        "delta_spd" => StrategyKind::DeltaSpd(delta_spd(&fields)?),
+        "micro_mm" => StrategyKind::MicroMm(micro_mm(&fields)?),
+        _ => StrategyKind::BinaryMarket(binary_market(&fields)?),
+    };
+    Ok((
+        offset,
+        StrategyParams {
+            name,
+            enabled: fields.optional("enabled", Fields::flag)?.unwrap_or(true),
+            rate_limit,
+            kind,
+        },
+    ))
+}
 
-    fn gate(&self, fields: &Fields<'_, '_>) -> Result<GateParams, ParamsError> {
-        Ok(GateParams {
-            spot: fields.required("spot", Fields::instrument)?,
-            targets: fields
-                .optional("targets", Fields::instruments)?
-                .unwrap_or_default(),
-            cross_venue: fields
-                .optional("cross_venue", Fields::instruments)?
-                .unwrap_or_default(),
-            spot_ttl: fields.required("spot_ttl_ms", Fields::millis)?,
-            book_ttl: fields.required("book_ttl_ms", Fields::millis)?,
-            max_skew: fields.required("max_skew_ms", Fields::millis)?,
-            warmup: fields
-                .optional("warmup_ms", Fields::millis)?
-                .unwrap_or_default(),
-        })
+fn delta_spd(fields: &Fields<'_, '_>) -> Result<DeltaSpdParams, ParamsError> {
+    let threshold = fields.required("threshold", Fields::positive)?;
+    let hysteresis = fields
+        .optional("hysteresis", Fields::number)?
+        .unwrap_or(0.0);
+    if !(0.0..threshold).contains(&hysteresis) {
+        return Err(fields.source().error(
+            fields.offset_of("hysteresis"),
+            format!("hysteresis: {hysteresis} must be at least 0 and below threshold {threshold}"),
+        ));
     }
+    Ok(DeltaSpdParams {
+        instruments: fields.required("instruments", Fields::instruments)?,
+        threshold,
+        hysteresis,
+        beta: fields.optional("beta", Fields::number)?.unwrap_or(1.0),
+        spot_half_life_ms: fields
+            .optional("spot_half_life_ms", Fields::whole)?
+            .unwrap_or(30_000),
+        pm_half_life_ms: fields
+            .optional("pm_half_life_ms", Fields::whole)?
+            .unwrap_or(30_000),
+        order_size: fields.required("order_size", Fields::positive_quantity)?,
+        max_position: fields.required("max_position", Fields::positive_quantity)?,
+        allow_short: fields
+            .optional("allow_short", Fields::flag)?
+            .unwrap_or(false),
+    })
+}
 
-    fn strategy(
-        &self,
-        table: &DeTable<'_>,
-        offset: usize,
-    ) -> Result<(usize, StrategyParams), ParamsError> {
-        let common = Fields::new(self, table, offset, "[[strategy]]", COMMON_KEYS)?;
-        let kind_name = common.required("kind", Fields::text)?;
-        let (keys, label): (&[&str], _) = match kind_name.as_str() {
-            "delta_spd" => (DELTA_SPD_KEYS, "a delta_spd strategy"),
-            "micro_mm" => (MICRO_MM_KEYS, "a micro_mm strategy"),
-            "binary_market" => (BINARY_MARKET_KEYS, "a binary_market strategy"),
-            other => {
-                return Err(self.error(
-                    common.offset_of("kind"),
-                    format!("kind: unknown strategy kind {other:?}; use delta_spd, micro_mm or binary_market"),
+fn micro_mm(fields: &Fields<'_, '_>) -> Result<MicroMmParams, ParamsError> {
+    let min_half_spread_ticks = fields.required("min_half_spread_ticks", Fields::count)?;
+    if min_half_spread_ticks == 0 {
+        return Err(fields.source().error(
+            fields.offset_of("min_half_spread_ticks"),
+            "min_half_spread_ticks: must be at least 1, or bid and ask could meet",
+        ));
+    }
+    Ok(MicroMmParams {
+        instruments: fields.required("instruments", Fields::instruments)?,
+        min_half_spread_ticks,
+        vol_multiplier: fields
+            .optional("vol_multiplier", Fields::number)?
+            .unwrap_or(0.0),
+        skew_per_unit: fields
+            .optional("skew_per_unit", Fields::price)?
+            .unwrap_or(Price::ZERO),
+        quote_size: fields.required("quote_size", Fields::positive_quantity)?,
+        max_position: fields.required("max_position", Fields::positive_quantity)?,
+        replace_tolerance_ticks: fields
+            .optional("replace_tolerance_ticks", Fields::count)?
+            .unwrap_or(0),
+    })
+}
+
+fn binary_market(fields: &Fields<'_, '_>) -> Result<BinaryMarketParams, ParamsError> {
+    Ok(BinaryMarketParams {
+        pairs: fields.required("pairs", pairs)?,
+        profit_target: fields.required("profit_target", Fields::price)?,
+        stop_loss: fields.required("stop_loss", Fields::price)?,
+        fees: fields
+            .optional("fees", Fields::price)?
+            .unwrap_or(Price::ZERO),
+        order_size: fields.required("order_size", Fields::positive_quantity)?,
+        bootstrap_size: fields
+            .optional("bootstrap_size", Fields::quantity)?
+            .unwrap_or(Quantity::ZERO),
+        max_position: fields.required("max_position", Fields::positive_quantity)?,
+        hedge_tolerance: fields
+            .optional("hedge_tolerance", Fields::quantity)?
+            .unwrap_or(Quantity::ZERO),
+        average_down_step: fields.required("average_down_step", Fields::price)?,
+        oracle_edge: fields
+            .optional("oracle_edge", Fields::number)?
+            .unwrap_or(0.0),
+    })
+}
+
+/// `pairs = [{ yes = "…", no = "…" }, …]`: the YES/NO tokens of each
+/// market.
+fn pairs(fields: &Fields<'_, '_>, value: &Value<'_>) -> Result<Vec<TokenPair>, ParamsError> {
+    let hint = "expected an array of { yes = \"…\", no = \"…\" } tables";
+    let DeValue::Array(items) = value.get_ref() else {
+        return Err(fields.bad(value, hint));
+    };
+    if items.is_empty() {
+        return Err(fields.bad(value, "name at least one { yes, no } pair"));
+    }
+    items
+        .iter()
+        .map(|item| {
+            let DeValue::Table(table) = item.get_ref() else {
+                return Err(fields.bad(item, hint));
+            };
+            let pair = Fields::new(
+                fields.source(),
+                table,
+                item.span().start,
+                "a pair",
+                &["yes", "no"],
+            )?;
+            let yes = pair.required("yes", Fields::instrument)?;
+            let no = pair.required("no", Fields::instrument)?;
+            if yes == no {
+                return Err(fields.bad(
+                    item,
+                    format!("yes and no are both {yes}; name the two tokens of the market"),
                 ));
             }
-        };
-        let all: Vec<&str> = COMMON_KEYS.iter().chain(keys).copied().collect();
-        let fields = Fields::new(self, table, offset, label, &all)?;
-        let name = fields.required("name", |f, v| {
-            StrategyId::new(&f.text_of(v)?)
-                .map_err(|error| f.bad(v, format!("not a strategy name: {error}")))
-        })?;
-        let rate_limit = RateLimit {
-            max_actions: fields.required("rate_limit_actions", Fields::count)?,
-            window: fields.required("rate_limit_window_ms", Fields::millis)?,
-        };
-        if rate_limit.max_actions == 0 || rate_limit.window.is_zero() {
-            return Err(self.error(
-                fields.offset_of("rate_limit_actions"),
-                "rate_limit_actions and rate_limit_window_ms must be above zero (use enabled = false to stop a strategy)".into(),
-            ));
-        }
-        let kind = match kind_name.as_str() {
-            "delta_spd" => StrategyKind::DeltaSpd(self.delta_spd(&fields)?),
-            "micro_mm" => StrategyKind::MicroMm(self.micro_mm(&fields)?),
-            _ => StrategyKind::BinaryMarket(self.binary_market(&fields)?),
-        };
-        Ok((
-            offset,
-            StrategyParams {
-                name,
-                enabled: fields.optional("enabled", Fields::flag)?.unwrap_or(true),
-                rate_limit,
-                kind,
-            },
-        ))
-    }
-
-    fn delta_spd(&self, fields: &Fields<'_, '_>) -> Result<DeltaSpdParams, ParamsError> {
-        let threshold = fields.required("threshold", Fields::positive_number)?;
-        let hysteresis = fields
-            .optional("hysteresis", Fields::number)?
-            .unwrap_or(0.0);
-        if !(0.0..threshold).contains(&hysteresis) {
-            return Err(self.error(
-                fields.offset_of("hysteresis"),
-                format!(
-                    "hysteresis: {hysteresis} must be at least 0 and below threshold {threshold}"
-                ),
-            ));
-        }
-        Ok(DeltaSpdParams {
-            instruments: fields.required("instruments", Fields::instruments)?,
-            threshold,
-            hysteresis,
-            beta: fields.optional("beta", Fields::number)?.unwrap_or(1.0),
-            spot_half_life_ms: fields
-                .optional("spot_half_life_ms", Fields::whole)?
-                .unwrap_or(30_000),
-            pm_half_life_ms: fields
-                .optional("pm_half_life_ms", Fields::whole)?
-                .unwrap_or(30_000),
-            order_size: fields.required("order_size", Fields::positive_quantity)?,
-            max_position: fields.required("max_position", Fields::positive_quantity)?,
-            allow_short: fields
-                .optional("allow_short", Fields::flag)?
-                .unwrap_or(false),
+            Ok(TokenPair { yes, no })
         })
-    }
-
-    fn micro_mm(&self, fields: &Fields<'_, '_>) -> Result<MicroMmParams, ParamsError> {
-        let min_half_spread_ticks = fields.required("min_half_spread_ticks", Fields::count)?;
-        if min_half_spread_ticks == 0 {
-            return Err(self.error(
-                fields.offset_of("min_half_spread_ticks"),
-                "min_half_spread_ticks: must be at least 1, or bid and ask could meet".into(),
-            ));
-        }
-        Ok(MicroMmParams {
-            instruments: fields.required("instruments", Fields::instruments)?,
-            min_half_spread_ticks,
-            vol_multiplier: fields
-                .optional("vol_multiplier", Fields::number)?
-                .unwrap_or(0.0),
-            skew_per_unit: fields
-                .optional("skew_per_unit", Fields::price)?
-                .unwrap_or(Price::ZERO),
-            quote_size: fields.required("quote_size", Fields::positive_quantity)?,
-            max_position: fields.required("max_position", Fields::positive_quantity)?,
-            replace_tolerance_ticks: fields
-                .optional("replace_tolerance_ticks", Fields::count)?
-                .unwrap_or(0),
-        })
-    }
-
-    fn binary_market(&self, fields: &Fields<'_, '_>) -> Result<BinaryMarketParams, ParamsError> {
-        Ok(BinaryMarketParams {
-            pairs: fields.required("pairs", Fields::pairs)?,
-            profit_target: fields.required("profit_target", Fields::price)?,
-            stop_loss: fields.required("stop_loss", Fields::price)?,
-            fees: fields
-                .optional("fees", Fields::price)?
-                .unwrap_or(Price::ZERO),
-            order_size: fields.required("order_size", Fields::positive_quantity)?,
-            bootstrap_size: fields
-                .optional("bootstrap_size", Fields::quantity)?
-                .unwrap_or(Quantity::ZERO),
-            max_position: fields.required("max_position", Fields::positive_quantity)?,
-            hedge_tolerance: fields
-                .optional("hedge_tolerance", Fields::quantity)?
-                .unwrap_or(Quantity::ZERO),
-            average_down_step: fields.required("average_down_step", Fields::price)?,
-            oracle_edge: fields
-                .optional("oracle_edge", Fields::number)?
-                .unwrap_or(0.0),
-        })
-    }
-}
-
-type Value<'i> = Spanned<DeValue<'i>>;
-
-/// One table's keys, checked against the keys its kind allows.
-struct Fields<'s, 't> {
-    source: &'s Source<'s>,
-    table: &'t DeTable<'t>,
-    offset: usize,
-    label: &'static str,
-}
-
-impl<'s, 't> Fields<'s, 't> {
-    /// Checks every key of `table` against `allowed` (`label` names the
-    /// table in messages).
-    fn new(
-        source: &'s Source<'s>,
-        table: &'t DeTable<'t>,
-        offset: usize,
-        label: &'static str,
-        allowed: &[&str],
-    ) -> Result<Self, ParamsError> {
-        let fields = Self {
-            source,
-            table,
-            offset,
-            label,
-        };
-        // The common keys are checked once the kind is known.
-        if label != "[[strategy]]" {
-            for key in table.keys() {
-                let name: &str = key.get_ref();
-                if !allowed.contains(&name) {
-                    return Err(source.error(
-                        key.span().start,
-                        format!(
-                            "unknown key {name} in {label}; allowed keys: {}",
-                            allowed.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(fields)
-    }
-
-    fn offset_of(&self, key: &str) -> usize {
-        self.table
-            .iter()
-            .find(|(name, _)| name.get_ref().as_ref() == key)
-            .map_or(self.offset, |(name, _)| name.span().start)
-    }
-
-    fn required<T>(
-        &self,
-        key: &str,
-        convert: impl Fn(&Self, &Value<'_>) -> Result<T, ParamsError>,
-    ) -> Result<T, ParamsError> {
-        self.optional(key, convert)?.ok_or_else(|| {
-            self.source.error(
-                self.offset,
-                format!("{}: missing required key {key}", self.label),
-            )
-        })
-    }
-
-    fn optional<T>(
-        &self,
-        key: &str,
-        convert: impl Fn(&Self, &Value<'_>) -> Result<T, ParamsError>,
-    ) -> Result<Option<T>, ParamsError> {
-        let found = self
-            .table
-            .iter()
-            .find(|(name, _)| name.get_ref().as_ref() == key);
-        found
-            .map(|(name, value)| {
-                convert(self, value).map_err(|mut error| {
-                    error.problem = format!("{}: {}", name.get_ref(), error.problem);
-                    error
-                })
-            })
-            .transpose()
-    }
-
-    fn bad(&self, value: &Value<'_>, problem: String) -> ParamsError {
-        self.source.error(value.span().start, problem)
-    }
-
-    fn text_of(&self, value: &Value<'_>) -> Result<String, ParamsError> {
-        match value.get_ref() {
-            DeValue::String(text) => Ok(text.to_string()),
-            other => Err(self.bad(
-                value,
-                format!("expected a string, found a {}", other.type_str()),
-            )),
-        }
-    }
-
-    fn text(&self, value: &Value<'_>) -> Result<String, ParamsError> {
-        self.text_of(value)
-    }
-
-    fn instrument(&self, value: &Value<'_>) -> Result<InstrumentId, ParamsError> {
-        InstrumentId::new(&self.text_of(value)?)
-            .map_err(|error| self.bad(value, format!("not an instrument id: {error}")))
-    }
-
-    fn instruments(&self, value: &Value<'_>) -> Result<Vec<InstrumentId>, ParamsError> {
-        let DeValue::Array(items) = value.get_ref() else {
-            return Err(self.bad(
-                value,
-                "expected an array of instrument ids, e.g. [\"BTC-100K-YES\"]".into(),
-            ));
-        };
-        if items.is_empty() {
-            return Err(self.bad(value, "name at least one instrument".into()));
-        }
-        items.iter().map(|item| self.instrument(item)).collect()
-    }
-
-    fn pairs(&self, value: &Value<'_>) -> Result<Vec<TokenPair>, ParamsError> {
-        let hint = "expected an array of { yes = \"…\", no = \"…\" } tables";
-        let DeValue::Array(items) = value.get_ref() else {
-            return Err(self.bad(value, hint.into()));
-        };
-        if items.is_empty() {
-            return Err(self.bad(value, "name at least one { yes, no } pair".into()));
-        }
-        items
-            .iter()
-            .map(|item| {
-                let DeValue::Table(table) = item.get_ref() else {
-                    return Err(self.bad(item, hint.into()));
-                };
-                let pair = Fields::new(
-                    self.source,
-                    table,
-                    item.span().start,
-                    "a pair",
-                    &["yes", "no"],
-                )?;
-                let yes = pair.required("yes", Fields::instrument)?;
-                let no = pair.required("no", Fields::instrument)?;
-                if yes == no {
-                    return Err(self.bad(
-                        item,
-                        format!("yes and no are both {yes}; name the two tokens of the market"),
-                    ));
-                }
-                Ok(TokenPair { yes, no })
-            })
-            .collect()
-    }
-
-    /// The value's decimal text: a string, or a number's own digits.
-    fn decimal_text(&self, value: &Value<'_>) -> Result<String, ParamsError> {
-        match value.get_ref() {
-            DeValue::String(text) => Ok(text.to_string()),
-            DeValue::Integer(integer) if integer.radix() == 10 => {
-                Ok(integer.as_str().replace('_', ""))
-            }
-            DeValue::Float(float) => Ok(float.as_str().replace('_', "")),
-            other => Err(self.bad(
-                value,
-                format!("expected a decimal number, found a {}", other.type_str()),
-            )),
-        }
-    }
-
-    fn number(&self, value: &Value<'_>) -> Result<f64, ParamsError> {
-        self.decimal_text(value)?
-            .parse::<f64>()
-            .ok()
-            .filter(|number| number.is_finite())
-            .ok_or_else(|| self.bad(value, "expected a finite number".into()))
-    }
-
-    fn positive_number(&self, value: &Value<'_>) -> Result<f64, ParamsError> {
-        let number = self.number(value)?;
-        if number > 0.0 {
-            Ok(number)
-        } else {
-            Err(self.bad(value, format!("{number} must be above zero")))
-        }
-    }
-
-    fn whole(&self, value: &Value<'_>) -> Result<u64, ParamsError> {
-        match value.get_ref() {
-            DeValue::Integer(integer) if integer.radix() == 10 => integer
-                .as_str()
-                .replace('_', "")
-                .parse::<u64>()
-                .map_err(|_| self.bad(value, "expected a whole number, 0 or more".into())),
-            _ => Err(self.bad(value, "expected a whole number written in decimal".into())),
-        }
-    }
-
-    fn count(&self, value: &Value<'_>) -> Result<u32, ParamsError> {
-        u32::try_from(self.whole(value)?).map_err(|_| self.bad(value, "too large".into()))
-    }
-
-    fn millis(&self, value: &Value<'_>) -> Result<Duration, ParamsError> {
-        self.whole(value).map(Duration::from_millis)
-    }
-
-    fn flag(&self, value: &Value<'_>) -> Result<bool, ParamsError> {
-        match value.get_ref() {
-            DeValue::Boolean(flag) => Ok(*flag),
-            other => Err(self.bad(
-                value,
-                format!("expected true or false, found a {}", other.type_str()),
-            )),
-        }
-    }
-
-    fn price(&self, value: &Value<'_>) -> Result<Price, ParamsError> {
-        let text = self.decimal_text(value)?;
-        text.parse::<Price>()
-            .map_err(|error| self.bad(value, format!("{text} is not an exact price: {error}")))
-    }
-
-    fn quantity(&self, value: &Value<'_>) -> Result<Quantity, ParamsError> {
-        let text = self.decimal_text(value)?;
-        text.parse::<Quantity>()
-            .map_err(|error| self.bad(value, format!("{text} is not an exact quantity: {error}")))
-    }
-
-    fn positive_quantity(&self, value: &Value<'_>) -> Result<Quantity, ParamsError> {
-        let quantity = self.quantity(value)?;
-        if quantity.is_zero() {
-            Err(self.bad(value, "must be above zero".into()))
-        } else {
-            Ok(quantity)
-        }
-    }
+        .collect()
 }
