@@ -40,24 +40,14 @@
 //! Prices and sizes are exact: strings, or TOML numbers read digit by
 //! digit. Errors name the source, the line and what to change.
 
-use model::{Instrument, InstrumentId, InstrumentTable, Price, Quantity, VenueSymbol};
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use config::{ConfigError, DeTable, DeValue, Fields, Source};
+use model::{Instrument, InstrumentId, InstrumentTable, Quantity, VenueSymbol};
 
 use super::engine::{Exchange, ExchangeConfig, SelfTradePolicy};
 use super::synthetic::{BackgroundTraders, Regime, SymbolModel, SyntheticConfig, SyntheticMarket};
 
-/// A profile could not be used: where and why.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{source_name}:{line}: {problem}")]
-pub struct ProfileError {
-    /// The text's name (a file name), for the message.
-    pub source_name: String,
-    /// 1-based line of the problem.
-    pub line: usize,
-    /// What is wrong and how to fix it.
-    pub problem: String,
-}
+/// A profile could not be used: where and why (`file:line: problem`).
+pub type ProfileError = ConfigError;
 
 /// Which venue the acceptor imitates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,10 +89,7 @@ pub struct VenueProfile {
 impl VenueProfile {
     /// Parses `text`; `source_name` only appears in errors.
     pub fn parse(text: &str, source_name: &str) -> Result<Self, ProfileError> {
-        let source = Source {
-            text,
-            name: source_name,
-        };
+        let source = Source::new(text, source_name);
         let root = DeTable::parse(text).map_err(|error| {
             source.error(
                 error.span().map_or(0, |span| span.start),
@@ -127,7 +114,7 @@ impl VenueProfile {
                         let DeValue::Table(table) = item.get_ref() else {
                             return Err(source.error(
                                 item.span().start,
-                                "write each symbol as a [[symbol]] table".into(),
+                                "write each symbol as a [[symbol]] table",
                             ));
                         };
                         symbols.push((item.span().start, table));
@@ -136,8 +123,7 @@ impl VenueProfile {
                 ("venue" | "symbol", _) => {
                     return Err(source.error(
                         key.span().start,
-                        "write the venue as a [venue] table and each symbol as a [[symbol]] table"
-                            .into(),
+                        "write the venue as a [venue] table and each symbol as a [[symbol]] table",
                     ));
                 }
                 (other, _) => {
@@ -149,10 +135,7 @@ impl VenueProfile {
             }
         }
         let venue = venue.ok_or_else(|| {
-            source.error(
-                0,
-                "no [venue] table: add one with name, flavour and seed".into(),
-            )
+            source.error(0, "no [venue] table: add one with name, flavour and seed")
         })?;
         let flavour = match venue.required("flavour", Fields::text)?.as_str() {
             "ctrader" => Flavour::CTrader,
@@ -178,7 +161,7 @@ impl VenueProfile {
         if sub_step_ms == 0 {
             return Err(source.error(
                 venue.offset_of("sub_step_ms"),
-                "sub_step_ms: must be at least 1".into(),
+                "sub_step_ms: must be at least 1",
             ));
         }
         let mut profile = Self {
@@ -190,11 +173,11 @@ impl VenueProfile {
             symbols: Vec::new(),
         };
         if symbols.is_empty() {
-            return Err(source.error(text.len(), "no [[symbol]] table: add one per symbol".into()));
+            return Err(source.error(text.len(), "no [[symbol]] table: add one per symbol"));
         }
         let mut table = InstrumentTable::new();
         for (offset, symbol) in symbols {
-            let parsed = source.symbol(flavour, symbol, offset)?;
+            let parsed = symbol_profile(&source, flavour, symbol, offset)?;
             table
                 .insert(parsed.instrument.clone())
                 .map_err(|error| source.error(offset, format!("[[symbol]]: {error}")))?;
@@ -267,334 +250,166 @@ const BACKGROUND_KEYS: &[&str] = &[
 ];
 const REGIME_KEYS: &[&str] = &["name", "volatility_ticks", "mean_duration_s"];
 
-struct Source<'a> {
-    text: &'a str,
-    name: &'a str,
+fn symbol_profile(
+    source: &Source<'_>,
+    flavour: Flavour,
+    table: &DeTable<'_>,
+    offset: usize,
+) -> Result<SymbolProfile, ProfileError> {
+    let fields = Fields::new(source, table, offset, "[[symbol]]", SYMBOL_KEYS)?;
+    let id = fields.required("id", |f, v| {
+        InstrumentId::new(&f.text(v)?)
+            .map_err(|error| f.bad(v, format!("not an instrument id: {error}")))
+    })?;
+    let venue_symbol = fields.required("symbol", |f, v| {
+        let text = f.text(v)?;
+        if flavour == Flavour::CTrader && (text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(f.bad(v, format!("{text:?} is not a cTrader symbol id; cTrader symbols are numeric, e.g. \"1\" for EURUSD")));
+        }
+        VenueSymbol::new(&text).map_err(|error| f.bad(v, format!("not a symbol: {error}")))
+    })?;
+    let digits = fields.required("digits", Fields::whole)?;
+    let max_digits = if flavour == Flavour::CTrader { 5 } else { 9 };
+    if digits > max_digits {
+        return Err(source.error(
+            fields.offset_of("digits"),
+            format!("digits: {digits} is more than {max_digits}, the most this flavour allows"),
+        ));
+    }
+    let instrument = Instrument {
+        id,
+        venue_symbol,
+        tick_size: fields.required("tick", Fields::price)?,
+        lot_size: fields.required("step", Fields::quantity)?,
+        min_quantity: fields.required("min_volume", Fields::quantity)?,
+        max_quantity: fields.optional("max_volume", Fields::quantity)?,
+        min_notional: fields.optional("min_notional", |f, v| {
+            let text = f.decimal_text(v)?;
+            text.parse()
+                .map_err(|error| f.bad(v, format!("{text} is not an exact amount: {error}")))
+        })?,
+        // At most 9, checked above.
+        price_digits: u8::try_from(digits).unwrap_or(9),
+        allows_non_positive_prices: false,
+    };
+    instrument.validate().map_err(|error| {
+        source.error(
+            offset,
+            format!("[[symbol]]: {error}; fix tick, step, min_volume or digits"),
+        )
+    })?;
+    let initial_price = fields.required("initial_price", Fields::price)?;
+    if !initial_price.is_positive() || !initial_price.is_multiple_of(instrument.tick_size) {
+        return Err(source.error(
+            fields.offset_of("initial_price"),
+            format!(
+                "initial_price: {initial_price} must be above zero and a multiple of the tick {}",
+                instrument.tick_size
+            ),
+        ));
+    }
+    let background = fields.required("background", |f, v| {
+        let DeValue::Table(table) = v.get_ref() else {
+            return Err(f.bad(v, "write it as a [symbol.background] table"));
+        };
+        background(source, table, v.span().start, &instrument)
+    })?;
+    let regimes = fields.required("regime", |f, v| {
+        let DeValue::Array(items) = v.get_ref() else {
+            return Err(f.bad(v, "write each regime as a [[symbol.regime]] table"));
+        };
+        if items.is_empty() {
+            return Err(f.bad(v, "add at least one [[symbol.regime]]"));
+        }
+        items
+            .iter()
+            .map(|item| {
+                let DeValue::Table(table) = item.get_ref() else {
+                    return Err(f.bad(item, "write each regime as a [[symbol.regime]] table"));
+                };
+                let regime = Fields::new(
+                    source,
+                    table,
+                    item.span().start,
+                    "[[symbol.regime]]",
+                    REGIME_KEYS,
+                )?;
+                Ok(Regime {
+                    name: regime.required("name", Fields::text)?,
+                    volatility_ticks: regime.required("volatility_ticks", Fields::non_negative)?,
+                    mean_duration_secs: regime.required("mean_duration_s", Fields::positive)?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(SymbolProfile {
+        name: fields
+            .optional("name", Fields::text)?
+            .unwrap_or_else(|| id.to_string()),
+        model: SymbolModel {
+            instrument: id,
+            initial_price,
+            regimes,
+            background,
+        },
+        instrument,
+    })
 }
 
-impl Source<'_> {
-    fn error(&self, offset: usize, problem: String) -> ProfileError {
-        let line = self.text[..offset.min(self.text.len())]
-            .matches('\n')
-            .count()
-            + 1;
-        ProfileError {
-            source_name: self.name.to_owned(),
-            line,
-            problem,
-        }
+fn background(
+    source: &Source<'_>,
+    table: &DeTable<'_>,
+    offset: usize,
+    instrument: &Instrument,
+) -> Result<BackgroundTraders, ProfileError> {
+    let fields = Fields::new(
+        source,
+        table,
+        offset,
+        "[symbol.background]",
+        BACKGROUND_KEYS,
+    )?;
+    let depth_levels = fields.required("depth_levels", Fields::whole)?;
+    if !(1..=1000).contains(&depth_levels) {
+        return Err(source.error(
+            fields.offset_of("depth_levels"),
+            "depth_levels: must be between 1 and 1000",
+        ));
     }
-
-    fn symbol(
-        &self,
-        flavour: Flavour,
-        table: &DeTable<'_>,
-        offset: usize,
-    ) -> Result<SymbolProfile, ProfileError> {
-        let fields = Fields::new(self, table, offset, "[[symbol]]", SYMBOL_KEYS)?;
-        let id = fields.required("id", |f, v| {
-            InstrumentId::new(&f.text(v)?)
-                .map_err(|error| f.bad(v, format!("not an instrument id: {error}")))
-        })?;
-        let venue_symbol = fields.required("symbol", |f, v| {
-            let text = f.text(v)?;
-            if flavour == Flavour::CTrader && (text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit())) {
-                return Err(f.bad(v, format!("{text:?} is not a cTrader symbol id; cTrader symbols are numeric, e.g. \"1\" for EURUSD")));
-            }
-            VenueSymbol::new(&text).map_err(|error| f.bad(v, format!("not a symbol: {error}")))
-        })?;
-        let digits = fields.required("digits", Fields::whole)?;
-        let max_digits = if flavour == Flavour::CTrader { 5 } else { 9 };
-        if digits > max_digits {
-            return Err(self.error(
-                fields.offset_of("digits"),
-                format!("digits: {digits} is more than {max_digits}, the most this flavour allows"),
-            ));
-        }
-        let instrument = Instrument {
-            id,
-            venue_symbol,
-            tick_size: fields.required("tick", Fields::price)?,
-            lot_size: fields.required("step", Fields::quantity)?,
-            min_quantity: fields.required("min_volume", Fields::quantity)?,
-            max_quantity: fields.optional("max_volume", Fields::quantity)?,
-            min_notional: fields.optional("min_notional", |f, v| {
-                let text = f.decimal_text(v)?;
-                text.parse()
-                    .map_err(|error| f.bad(v, format!("{text} is not an exact amount: {error}")))
-            })?,
-            // At most 9, checked above.
-            price_digits: u8::try_from(digits).unwrap_or(9),
-            allows_non_positive_prices: false,
-        };
-        instrument.validate().map_err(|error| {
-            self.error(
-                offset,
-                format!("[[symbol]]: {error}; fix tick, step, min_volume or digits"),
-            )
-        })?;
-        let initial_price = fields.required("initial_price", Fields::price)?;
-        if !initial_price.is_positive() || !initial_price.is_multiple_of(instrument.tick_size) {
-            return Err(self.error(
-                fields.offset_of("initial_price"),
-                format!("initial_price: {initial_price} must be above zero and a multiple of the tick {}", instrument.tick_size),
-            ));
-        }
-        let background = fields.required("background", |f, v| {
-            let DeValue::Table(table) = v.get_ref() else {
-                return Err(f.bad(v, "write it as a [symbol.background] table".into()));
-            };
-            self.background(table, v.span().start, &instrument)
-        })?;
-        let regimes = fields.required("regime", |f, v| {
-            let DeValue::Array(items) = v.get_ref() else {
-                return Err(f.bad(v, "write each regime as a [[symbol.regime]] table".into()));
-            };
-            if items.is_empty() {
-                return Err(f.bad(v, "add at least one [[symbol.regime]]".into()));
-            }
-            items
-                .iter()
-                .map(|item| {
-                    let DeValue::Table(table) = item.get_ref() else {
-                        return Err(f.bad(
-                            item,
-                            "write each regime as a [[symbol.regime]] table".into(),
-                        ));
-                    };
-                    let regime = Fields::new(
-                        self,
-                        table,
-                        item.span().start,
-                        "[[symbol.regime]]",
-                        REGIME_KEYS,
-                    )?;
-                    Ok(Regime {
-                        name: regime.required("name", Fields::text)?,
-                        volatility_ticks: regime
-                            .required("volatility_ticks", Fields::non_negative)?,
-                        mean_duration_secs: regime.required("mean_duration_s", Fields::positive)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })?;
-        Ok(SymbolProfile {
-            name: fields
-                .optional("name", Fields::text)?
-                .unwrap_or_else(|| id.to_string()),
-            model: SymbolModel {
-                instrument: id,
-                initial_price,
-                regimes,
-                background,
-            },
-            instrument,
-        })
-    }
-
-    fn background(
-        &self,
-        table: &DeTable<'_>,
-        offset: usize,
-        instrument: &Instrument,
-    ) -> Result<BackgroundTraders, ProfileError> {
-        let fields = Fields::new(self, table, offset, "[symbol.background]", BACKGROUND_KEYS)?;
-        let depth_levels = fields.required("depth_levels", Fields::whole)?;
-        if !(1..=1000).contains(&depth_levels) {
-            return Err(self.error(
-                fields.offset_of("depth_levels"),
-                "depth_levels: must be between 1 and 1000".into(),
-            ));
-        }
-        let sized = |key: &str| -> Result<Quantity, ProfileError> {
-            let size = fields.required(key, Fields::quantity)?;
-            if size < instrument.min_quantity || !size.is_multiple_of(instrument.lot_size) {
-                return Err(self.error(
-                    fields.offset_of(key),
-                    format!(
-                        "{key}: {size} must be at least min_volume {} and a multiple of step {}",
-                        instrument.min_quantity, instrument.lot_size
-                    ),
-                ));
-            }
-            Ok(size)
-        };
-        let order_size = sized("order_size")?;
-        let taker_max_size = sized("taker_max_size")?;
-        let size_growth = fields
-            .optional("size_growth", Fields::quantity)?
-            .unwrap_or(Quantity::ZERO);
-        if !size_growth.is_multiple_of(instrument.lot_size) {
-            return Err(self.error(
-                fields.offset_of("size_growth"),
+    let sized = |key: &str| -> Result<Quantity, ProfileError> {
+        let size = fields.required(key, Fields::quantity)?;
+        if size < instrument.min_quantity || !size.is_multiple_of(instrument.lot_size) {
+            return Err(source.error(
+                fields.offset_of(key),
                 format!(
-                    "size_growth: {size_growth} must be a multiple of step {}",
-                    instrument.lot_size
+                    "{key}: {size} must be at least min_volume {} and a multiple of step {}",
+                    instrument.min_quantity, instrument.lot_size
                 ),
             ));
         }
-        Ok(BackgroundTraders {
-            depth_levels: u32::try_from(depth_levels).unwrap_or(1000),
-            maker_rate: fields.required("maker_rate", Fields::non_negative)?,
-            cancel_rate: fields.required("cancel_rate", Fields::non_negative)?,
-            taker_rate: fields.required("taker_rate", Fields::non_negative)?,
-            order_size,
-            size_growth,
-            taker_max_size,
-        })
+        Ok(size)
+    };
+    let order_size = sized("order_size")?;
+    let taker_max_size = sized("taker_max_size")?;
+    let size_growth = fields
+        .optional("size_growth", Fields::quantity)?
+        .unwrap_or(Quantity::ZERO);
+    if !size_growth.is_multiple_of(instrument.lot_size) {
+        return Err(source.error(
+            fields.offset_of("size_growth"),
+            format!(
+                "size_growth: {size_growth} must be a multiple of step {}",
+                instrument.lot_size
+            ),
+        ));
     }
-}
-
-type Value<'i> = Spanned<DeValue<'i>>;
-
-/// One table's keys, checked against the keys it allows.
-struct Fields<'s, 't> {
-    source: &'s Source<'s>,
-    table: &'t DeTable<'t>,
-    offset: usize,
-    label: &'static str,
-}
-
-impl<'s, 't> Fields<'s, 't> {
-    fn new(
-        source: &'s Source<'s>,
-        table: &'t DeTable<'t>,
-        offset: usize,
-        label: &'static str,
-        allowed: &[&str],
-    ) -> Result<Self, ProfileError> {
-        for key in table.keys() {
-            let name: &str = key.get_ref();
-            if !allowed.contains(&name) {
-                return Err(source.error(
-                    key.span().start,
-                    format!(
-                        "unknown key {name} in {label}; allowed keys: {}",
-                        allowed.join(", ")
-                    ),
-                ));
-            }
-        }
-        Ok(Self {
-            source,
-            table,
-            offset,
-            label,
-        })
-    }
-
-    fn offset_of(&self, key: &str) -> usize {
-        self.table
-            .iter()
-            .find(|(name, _)| name.get_ref().as_ref() == key)
-            .map_or(self.offset, |(name, _)| name.span().start)
-    }
-
-    fn required<T>(
-        &self,
-        key: &str,
-        convert: impl Fn(&Self, &Value<'_>) -> Result<T, ProfileError>,
-    ) -> Result<T, ProfileError> {
-        self.optional(key, convert)?.ok_or_else(|| {
-            self.source.error(
-                self.offset,
-                format!("{}: missing required key {key}", self.label),
-            )
-        })
-    }
-
-    fn optional<T>(
-        &self,
-        key: &str,
-        convert: impl Fn(&Self, &Value<'_>) -> Result<T, ProfileError>,
-    ) -> Result<Option<T>, ProfileError> {
-        self.table
-            .iter()
-            .find(|(name, _)| name.get_ref().as_ref() == key)
-            .map(|(name, value)| {
-                convert(self, value).map_err(|mut error| {
-                    error.problem = format!("{}: {}", name.get_ref(), error.problem);
-                    error
-                })
-            })
-            .transpose()
-    }
-
-    fn bad(&self, value: &Value<'_>, problem: String) -> ProfileError {
-        self.source.error(value.span().start, problem)
-    }
-
-    fn text(&self, value: &Value<'_>) -> Result<String, ProfileError> {
-        match value.get_ref() {
-            DeValue::String(text) => Ok(text.to_string()),
-            other => Err(self.bad(
-                value,
-                format!("expected a string, found a {}", other.type_str()),
-            )),
-        }
-    }
-
-    /// The value's decimal text: a string, or a number's own digits.
-    fn decimal_text(&self, value: &Value<'_>) -> Result<String, ProfileError> {
-        match value.get_ref() {
-            DeValue::String(text) => Ok(text.to_string()),
-            DeValue::Integer(integer) if integer.radix() == 10 => {
-                Ok(integer.as_str().replace('_', ""))
-            }
-            DeValue::Float(float) => Ok(float.as_str().replace('_', "")),
-            other => Err(self.bad(
-                value,
-                format!("expected a decimal number, found a {}", other.type_str()),
-            )),
-        }
-    }
-
-    fn number(&self, value: &Value<'_>) -> Result<f64, ProfileError> {
-        self.decimal_text(value)?
-            .parse::<f64>()
-            .ok()
-            .filter(|number| number.is_finite())
-            .ok_or_else(|| self.bad(value, "expected a finite number".into()))
-    }
-
-    fn non_negative(&self, value: &Value<'_>) -> Result<f64, ProfileError> {
-        let number = self.number(value)?;
-        if number >= 0.0 {
-            Ok(number)
-        } else {
-            Err(self.bad(value, format!("{number} must be zero or more")))
-        }
-    }
-
-    fn positive(&self, value: &Value<'_>) -> Result<f64, ProfileError> {
-        let number = self.number(value)?;
-        if number > 0.0 {
-            Ok(number)
-        } else {
-            Err(self.bad(value, format!("{number} must be above zero")))
-        }
-    }
-
-    fn whole(&self, value: &Value<'_>) -> Result<u64, ProfileError> {
-        match value.get_ref() {
-            DeValue::Integer(integer) if integer.radix() == 10 => integer
-                .as_str()
-                .replace('_', "")
-                .parse::<u64>()
-                .map_err(|_| self.bad(value, "expected a whole number, 0 or more".into())),
-            _ => Err(self.bad(value, "expected a whole number written in decimal".into())),
-        }
-    }
-
-    fn price(&self, value: &Value<'_>) -> Result<Price, ProfileError> {
-        let text = self.decimal_text(value)?;
-        text.parse::<Price>()
-            .map_err(|error| self.bad(value, format!("{text} is not an exact price: {error}")))
-    }
-
-    fn quantity(&self, value: &Value<'_>) -> Result<Quantity, ProfileError> {
-        let text = self.decimal_text(value)?;
-        text.parse::<Quantity>()
-            .map_err(|error| self.bad(value, format!("{text} is not an exact quantity: {error}")))
-    }
+    Ok(BackgroundTraders {
+        depth_levels: u32::try_from(depth_levels).unwrap_or(1000),
+        maker_rate: fields.required("maker_rate", Fields::non_negative)?,
+        cancel_rate: fields.required("cancel_rate", Fields::non_negative)?,
+        taker_rate: fields.required("taker_rate", Fields::non_negative)?,
+        order_size,
+        size_growth,
+        taker_max_size,
+    })
 }
