@@ -81,6 +81,7 @@ pub mod order;
 pub mod position;
 pub mod reconcile;
 pub mod risk;
+mod stable_code;
 pub mod state;
 pub mod status;
 

@@ -10,110 +10,76 @@
 
 use std::fmt;
 
-macro_rules! deny_codes {
-    ($($(#[$doc:meta])* $variant:ident => $text:literal,)*) => {
-        /// A stable, SCREAMING_SNAKE reason for refusing an order or a
-        /// modification.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum DenyCode {
-            $($(#[$doc])* $variant,)*
-        }
+crate::stable_code::stable_codes! {
+    /// A stable, SCREAMING_SNAKE reason for refusing an order or a
+    /// modification.
+    DenyCode, "deny code" {
+        // Engine-level refusals: the OMS raises these, not the pure checks.
+        /// The order names an instrument the OMS does not know.
+        InstrumentNotFound => "INSTRUMENT_NOT_FOUND",
+        /// An intent with the same idempotency key already made an order.
+        DuplicateIntent => "DUPLICATE_INTENT",
+        /// The OMS is reconciling with the venue; no new orders meanwhile.
+        Reconciling => "RECONCILING",
+        /// The operator's kill switch is engaged.
+        KillSwitchEngaged => "KILL_SWITCH_ENGAGED",
+        /// A modify or cancel names an order the OMS does not know.
+        OrderNotFound => "ORDER_NOT_FOUND",
+        /// The order cannot be modified in its current state.
+        OrderNotModifiable => "ORDER_NOT_MODIFIABLE",
+        /// Too many submissions in the rate window.
+        SubmitRateExceeded => "SUBMIT_RATE_EXCEEDED",
+        /// Too many modifications in the rate window.
+        ModifyRateExceeded => "MODIFY_RATE_EXCEEDED",
 
-        impl DenyCode {
-            /// Every code, in declaration order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant,)*];
-
-            /// The code's stable text.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)*
-                }
-            }
-
-            /// The code whose text is `text` (as stored in a journal).
-            pub fn from_code(text: &str) -> Option<Self> {
-                match text {
-                    $($text => Some(Self::$variant),)*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-deny_codes! {
-    // Engine-level refusals: the OMS raises these, not the pure checks.
-    /// The order names an instrument the OMS does not know.
-    InstrumentNotFound => "INSTRUMENT_NOT_FOUND",
-    /// An intent with the same idempotency key already made an order.
-    DuplicateIntent => "DUPLICATE_INTENT",
-    /// The OMS is reconciling with the venue; no new orders meanwhile.
-    Reconciling => "RECONCILING",
-    /// The operator's kill switch is engaged.
-    KillSwitchEngaged => "KILL_SWITCH_ENGAGED",
-    /// A modify or cancel names an order the OMS does not know.
-    OrderNotFound => "ORDER_NOT_FOUND",
-    /// The order cannot be modified in its current state.
-    OrderNotModifiable => "ORDER_NOT_MODIFIABLE",
-    /// Too many submissions in the rate window.
-    SubmitRateExceeded => "SUBMIT_RATE_EXCEEDED",
-    /// Too many modifications in the rate window.
-    ModifyRateExceeded => "MODIFY_RATE_EXCEEDED",
-
-    // The gate's rules, in the order `check_submit` applies them.
-    /// Trading state HALTED: no new order or modification.
-    TradingHalted => "TRADING_HALTED",
-    /// Trading state REDUCING and the order could increase the position.
-    TradingStateReducing => "TRADING_STATE_REDUCING",
-    /// A limit or stop price at or below zero on an instrument that does
-    /// not allow it.
-    PriceNotPositive => "PRICE_NOT_POSITIVE",
-    /// A limit or stop price that is not a whole number of ticks.
-    PriceNotOnTick => "PRICE_NOT_ON_TICK",
-    /// Quantity zero.
-    QuantityZero => "QUANTITY_ZERO",
-    /// A replace whose new total quantity is not above the quantity
-    /// already filled (cancel the order instead).
-    QuantityNotAboveFilled => "QUANTITY_NOT_ABOVE_FILLED",
-    /// Quantity not a whole number of lots.
-    QuantityNotOnLot => "QUANTITY_NOT_ON_LOT",
-    /// Quantity below the instrument's minimum.
-    QuantityBelowMinimum => "QUANTITY_BELOW_MINIMUM",
-    /// Quantity above the instrument's maximum.
-    QuantityExceedsMaximum => "QUANTITY_EXCEEDS_MAXIMUM",
-    /// A market order, no last price, and a notional rule needs one.
-    MissingPrice => "MISSING_PRICE",
-    /// Notional below the instrument's minimum.
-    NotionalBelowMinimum => "NOTIONAL_BELOW_MINIMUM",
-    /// Quantity above the risk limits' per-order cap.
-    QuantityExceedsMaxPerOrder => "QUANTITY_EXCEEDS_MAX_PER_ORDER",
-    /// Notional above the risk limits' per-order cap.
-    NotionalExceedsMaxPerOrder => "NOTIONAL_EXCEEDS_MAX_PER_ORDER",
-    /// A good-till-date order whose expiry is not after now.
-    ExpireTimeInPast => "EXPIRE_TIME_IN_PAST",
-    /// The price band needs a last market price and none arrived.
-    NoMarketPrice => "NO_MARKET_PRICE",
-    /// A limit or stop price too far from the last market price.
-    PriceOutsideBand => "PRICE_OUTSIDE_BAND",
-    /// The worst-case instrument position would exceed its limit.
-    PositionExceedsInstrumentLimit => "POSITION_EXCEEDS_INSTRUMENT_LIMIT",
-    /// The worst-case position of the order's strategy in the instrument
-    /// would exceed its limit.
-    PositionExceedsStrategyLimit => "POSITION_EXCEEDS_STRATEGY_LIMIT",
-    /// Gross exposure would exceed its limit.
-    GrossExposureExceedsLimit => "GROSS_EXPOSURE_EXCEEDS_LIMIT",
-    /// Absolute net exposure would exceed its limit.
-    NetExposureExceedsLimit => "NET_EXPOSURE_EXCEEDS_LIMIT",
-    /// The day's loss reached its limit; only reducing orders pass.
-    DailyLossLimitReached => "DAILY_LOSS_LIMIT_REACHED",
-    /// The drawdown reached its limit; only reducing orders pass.
-    DrawdownLimitReached => "DRAWDOWN_LIMIT_REACHED",
-}
-
-impl fmt::Display for DenyCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // The gate's rules, in the order `check_submit` applies them.
+        /// Trading state HALTED: no new order or modification.
+        TradingHalted => "TRADING_HALTED",
+        /// Trading state REDUCING and the order could increase the position.
+        TradingStateReducing => "TRADING_STATE_REDUCING",
+        /// A limit or stop price at or below zero on an instrument that does
+        /// not allow it.
+        PriceNotPositive => "PRICE_NOT_POSITIVE",
+        /// A limit or stop price that is not a whole number of ticks.
+        PriceNotOnTick => "PRICE_NOT_ON_TICK",
+        /// Quantity zero.
+        QuantityZero => "QUANTITY_ZERO",
+        /// A replace whose new total quantity is not above the quantity
+        /// already filled (cancel the order instead).
+        QuantityNotAboveFilled => "QUANTITY_NOT_ABOVE_FILLED",
+        /// Quantity not a whole number of lots.
+        QuantityNotOnLot => "QUANTITY_NOT_ON_LOT",
+        /// Quantity below the instrument's minimum.
+        QuantityBelowMinimum => "QUANTITY_BELOW_MINIMUM",
+        /// Quantity above the instrument's maximum.
+        QuantityExceedsMaximum => "QUANTITY_EXCEEDS_MAXIMUM",
+        /// A market order, no last price, and a notional rule needs one.
+        MissingPrice => "MISSING_PRICE",
+        /// Notional below the instrument's minimum.
+        NotionalBelowMinimum => "NOTIONAL_BELOW_MINIMUM",
+        /// Quantity above the risk limits' per-order cap.
+        QuantityExceedsMaxPerOrder => "QUANTITY_EXCEEDS_MAX_PER_ORDER",
+        /// Notional above the risk limits' per-order cap.
+        NotionalExceedsMaxPerOrder => "NOTIONAL_EXCEEDS_MAX_PER_ORDER",
+        /// A good-till-date order whose expiry is not after now.
+        ExpireTimeInPast => "EXPIRE_TIME_IN_PAST",
+        /// The price band needs a last market price and none arrived.
+        NoMarketPrice => "NO_MARKET_PRICE",
+        /// A limit or stop price too far from the last market price.
+        PriceOutsideBand => "PRICE_OUTSIDE_BAND",
+        /// The worst-case instrument position would exceed its limit.
+        PositionExceedsInstrumentLimit => "POSITION_EXCEEDS_INSTRUMENT_LIMIT",
+        /// The worst-case position of the order's strategy in the instrument
+        /// would exceed its limit.
+        PositionExceedsStrategyLimit => "POSITION_EXCEEDS_STRATEGY_LIMIT",
+        /// Gross exposure would exceed its limit.
+        GrossExposureExceedsLimit => "GROSS_EXPOSURE_EXCEEDS_LIMIT",
+        /// Absolute net exposure would exceed its limit.
+        NetExposureExceedsLimit => "NET_EXPOSURE_EXCEEDS_LIMIT",
+        /// The day's loss reached its limit; only reducing orders pass.
+        DailyLossLimitReached => "DAILY_LOSS_LIMIT_REACHED",
+        /// The drawdown reached its limit; only reducing orders pass.
+        DrawdownLimitReached => "DRAWDOWN_LIMIT_REACHED",
     }
 }
 
@@ -125,22 +91,6 @@ pub struct Denial {
     pub code: DenyCode,
     /// The values that broke the rule, as `key=value, key=value`.
     pub detail: String,
-}
-
-// Stored by its stable text, not its position, so adding a code never
-// changes what a journal's denials read back as.
-impl serde::Serialize for DenyCode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DenyCode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::from_code(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown deny code {text}")))
-    }
 }
 
 impl Denial {
