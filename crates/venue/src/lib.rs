@@ -165,6 +165,7 @@ mod market;
 mod matching;
 mod order;
 mod position;
+mod report;
 pub mod rng;
 pub mod sink;
 pub mod trade;

@@ -86,7 +86,7 @@ use model::{
     CancelOrder, CancelReject, CancelRejectResponseTo, ClOrdId, ExecId, ExecType, ExecutionReport,
     ExecutionSink, Instrument, InstrumentId, InstrumentTable, Money, NewOrder, OrdStatus, OrderId,
     OrderKind, PositionReport, Price, Quantity, ReplaceOrder, RequestId, Side, StatusRequest,
-    TimeInForce, Timestamp, Trade, VenueCommand, VenueEvent, VenueSymbol,
+    TimeInForce, Timestamp, Trade, VenueCommand, VenueEvent,
 };
 use sensory::book::OrderBook;
 
@@ -868,32 +868,9 @@ impl SimulatedSink {
         let total = u32::try_from(working.len()).unwrap_or(u32::MAX);
         if working.is_empty() {
             let exec_id = self.next_exec_id();
-            self.emit(VenueEvent::Execution(ExecutionReport {
-                exec_id,
-                exec_type: ExecType::OrderStatus,
-                ord_status: OrdStatus::Rejected,
-                cl_ord_id: None,
-                orig_cl_ord_id: None,
-                order_id: None,
-                symbol: VenueSymbol::new("[N/A]")
-                    .unwrap_or_else(|_| unreachable!("[N/A] is a valid symbol")),
-                side: Side::Buy,
-                order_qty: None,
-                price: None,
-                last_qty: Quantity::ZERO,
-                last_px: None,
-                cum_qty: Quantity::ZERO,
-                leaves_qty: Quantity::ZERO,
-                avg_px: None,
-                commission: None,
-                exec_ref_id: None,
-                reject_reason: None,
-                text: Some("no working orders".to_owned()),
-                transact_time: Some(at),
-                mass_status_request_id: Some(request_id),
-                total_reports: Some(0),
-                last_report: true,
-            }));
+            self.emit(VenueEvent::Execution(crate::report::no_working_orders(
+                exec_id, at, request_id,
+            )));
             return;
         }
         let last = working.len() - 1;

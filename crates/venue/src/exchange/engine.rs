@@ -1287,8 +1287,12 @@ impl Exchange {
             None => {
                 let exec_id = self.next_exec_id();
                 let reason = Reason::UnknownOrder(cl_ord_id);
-                let mut report =
-                    empty_report(exec_id, at, ExecType::OrderStatus, OrdStatus::Rejected);
+                let mut report = crate::report::empty_report(
+                    exec_id,
+                    at,
+                    ExecType::OrderStatus,
+                    OrdStatus::Rejected,
+                );
                 report.cl_ord_id = Some(cl_ord_id);
                 report.order_id = order_id;
                 report.reject_reason = Some(reason.code());
@@ -1321,11 +1325,7 @@ impl Exchange {
             .collect();
         if working.is_empty() {
             let exec_id = self.next_exec_id();
-            let mut report = empty_report(exec_id, at, ExecType::OrderStatus, OrdStatus::Rejected);
-            report.text = Some("no working orders".to_owned());
-            report.mass_status_request_id = Some(request_id);
-            report.total_reports = Some(0);
-            report.last_report = true;
+            let report = crate::report::no_working_orders(exec_id, at, request_id);
             out.push(ExchangeEvent::Execution {
                 owner,
                 report,
@@ -1495,40 +1495,6 @@ fn stop_reached(side: Side, stop: Price, last: Price) -> bool {
     }
 }
 
-fn empty_report(
-    exec_id: ExecId,
-    at: Timestamp,
-    exec_type: ExecType,
-    ord_status: OrdStatus,
-) -> ExecutionReport {
-    ExecutionReport {
-        exec_id,
-        exec_type,
-        ord_status,
-        cl_ord_id: None,
-        orig_cl_ord_id: None,
-        order_id: None,
-        symbol: VenueSymbol::new("[N/A]")
-            .unwrap_or_else(|_| unreachable!("[N/A] is a valid symbol")),
-        side: Side::Buy,
-        order_qty: None,
-        price: None,
-        last_qty: Quantity::ZERO,
-        last_px: None,
-        cum_qty: Quantity::ZERO,
-        leaves_qty: Quantity::ZERO,
-        avg_px: None,
-        commission: None,
-        exec_ref_id: None,
-        reject_reason: None,
-        text: None,
-        transact_time: Some(at),
-        mass_status_request_id: None,
-        total_reports: None,
-        last_report: false,
-    }
-}
-
 fn reject_new(
     exec_id: ExecId,
     at: Timestamp,
@@ -1537,7 +1503,8 @@ fn reject_new(
     reason: Reason,
     out: &mut Vec<ExchangeEvent>,
 ) {
-    let mut report = empty_report(exec_id, at, ExecType::Rejected, OrdStatus::Rejected);
+    let mut report =
+        crate::report::empty_report(exec_id, at, ExecType::Rejected, OrdStatus::Rejected);
     report.cl_ord_id = Some(request.cl_ord_id);
     report.symbol = request.symbol;
     report.side = request.side;
