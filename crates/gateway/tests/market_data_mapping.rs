@@ -7,39 +7,36 @@
 
 #![allow(clippy::unwrap_used, reason = "test code")]
 
+mod mapping;
+
 use std::num::NonZeroU32;
 
 use gateway::fix::codec::{
-    Decoder, DecoderConfig, Encoder, Header, SessionRejectReason, Tag, TimestampPrecision,
+    DecoderConfig, Encoder, Header, SessionRejectReason, Tag, TimestampPrecision,
 };
-use gateway::fix::dict::{ShippedDictionary, ValidationOptions, Validator};
+use gateway::fix::dict::ShippedDictionary;
 use gateway::fix::market_data::{
     MarketDataDecoder, MarketDataError, MarketDataMessage, MarketDataReject, MarketDataRequest,
     MarketDepth, MdReqRejReason, RequestError, SubscriptionAction, UnsupportedRequest,
     encode_request, send_request,
 };
 use gateway::fix::orders::{FieldProblem, OrderDialect, RejectReply};
-use gateway::fix::session::{AppMessage, Role, Session, SessionConfig, SessionEvent, SessionId};
+use gateway::fix::session::{AppMessage, Role, Session, SessionConfig, SessionId};
 use gateway::fix::store::MemStore;
 use gateway::fixtures::{pipes, soh, wire};
+use mapping::*;
 use model::{
     BookChange, BookDelta, BookEntry, BookSide, BookSnapshot, EntryId, Instrument, InstrumentId,
-    InstrumentTable, MarketEvent, MarketHeader, Price, Quantity, Quote, QuoteSide, RequestId,
-    Timestamp, Trade, VenueSymbol,
+    InstrumentTable, MarketEvent, MarketHeader, Quantity, Quote, QuoteSide, RequestId, Timestamp,
+    Trade,
 };
 use proptest::prelude::*;
 
 /// 2017-01-17T11:13:44.600Z: a receive time after cTrader's depth samples.
 const NOW: Timestamp = Timestamp::from_unix_nanos(1_484_651_624_600_000_000);
 
-fn px(text: &str) -> Price {
-    text.parse().unwrap()
-}
-
-fn qty(text: &str) -> Quantity {
-    text.parse().unwrap()
-}
-
+/// Header fields and CheckSum, left out when comparing bodies.
+const BODY_HEADER: &[Tag] = &[8, 9, 35, 34, 49, 50, 52, 56, 57, 10];
 fn entry_id(text: &str) -> EntryId {
     EntryId::new(text).unwrap()
 }
@@ -47,24 +44,6 @@ fn entry_id(text: &str) -> EntryId {
 fn instrument_id(text: &str) -> InstrumentId {
     InstrumentId::new(text).unwrap()
 }
-
-fn symbol(text: &str) -> VenueSymbol {
-    VenueSymbol::new(text).unwrap()
-}
-
-fn at(text: &str) -> Timestamp {
-    // Through the codec's own parser: `YYYYMMDD-HH:MM:SS.sss`.
-    let bytes = wire(&format!("8=FIX.4.4|35=0|60={text}|"));
-    let mut decoder = Decoder::default();
-    decoder
-        .decode(&bytes)
-        .unwrap()
-        .require(60)
-        .unwrap()
-        .as_timestamp()
-        .unwrap()
-}
-
 fn instrument(id: &str, venue_symbol: &str) -> Instrument {
     Instrument {
         id: instrument_id(id),
@@ -101,38 +80,6 @@ fn header(instrument: &str, exchange_time: &str) -> MarketHeader {
         receive_time: NOW,
     }
 }
-
-fn validate(dictionary: ShippedDictionary, message: &[u8]) {
-    let dict = dictionary.load().unwrap();
-    let mut decoder = Decoder::new(DecoderConfig {
-        data_fields: dict.data_fields().clone(),
-        ..DecoderConfig::default()
-    });
-    let decoded = decoder.decode(message).unwrap();
-    let mut validator = Validator::new(dict.clone(), ValidationOptions::default());
-    if let Err(error) = validator.validate(&decoded) {
-        panic!("{dictionary:?} rejects {}: {error}", pipes(message));
-    }
-    // Validation found every required field; say so explicitly too.
-    let definition = dict.message(decoded.msg_type()).unwrap();
-    for tag in definition.body().required_tags() {
-        assert!(decoded.get(tag).is_some(), "{tag} missing");
-    }
-}
-
-/// The body fields (after the standard header, before CheckSum) as text.
-fn body_fields(message: &[u8]) -> Vec<String> {
-    pipes(message)
-        .split('|')
-        .filter(|field| !field.is_empty())
-        .filter(|field| {
-            let tag: Tag = field.split('=').next().unwrap().parse().unwrap();
-            ![8, 9, 35, 34, 49, 50, 52, 56, 57, 10].contains(&tag)
-        })
-        .map(str::to_owned)
-        .collect()
-}
-
 // ---- Encoding ---------------------------------------------------------------
 
 fn request(depth: MarketDepth, trades: bool, symbols: &[&str]) -> MarketDataRequest {
@@ -230,7 +177,7 @@ fn request_fields_by_depth_action_and_trades() {
     request.request_id = RequestId::new("md-7").unwrap();
     let message = encode(&request, &OrderDialect::fix44()).unwrap();
     assert_eq!(
-        body_fields(&message),
+        body_fields(&message, BODY_HEADER),
         [
             "262=md-7",
             "263=1",
@@ -251,7 +198,7 @@ fn request_fields_by_depth_action_and_trades() {
     request.symbols.truncate(1);
     let message = encode(&request, &OrderDialect::fix42()).unwrap();
     assert_eq!(
-        body_fields(&message),
+        body_fields(&message, BODY_HEADER),
         [
             "262=md-7",
             "263=2",
@@ -303,16 +250,16 @@ fn ctrader_requests_match_the_published_samples() {
     let message = encode(&spot, &dialect).unwrap();
     validate(ShippedDictionary::CTraderFix44, &message);
     assert_eq!(
-        body_fields(&message),
-        body_fields(&soh(CTRADER_SPOT_REQUEST))
+        body_fields(&message, BODY_HEADER),
+        body_fields(&soh(CTRADER_SPOT_REQUEST), BODY_HEADER)
     );
 
     let mut depth = request(MarketDepth::FullBook, false, &["1"]);
     depth.request_id = RequestId::new("876316411").unwrap();
     let message = encode(&depth, &dialect).unwrap();
     assert_eq!(
-        body_fields(&message),
-        body_fields(&soh(CTRADER_DEPTH_REQUEST))
+        body_fields(&message, BODY_HEADER),
+        body_fields(&soh(CTRADER_DEPTH_REQUEST), BODY_HEADER)
     );
 }
 
@@ -1052,27 +999,6 @@ proptest! {
 }
 
 // ---- Both directions through sessions ---------------------------------------
-
-/// Delivers what `from` has to send to `to`; true when bytes moved.
-fn step(
-    from: &mut Session<MemStore>,
-    to: &mut Session<MemStore>,
-    got: &mut Vec<AppMessage>,
-    now: Timestamp,
-) -> bool {
-    let mut out = Vec::new();
-    let moved = from.poll_transmit(&mut out);
-    if moved {
-        to.handle_input(now, &out);
-    }
-    while let Some(event) = to.poll_event(now) {
-        if let SessionEvent::App(message) = event {
-            got.push(message);
-        }
-    }
-    moved
-}
-
 fn pump(
     client: &mut Session<MemStore>,
     venue: &mut Session<MemStore>,

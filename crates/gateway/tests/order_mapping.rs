@@ -8,58 +8,36 @@
 
 #![allow(clippy::unwrap_used, reason = "test code")]
 
+mod mapping;
+
 use gateway::fix::codec::{
-    BodyWriter, Decoder, DecoderConfig, Encoder, Header, SessionRejectReason, Tag,
-    TimestampPrecision,
+    BodyWriter, DecoderConfig, Encoder, Header, SessionRejectReason, Tag, TimestampPrecision,
 };
-use gateway::fix::dict::{ShippedDictionary, ValidationOptions, Validator};
+use gateway::fix::dict::ShippedDictionary;
 use gateway::fix::orders::{
     FieldProblem, FixVersion, OrderDecoder, OrderDialect, OrderMapError, RejectReply,
     UnsupportedCommand, encode_command, send_command,
 };
-use gateway::fix::session::{AppMessage, Role, Session, SessionConfig, SessionEvent, SessionId};
+use gateway::fix::session::{AppMessage, Role, Session, SessionConfig, SessionId};
 use gateway::fix::store::MemStore;
 use gateway::fixtures::{pipes, soh, wire};
+use mapping::*;
 use model::{
     BusinessReject, CancelOrder, CancelReject, CancelRejectResponseTo, ClOrdId, Decimal, ExecId,
     ExecType, ExecutionReport, InstrumentId, Money, NewOrder, OrdStatus, OrderId, OrderKind,
     PositionReport, Price, Quantity, ReplaceOrder, RequestId, Side, StatusRequest, TimeInForce,
-    Timestamp, VenueCommand, VenueEvent, VenueSymbol,
+    Timestamp, VenueCommand, VenueEvent,
 };
 use proptest::prelude::*;
 
 /// 2017-01-17T10:02:14.720Z, the time of cTrader's order samples.
 const NOW: Timestamp = Timestamp::from_unix_nanos(1_484_647_334_720_000_000);
 
-fn px(text: &str) -> Price {
-    text.parse().unwrap()
-}
-
-fn qty(text: &str) -> Quantity {
-    text.parse().unwrap()
-}
-
+/// Header fields and CheckSum, left out when comparing bodies.
+const BODY_HEADER: &[Tag] = &[8, 9, 35, 34, 49, 52, 56, 10];
 fn cl(text: &str) -> ClOrdId {
     ClOrdId::new(text).unwrap()
 }
-
-fn symbol(text: &str) -> VenueSymbol {
-    VenueSymbol::new(text).unwrap()
-}
-
-fn at(text: &str) -> Timestamp {
-    // Through the codec's own parser: `YYYYMMDD-HH:MM:SS.sss`.
-    let bytes = wire(&format!("8=FIX.4.4|35=0|60={text}|"));
-    let mut decoder = Decoder::default();
-    decoder
-        .decode(&bytes)
-        .unwrap()
-        .require(60)
-        .unwrap()
-        .as_timestamp()
-        .unwrap()
-}
-
 fn new_order(kind: OrderKind, time_in_force: TimeInForce) -> NewOrder {
     NewOrder {
         cl_ord_id: cl("876316397"),
@@ -193,38 +171,6 @@ fn encode_with(
     body.finish().unwrap();
     Ok(out)
 }
-
-/// The body fields (after the standard header, before CheckSum) as text.
-fn body_fields(message: &[u8]) -> Vec<String> {
-    pipes(message)
-        .split('|')
-        .filter(|field| !field.is_empty())
-        .filter(|field| {
-            let tag: Tag = field.split('=').next().unwrap().parse().unwrap();
-            ![8, 9, 35, 34, 49, 52, 56, 10].contains(&tag)
-        })
-        .map(str::to_owned)
-        .collect()
-}
-
-fn validate(dictionary: ShippedDictionary, message: &[u8]) {
-    let dict = dictionary.load().unwrap();
-    let mut decoder = Decoder::new(DecoderConfig {
-        data_fields: dict.data_fields().clone(),
-        ..DecoderConfig::default()
-    });
-    let decoded = decoder.decode(message).unwrap();
-    let mut validator = Validator::new(dict.clone(), ValidationOptions::default());
-    if let Err(error) = validator.validate(&decoded) {
-        panic!("{dictionary:?} rejects {}: {error}", pipes(message));
-    }
-    // Validation found every required field; say so explicitly too.
-    let definition = dict.message(decoded.msg_type()).unwrap();
-    for tag in definition.body().required_tags() {
-        assert!(decoded.get(tag).is_some(), "{tag} missing");
-    }
-}
-
 // ---- Encoding ---------------------------------------------------------------
 
 #[test]
@@ -239,7 +185,8 @@ fn every_command_validates_against_the_fix42_and_fix44_dictionaries() {
             match (encode(&command, &dialect), &command) {
                 (Ok(message), _) => {
                     validate(dialect.dictionary(), &message);
-                    let account = body_fields(&message).contains(&"1=ACC-7".to_owned());
+                    let account =
+                        body_fields(&message, BODY_HEADER).contains(&"1=ACC-7".to_owned());
                     assert_eq!(account, dialect.account().is_some());
                 }
                 (Err(UnsupportedCommand::NotInVersion { .. }), _)
@@ -271,7 +218,10 @@ fn new_order_single_fields_by_version() {
         gtd,
     ));
     assert_eq!(
-        body_fields(&encode(&order, &OrderDialect::fix42()).unwrap()),
+        body_fields(
+            &encode(&order, &OrderDialect::fix42()).unwrap(),
+            BODY_HEADER
+        ),
         [
             "11=876316397",
             "21=1",
@@ -287,7 +237,10 @@ fn new_order_single_fields_by_version() {
         ]
     );
     // FIX 4.4 does not require HandlInst.
-    let fix44 = body_fields(&encode(&order, &OrderDialect::fix44()).unwrap());
+    let fix44 = body_fields(
+        &encode(&order, &OrderDialect::fix44()).unwrap(),
+        BODY_HEADER,
+    );
     assert!(!fix44.iter().any(|field| field.starts_with("21=")));
     assert_eq!(fix44.len(), 10);
 }
@@ -310,7 +263,10 @@ fn order_types_and_times_in_force_map_to_their_codes() {
                 VenueCommand::New(new_order(kind, time_in_force)),
                 VenueCommand::Replace(replace(kind, time_in_force)),
             ] {
-                let fields = body_fields(&encode(&command, &OrderDialect::fix44()).unwrap());
+                let fields = body_fields(
+                    &encode(&command, &OrderDialect::fix44()).unwrap(),
+                    BODY_HEADER,
+                );
                 assert!(fields.contains(&format!("40={ord_type}")), "{fields:?}");
                 assert!(fields.contains(&format!("59={code}")), "{fields:?}");
                 let written: Vec<&String> = fields
@@ -334,7 +290,10 @@ fn prices_and_quantities_are_written_exactly() {
         TimeInForce::Day,
     );
     order.quantity = qty("9223372036.854775807");
-    let fields = body_fields(&encode(&VenueCommand::New(order), &OrderDialect::fix44()).unwrap());
+    let fields = body_fields(
+        &encode(&VenueCommand::New(order), &OrderDialect::fix44()).unwrap(),
+        BODY_HEADER,
+    );
     assert!(fields.contains(&"44=-0.000000001".to_owned()), "{fields:?}");
     assert!(
         fields.contains(&"38=9223372036.854775807".to_owned()),
@@ -344,8 +303,12 @@ fn prices_and_quantities_are_written_exactly() {
 
 #[test]
 fn cancel_replace_and_status_carry_order_id_only_when_known() {
-    let fields =
-        |command: VenueCommand| body_fields(&encode(&command, &OrderDialect::fix44()).unwrap());
+    let fields = |command: VenueCommand| {
+        body_fields(
+            &encode(&command, &OrderDialect::fix44()).unwrap(),
+            BODY_HEADER,
+        )
+    };
     assert_eq!(
         fields(VenueCommand::Cancel(cancel(Some("641")))),
         [
@@ -396,14 +359,14 @@ fn mass_status_and_positions_in_fix44() {
         request_id: RequestId::new("mZzEY").unwrap(),
     };
     assert_eq!(
-        body_fields(&encode(&mass, &dialect).unwrap()),
+        body_fields(&encode(&mass, &dialect).unwrap(), BODY_HEADER),
         ["584=mZzEY", "585=7", "1=ACC-7"]
     );
     let positions = VenueCommand::Positions {
         request_id: RequestId::new("876316401").unwrap(),
     };
     assert_eq!(
-        body_fields(&encode(&positions, &dialect).unwrap()),
+        body_fields(&encode(&positions, &dialect).unwrap(), BODY_HEADER),
         [
             "710=876316401",
             "724=0",
@@ -453,7 +416,7 @@ const CTRADER_POSITIONS: &str = "8=FIX.4.4|9=105|35=AN|49=live.theBroker.12345|5
 
 /// Body fields sorted, header and routing (50, 57) dropped.
 fn sorted_body(message: &[u8]) -> Vec<String> {
-    let mut fields: Vec<String> = body_fields(message)
+    let mut fields: Vec<String> = body_fields(message, BODY_HEADER)
         .into_iter()
         .filter(|field| !field.starts_with("50=") && !field.starts_with("57="))
         .collect();
@@ -545,7 +508,10 @@ fn ctrader_gets_expiry_to_the_second_and_no_time_in_force() {
         OrderKind::Limit { price: px("1.1") },
         TimeInForce::GoodTillDate(expiry),
     ));
-    let fields = body_fields(&encode(&order, &OrderDialect::ctrader()).unwrap());
+    let fields = body_fields(
+        &encode(&order, &OrderDialect::ctrader()).unwrap(),
+        BODY_HEADER,
+    );
     assert!(
         fields.contains(&"126=20170118-10:02:14".to_owned()),
         "{fields:?}"
@@ -1610,27 +1576,6 @@ impl Pair {
         ) {}
     }
 }
-
-/// Delivers what `from` has to send to `to`; true when bytes moved.
-fn step(
-    from: &mut Session<MemStore>,
-    to: &mut Session<MemStore>,
-    got: &mut Vec<AppMessage>,
-    now: Timestamp,
-) -> bool {
-    let mut out = Vec::new();
-    let moved = from.poll_transmit(&mut out);
-    if moved {
-        to.handle_input(now, &out);
-    }
-    while let Some(event) = to.poll_event(now) {
-        if let SessionEvent::App(message) = event {
-            got.push(message);
-        }
-    }
-    moved
-}
-
 #[test]
 fn commands_and_reports_through_a_session_pair() {
     for (begin, dialect) in [
