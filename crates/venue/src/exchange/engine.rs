@@ -1043,6 +1043,30 @@ impl Exchange {
             .copied()
     }
 
+    /// The order a cancel or replace (`ids`: its ClOrdID, OrigClOrdID and
+    /// OrderID) names, after refusing a reused ClOrdID or an unknown order
+    /// with an OrderCancelReject.
+    fn order_to_modify(
+        &mut self,
+        owner: OwnerId,
+        response: CancelRejectResponseTo,
+        ids: (ClOrdId, ClOrdId, Option<OrderId>),
+        out: &mut Vec<ExchangeEvent>,
+    ) -> Option<OrderKey> {
+        let (cl_ord_id, orig_cl_ord_id, order_id) = ids;
+        let found = self.find(owner, order_id, orig_cl_ord_id);
+        if !self.used_cl_ord_ids.insert((owner, cl_ord_id)) {
+            let reason = Reason::DuplicateClOrdId(cl_ord_id);
+            self.refuse(owner, response, ids, found, reason, out);
+            return None;
+        }
+        if found.is_none() {
+            let reason = Reason::UnknownOrder(orig_cl_ord_id);
+            self.refuse(owner, response, ids, None, reason, out);
+        }
+        found
+    }
+
     fn refuse(
         &self,
         owner: OwnerId,
@@ -1083,29 +1107,10 @@ impl Exchange {
         let at = self.advance_into(now, &mut out);
         let ids = (request.cl_ord_id, request.orig_cl_ord_id, request.order_id);
         let response = CancelRejectResponseTo::Cancel;
-        let found = self.find(owner, request.order_id, request.orig_cl_ord_id);
-        if !self.used_cl_ord_ids.insert((owner, request.cl_ord_id)) {
-            self.refuse(
-                owner,
-                response,
-                ids,
-                found,
-                Reason::DuplicateClOrdId(request.cl_ord_id),
-                &mut out,
-            );
-            return out;
-        }
-        let Some(key) = found else {
-            self.refuse(
-                owner,
-                response,
-                ids,
-                None,
-                Reason::UnknownOrder(request.orig_cl_ord_id),
-                &mut out,
-            );
+        let Some(key) = self.order_to_modify(owner, response, ids, &mut out) else {
             return out;
         };
+        let found = Some(key);
         let Some(order) = self.orders.get(&key) else {
             return out;
         };
@@ -1141,29 +1146,10 @@ impl Exchange {
         let at = self.advance_into(now, &mut out);
         let ids = (request.cl_ord_id, request.orig_cl_ord_id, request.order_id);
         let response = CancelRejectResponseTo::Replace;
-        let found = self.find(owner, request.order_id, request.orig_cl_ord_id);
-        if !self.used_cl_ord_ids.insert((owner, request.cl_ord_id)) {
-            self.refuse(
-                owner,
-                response,
-                ids,
-                found,
-                Reason::DuplicateClOrdId(request.cl_ord_id),
-                &mut out,
-            );
-            return out;
-        }
-        let Some(key) = found else {
-            self.refuse(
-                owner,
-                response,
-                ids,
-                None,
-                Reason::UnknownOrder(request.orig_cl_ord_id),
-                &mut out,
-            );
+        let Some(key) = self.order_to_modify(owner, response, ids, &mut out) else {
             return out;
         };
+        let found = Some(key);
         let Some(order) = self.orders.get(&key) else {
             return out;
         };
