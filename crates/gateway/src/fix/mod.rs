@@ -4,6 +4,7 @@
 
 pub mod codec;
 pub mod dict;
+pub mod link;
 pub mod market_data;
 pub mod orders;
 pub mod session;

@@ -504,6 +504,36 @@ impl<S: MessageStore> Session<S> {
         })
     }
 
+    /// Rejects an application message the application could not process
+    /// with a session-level Reject (35=3): RefSeqNum (45) its MsgSeqNum,
+    /// RefMsgType (372) its MsgType, SessionRejectReason (373) `reason`,
+    /// RefTagID (371) `ref_tag` when given, Text (58) `text`. For field
+    /// problems the mapping found (a required tag missing, a value out of
+    /// range) and message types the application does not take (373=11).
+    pub fn reject_app(
+        &mut self,
+        now: Timestamp,
+        message: &AppMessage,
+        reason: SessionRejectReason,
+        ref_tag: Option<Tag>,
+        text: &str,
+    ) -> Result<u64, SendError> {
+        if !self.check_schedule(now) {
+            return Err(SendError::OutsideSessionTime);
+        }
+        let msg_type = message.msg_type().to_vec();
+        self.stats.rejects_sent += 1;
+        self.notice(format!("Message {} Rejected: {text}", message.seq));
+        let transmit = self.is_logged_on();
+        self.send_raw(now, b"3", Numbering::Next, None, &[], transmit, |body| {
+            body.uint(45, message.seq).str(58, text.as_bytes());
+            if let Some(tag) = ref_tag {
+                body.uint(371, u64::from(tag));
+            }
+            body.str(372, &msg_type).uint(373, u64::from(reason.code()));
+        })
+    }
+
     /// Starts a Logout with optional Text (58); the connection closes when
     /// the counterparty answers or LogoutTimeout passes.
     pub fn logout(&mut self, now: Timestamp, text: Option<&str>) {
