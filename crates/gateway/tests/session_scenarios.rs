@@ -595,3 +595,30 @@ fn logged_on_at_a_daily_reset_logs_out_with_session_reset_and_starts_again_at_on
     h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
     assert!(h.logged_on);
 }
+
+#[test]
+fn sub_ids_are_written_on_admin_app_reject_and_resent_messages() {
+    let mut h = Harness::acceptor(|config| {
+        config.id =
+            SessionId::new("FIX.4.4", "ISLD", "TW44").with_sub_ids(Some("TRADE"), Some("any"));
+    });
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|57=TRADE|50=any|98=0|108=30");
+    h.expect(&["35=A|34=1|49=ISLD|50=TRADE|56=TW44|57=any|98=0|108=30"]);
+    h.session
+        .send_app(h.now, b"D", &[(57, b"caller".as_slice())], |body| {
+            body.str(11, b"one");
+        })
+        .unwrap();
+    h.pump();
+    h.expect(&["35=D|34=2|49=ISLD|50=TRADE|56=TW44|57=any|11=one"]);
+    h.recv("35=1|34=2|49=TW44|52=NOW|56=ISLD|112=hello");
+    h.expect(&["35=0|34=3|49=ISLD|50=TRADE|56=TW44|57=any|112=hello"]);
+    h.recv("35=2|34=3|49=TW44|52=NOW|56=ISLD|7=2|16=0");
+    h.expect(&[
+        "35=D|34=2|43=Y|49=ISLD|50=TRADE|56=TW44|57=any|11=one",
+        "35=4|34=3|43=Y|49=ISLD|50=TRADE|56=TW44|57=any|36=4|123=Y",
+    ]);
+    h.recv("35=D|34=4|49=TW44|52=NOW|56=ISLD|11=a|21=1|38=1|40=Z|54=1|55=X|60=NOW");
+    assert_eq!(h.sent.len(), 1, "{:?}", h.sent);
+    assert!(h.sent[0].starts_with("8=FIX.4.4|35=3|34=4|49=ISLD|50=TRADE|56=TW44|57=any|"));
+}

@@ -457,3 +457,44 @@ fn store_type_and_durability_choose_the_store() {
         );
     }
 }
+
+#[test]
+fn sub_ids_are_read_and_keep_the_store_files_of_quote_and_trade_apart() {
+    let sessions = parse(
+        "[DEFAULT]\nConnectionType = \"acceptor\"\nSocketAcceptPort = 1\nBeginString = \"FIX.4.4\"\nSenderCompID = \"CSERVER\"\nTargetCompID = \"demo.b.12345\"\nUseDataDictionary = \"N\"\nNonStopSession = \"Y\"\nFileStorePath = \"store\"\n\n[[SESSION]]\nSenderSubID = \"QUOTE\"\n\n[[SESSION]]\nSenderSubID = \"TRADE\"\nTargetSubID = \"any\"\n\n[[SESSION]]\n",
+    )
+    .unwrap();
+    let ids: Vec<String> = sessions.iter().map(|s| s.config.id.to_string()).collect();
+    assert_eq!(
+        ids,
+        [
+            "FIX.4.4:CSERVER/QUOTE->demo.b.12345",
+            "FIX.4.4:CSERVER/TRADE->demo.b.12345/any",
+            "FIX.4.4:CSERVER->demo.b.12345",
+        ]
+    );
+    assert_eq!(
+        sessions[1].config.id.sender_sub_id.as_deref(),
+        Some("TRADE")
+    );
+    assert_eq!(sessions[1].config.id.target_sub_id.as_deref(), Some("any"));
+    let files: Vec<String> = sessions
+        .iter()
+        .map(|s| {
+            s.store_file()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "FIX.4.4-CSERVER_QUOTE-demo.b.12345.redb",
+            "FIX.4.4-CSERVER_TRADE-demo.b.12345_any.redb",
+            "FIX.4.4-CSERVER-demo.b.12345.redb",
+        ]
+    );
+}

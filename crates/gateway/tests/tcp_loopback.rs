@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::Venue;
 use gateway::fix::session::{Role, Session, SessionConfig, SessionEvent, SessionId};
-use gateway::fix::store::RedbStore;
+use gateway::fix::store::{MemStore, RedbStore};
 use gateway::transport::acceptor::Acceptor;
 use gateway::transport::connection::SessionHost;
 use gateway::transport::initiator::{self, InitiatorOptions};
@@ -137,4 +137,104 @@ async fn orders_flow_and_a_reconnect_continues_the_sequence_numbers() {
     }
     serving.abort();
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Reports its name when its session logs on.
+struct Named {
+    name: &'static str,
+    logged_on: mpsc::UnboundedSender<(&'static str, String)>,
+}
+
+impl Application for Named {
+    fn on_event(&mut self, session: &mut Session<BoxStore>, _now: Timestamp, event: SessionEvent) {
+        if event == SessionEvent::LoggedOn {
+            let id = session.config().id.to_string();
+            let _ = self.logged_on.send((self.name, id));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_sharing_comp_ids_are_routed_by_target_sub_id() {
+    let (tx, mut logged_on) = mpsc::unbounded_channel();
+    let mut acceptor = Acceptor::new(Duration::from_secs(5));
+    for sub in ["QUOTE", "TRADE"] {
+        let id = SessionId::new("FIX.4.4", "CSERVER", "demo.b.1").with_sub_ids(Some(sub), None);
+        let mut config = SessionConfig::new(id, Role::Acceptor);
+        config.reset_on_logon = true;
+        let name = if sub == "QUOTE" {
+            "venue quote"
+        } else {
+            "venue trade"
+        };
+        acceptor.add(SessionHost::new(
+            Session::new(config, Box::new(MemStore::new(wall_clock()))),
+            Box::new(Named {
+                name,
+                logged_on: tx.clone(),
+            }),
+        ));
+    }
+    let acceptor = Arc::new(acceptor);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let serving = tokio::spawn(Arc::clone(&acceptor).serve(listener));
+
+    let options = InitiatorOptions {
+        host: "127.0.0.1".into(),
+        port,
+        reconnect_interval: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(200),
+        tls: None,
+    };
+    let mut stops = Vec::new();
+    let mut running = Vec::new();
+    for sub in ["TRADE", "QUOTE"] {
+        let id = SessionId::new("FIX.4.4", "demo.b.1", "CSERVER").with_sub_ids(None, Some(sub));
+        let mut config = SessionConfig::new(id, Role::Initiator);
+        config.reset_on_logon = true;
+        let name = if sub == "QUOTE" {
+            "client quote"
+        } else {
+            "client trade"
+        };
+        let host = SessionHost::new(
+            Session::new(config, Box::new(MemStore::new(wall_clock()))),
+            Box::new(Named {
+                name,
+                logged_on: tx.clone(),
+            }),
+        );
+        let (stop, stopped) = watch::channel(false);
+        stops.push(stop);
+        running.push(tokio::spawn(initiator::run(host, options.clone(), stopped)));
+    }
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let event = tokio::time::timeout(Duration::from_secs(10), logged_on.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        seen.push(event);
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("client quote", "FIX.4.4:demo.b.1->CSERVER/QUOTE".to_owned()),
+            ("client trade", "FIX.4.4:demo.b.1->CSERVER/TRADE".to_owned()),
+            ("venue quote", "FIX.4.4:CSERVER/QUOTE->demo.b.1".to_owned()),
+            ("venue trade", "FIX.4.4:CSERVER/TRADE->demo.b.1".to_owned()),
+        ]
+    );
+    for stop in &stops {
+        stop.send(true).unwrap();
+    }
+    for task in running {
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    serving.abort();
 }

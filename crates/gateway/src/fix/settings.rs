@@ -40,6 +40,14 @@ pub const KEYS: &[(&str, &str)] = &[
     ("SenderCompID", "our CompID (49)"),
     ("TargetCompID", "the counterparty's CompID (56)"),
     (
+        "SenderSubID",
+        "our SubID (50), sent on every message; an acceptor also routes by it (their TargetSubID)",
+    ),
+    (
+        "TargetSubID",
+        "the counterparty's SubID (57), sent on every message",
+    ),
+    (
         "DefaultApplVerID",
         "FIXT: ApplVerID of application messages, e.g. 9 or FIX.5.0SP2",
     ),
@@ -312,19 +320,18 @@ pub struct SessionSettings {
 impl SessionSettings {
     /// The store file of this session under FileStorePath:
     /// `<BeginString>-<SenderCompID>-<TargetCompID>.redb` (or `.log` for
-    /// StoreType "file"), as QuickFIX names its store files.
+    /// StoreType "file"), as QuickFIX names its store files; with SubIDs as
+    /// [`SessionId::file_stem`] writes them, so sessions that differ only
+    /// by SubID keep separate files.
     pub fn store_file(&self) -> Option<PathBuf> {
         let id = &self.config.id;
         let extension = match self.store_kind {
             StoreKind::Redb => "redb",
             StoreKind::File(_) => "log",
         };
-        self.store_path.as_ref().map(|dir| {
-            dir.join(format!(
-                "{}-{}-{}.{extension}",
-                id.begin_string, id.sender_comp_id, id.target_comp_id
-            ))
-        })
+        self.store_path
+            .as_ref()
+            .map(|dir| dir.join(format!("{}.{extension}", id.file_stem())))
     }
 }
 
@@ -484,7 +491,10 @@ impl SettingsFile<'_> {
         let begin_string = lookup.required_text("BeginString")?;
         let sender = lookup.required_text("SenderCompID")?;
         let target = lookup.required_text("TargetCompID")?;
-        let id = SessionId::new(&begin_string, &sender, &target);
+        let sender_sub_id = lookup.text("SenderSubID")?;
+        let target_sub_id = lookup.text("TargetSubID")?;
+        let id = SessionId::new(&begin_string, &sender, &target)
+            .with_sub_ids(sender_sub_id.as_deref(), target_sub_id.as_deref());
         let role = match lookup.required_text("ConnectionType")?.as_str() {
             "initiator" => Role::Initiator,
             "acceptor" => Role::Acceptor,

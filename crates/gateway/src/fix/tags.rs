@@ -18,10 +18,14 @@ pub const MSG_TYPE: Tag = 35;
 pub const POSS_DUP_FLAG: Tag = 43;
 /// SenderCompID.
 pub const SENDER_COMP_ID: Tag = 49;
+/// SenderSubID.
+pub const SENDER_SUB_ID: Tag = 50;
 /// SendingTime.
 pub const SENDING_TIME: Tag = 52;
 /// TargetCompID.
 pub const TARGET_COMP_ID: Tag = 56;
+/// TargetSubID.
+pub const TARGET_SUB_ID: Tag = 57;
 /// Signature, a data field whose length is SignatureLength (93), not tag − 1.
 pub const SIGNATURE: Tag = 89;
 /// SignatureLength.

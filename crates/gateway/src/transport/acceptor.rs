@@ -1,4 +1,8 @@
-//! One listening port for many sessions, routed by BeginString and CompIDs.
+//! One listening port for many sessions, routed by BeginString and CompIDs,
+//! and by SubID for sessions that have one: a session whose id has a
+//! SenderSubID takes only connections whose first message carries it as
+//! TargetSubID (57), so cTrader-style QUOTE and TRADE sessions with the same
+//! CompIDs can share a port.
 //! With TLS, every connection on the port completes a TLS handshake before
 //! its first message is read (as QuickFIX, SocketUseSSL is per port).
 
@@ -16,8 +20,8 @@ use super::connection::SessionHost;
 use crate::fix::codec::{Decoder, Frame, Framer};
 use crate::fix::session::SessionId;
 
-/// (BeginString, our CompID, their CompID).
-type RouteKey = (String, String, String);
+/// (BeginString, our CompID, their CompID, our SubID if the session has one).
+type RouteKey = (String, String, String, Option<String>);
 
 /// Sessions reachable through one listening port. A session serves one
 /// connection at a time; a second connection for a session already
@@ -53,11 +57,18 @@ impl Acceptor {
         self
     }
 
-    /// Adds a session.
+    /// Adds a session. A session with a SenderSubID is reached by first
+    /// messages with that TargetSubID (57); one without, by first messages
+    /// that match no session with a SubID.
     pub fn add(&mut self, host: SessionHost) {
         let id = host.session.config().id.clone();
         self.routes.insert(
-            (id.begin_string, id.sender_comp_id, id.target_comp_id),
+            (
+                id.begin_string,
+                id.sender_comp_id,
+                id.target_comp_id,
+                id.sender_sub_id,
+            ),
             Arc::new(Mutex::new(Some(host))),
         );
     }
@@ -128,7 +139,8 @@ impl Acceptor {
     }
 
     /// The session a first message addresses: its SenderCompID is our
-    /// TargetCompID and the reverse.
+    /// TargetCompID and the reverse, and its TargetSubID our SenderSubID
+    /// when a session has one (else the session without a SubID).
     fn route(&self, message: &[u8]) -> Option<Arc<Mutex<Option<SessionHost>>>> {
         let mut decoder = Decoder::default();
         let decoded = decoder.decode(message).ok()?;
@@ -139,7 +151,13 @@ impl Acceptor {
                 .map(str::to_owned)
         };
         let begin = std::str::from_utf8(decoded.begin_string()).ok()?.to_owned();
-        let key = (begin, text(56)?, text(49)?);
+        let mut key = (begin, text(56)?, text(49)?, text(57));
+        if key.3.is_some()
+            && let Some(slot) = self.routes.get(&key)
+        {
+            return Some(Arc::clone(slot));
+        }
+        key.3 = None;
         self.routes.get(&key).cloned()
     }
 }

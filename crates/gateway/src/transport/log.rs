@@ -1,5 +1,6 @@
 //! Per-session message and event logs, laid out as QuickFIX's file log:
 //! `<FileLogPath>/<BeginString>-<SenderCompID>-<TargetCompID>.messages.current.log`
+//! (SubIDs, when set, after their CompIDs: [`SessionId::file_stem`])
 //! (every message in and out) and `….event.current.log` (session events),
 //! one line each: `YYYYMMDD-HH:MM:SS.uuuuuu : <text>`.
 //!
@@ -34,10 +35,7 @@ impl SessionLog {
     /// starts the writer thread.
     pub fn open(dir: &Path, id: &SessionId) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let stem = format!(
-            "{}-{}-{}",
-            id.begin_string, id.sender_comp_id, id.target_comp_id
-        );
+        let stem = id.file_stem();
         let open = |suffix: &str| -> std::io::Result<BufWriter<File>> {
             let file = OpenOptions::new()
                 .create(true)

@@ -7,8 +7,13 @@ use super::schedule::SessionSchedule;
 use crate::fix::codec::{DEFAULT_MAX_MESSAGE_SIZE, DecoderConfig, TimestampPrecision};
 use crate::fix::dict::{Dictionary, ValidationOptions};
 
-/// The identity of a session: BeginString and the two CompIDs, from this
-/// side's point of view.
+/// The identity of a session: BeginString, the two CompIDs and optionally
+/// the two SubIDs, from this side's point of view.
+///
+/// SubIDs tell apart sessions that share CompIDs: cTrader's price and
+/// trade sessions of one account differ only by TargetSubID (57), `QUOTE`
+/// or `TRADE`. When set, the session writes them in the header of every
+/// message it sends.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId {
     /// BeginString (8): `FIX.4.2`, `FIX.4.4`, `FIXT.1.1`, …
@@ -17,6 +22,10 @@ pub struct SessionId {
     pub sender_comp_id: String,
     /// The counterparty's CompID, sent in TargetCompID (56).
     pub target_comp_id: String,
+    /// Our SubID, sent in SenderSubID (50) when set.
+    pub sender_sub_id: Option<String>,
+    /// The counterparty's SubID, sent in TargetSubID (57) when set.
+    pub target_sub_id: Option<String>,
 }
 
 impl SessionId {
@@ -26,7 +35,40 @@ impl SessionId {
             begin_string: begin_string.to_owned(),
             sender_comp_id: sender_comp_id.to_owned(),
             target_comp_id: target_comp_id.to_owned(),
+            sender_sub_id: None,
+            target_sub_id: None,
         }
+    }
+
+    /// The same session with SenderSubID (50) and TargetSubID (57); `None`
+    /// leaves a SubID out.
+    #[must_use]
+    pub fn with_sub_ids(
+        mut self,
+        sender_sub_id: Option<&str>,
+        target_sub_id: Option<&str>,
+    ) -> Self {
+        self.sender_sub_id = sender_sub_id.map(str::to_owned);
+        self.target_sub_id = target_sub_id.map(str::to_owned);
+        self
+    }
+
+    /// The stem of this session's file names (stores, logs):
+    /// `<BeginString>-<SenderCompID>-<TargetCompID>` as QuickFIX names
+    /// them, a SubID following its CompID after `_`
+    /// (`FIX.4.4-CSERVER_TRADE-demo.b.1`), so sessions that differ only by
+    /// SubID keep separate files.
+    pub fn file_stem(&self) -> String {
+        let with_sub = |comp: &str, sub: &Option<String>| match sub {
+            Some(sub) => format!("{comp}_{sub}"),
+            None => comp.to_owned(),
+        };
+        format!(
+            "{}-{}-{}",
+            self.begin_string,
+            with_sub(&self.sender_comp_id, &self.sender_sub_id),
+            with_sub(&self.target_comp_id, &self.target_sub_id)
+        )
     }
 
     /// True for FIXT.1.1 sessions, which carry FIX 5.x application messages.
@@ -37,11 +79,15 @@ impl SessionId {
 
 impl std::fmt::Display for SessionId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}->{}",
-            self.begin_string, self.sender_comp_id, self.target_comp_id
-        )
+        write!(f, "{}:{}", self.begin_string, self.sender_comp_id)?;
+        if let Some(sub) = &self.sender_sub_id {
+            write!(f, "/{sub}")?;
+        }
+        write!(f, "->{}", self.target_comp_id)?;
+        if let Some(sub) = &self.target_sub_id {
+            write!(f, "/{sub}")?;
+        }
+        Ok(())
     }
 }
 
@@ -172,5 +218,24 @@ impl SessionConfig {
                 .map(|dict| dict.data_fields().clone())
                 .unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SessionId;
+
+    #[test]
+    fn display_and_file_stem_show_sub_ids_only_when_set() {
+        let plain = SessionId::new("FIX.4.4", "EMP", "VENUE");
+        assert_eq!(plain.to_string(), "FIX.4.4:EMP->VENUE");
+        assert_eq!(plain.file_stem(), "FIX.4.4-EMP-VENUE");
+        let quote = plain.clone().with_sub_ids(Some("QUOTE"), None);
+        let trade = plain.clone().with_sub_ids(None, Some("TRADE"));
+        assert_eq!(quote.to_string(), "FIX.4.4:EMP/QUOTE->VENUE");
+        assert_eq!(trade.to_string(), "FIX.4.4:EMP->VENUE/TRADE");
+        assert_eq!(trade.file_stem(), "FIX.4.4-EMP-VENUE_TRADE");
+        assert_ne!(quote, trade);
+        assert_ne!(quote, plain);
     }
 }

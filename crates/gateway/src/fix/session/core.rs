@@ -427,8 +427,9 @@ impl<S: MessageStore> Session<S> {
     // ---- C. Application commands --------------------------------------------
 
     /// Sends an application message of `msg_type` whose body `build` writes.
-    /// The header (8, 9, 34, 49, 52, 56) is filled in; `extra_header` adds
-    /// other header fields (OnBehalfOfCompID, ApplVerID, …).
+    /// The header (8, 9, 34, 49, 52, 56, and 50/57 when the session id has
+    /// SubIDs) is filled in; `extra_header` adds other header fields
+    /// (OnBehalfOfCompID, ApplVerID, …).
     ///
     /// The message is stored under its sequence number before it can be
     /// transmitted. While not logged on it is stored but not sent; the
@@ -1176,6 +1177,26 @@ impl<S: MessageStore> Session<S> {
             Numbering::Fixed(seq) => seq,
         };
         let id = &self.config.id;
+        // Configured SubIDs go on every message, replacing any the caller
+        // (or a stored message being resent) carries.
+        let with_sub_ids: Vec<(Tag, &[u8])>;
+        let extra = if id.sender_sub_id.is_none() && id.target_sub_id.is_none() {
+            extra_header
+        } else {
+            let mut fields: Vec<(Tag, &[u8])> = extra_header
+                .iter()
+                .copied()
+                .filter(|(tag, _)| *tag != tags::SENDER_SUB_ID && *tag != tags::TARGET_SUB_ID)
+                .collect();
+            if let Some(sub) = &id.sender_sub_id {
+                fields.push((tags::SENDER_SUB_ID, sub.as_bytes()));
+            }
+            if let Some(sub) = &id.target_sub_id {
+                fields.push((tags::TARGET_SUB_ID, sub.as_bytes()));
+            }
+            with_sub_ids = fields;
+            &with_sub_ids
+        };
         let header = Header {
             sender_comp_id: id.sender_comp_id.as_bytes(),
             target_comp_id: id.target_comp_id.as_bytes(),
@@ -1183,7 +1204,7 @@ impl<S: MessageStore> Session<S> {
             sending_time: now,
             poss_dup: orig_sending_time.is_some(),
             orig_sending_time,
-            extra: extra_header,
+            extra,
         };
         let mut body = self.encoder.begin(&mut self.output, msg_type, &header);
         build(&mut body);
