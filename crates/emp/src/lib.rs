@@ -60,7 +60,9 @@
 //! ```
 
 pub mod backtest;
+pub mod engine;
 pub mod export;
+pub mod live;
 pub mod pipeline;
 pub mod record;
 pub mod replay;

@@ -20,8 +20,8 @@ use oms::risk::Denial;
 use oms::{Oms, OmsConfig, OmsEvent, VenueEventError, VenueEventOutcome};
 use sensory::{Calendar, FeatureParams, ResyncRequest, Sensory, SensoryConfig, SensoryError};
 use strategy::{
-    Action, Emitted, HostError, Inventory, MarketView, ParamsFile, ReadinessEvent, StrategyHost,
-    Suppression, WorkingOrder,
+    Action, Emitted, ExecutionStatus, HostError, Inventory, MarketView, ParamsFile, ReadinessEvent,
+    StrategyHost, Suppression, WorkingOrder,
 };
 
 /// Everything a pipeline is built from.
@@ -143,19 +143,53 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Applies a venue event to the OMS.
+    /// Applies a venue event to the OMS. The report that completes a
+    /// reconciliation makes execution available again (and runs a
+    /// decision round, so the gate says so at once).
     pub fn on_venue_event(
         &mut self,
         now: Timestamp,
         event: VenueEvent,
     ) -> Result<VenueEventOutcome, VenueEventError> {
-        self.oms.on_venue_event(now, event)
+        let outcome = self.oms.on_venue_event(now, event);
+        self.end_reconciliation_if_done(now);
+        outcome
+    }
+
+    /// The venue's order session went up or down (a live or paper run
+    /// against a FIX venue; backtests never call this, their simulated
+    /// sink is always there). Up starts the OMS's reconciliation (its
+    /// status and position requests come out of [`Self::poll_command`]);
+    /// execution is available once it completes. Down holds every
+    /// strategy action until the session is back and reconciled.
+    pub fn on_session(&mut self, now: Timestamp, up: bool) {
+        if up {
+            self.market.execution = ExecutionStatus::Reconciling;
+            self.oms.on_connected(now);
+            self.end_reconciliation_if_done(now);
+        } else {
+            self.market.execution = ExecutionStatus::SessionDown;
+        }
+        self.decide(now);
+    }
+
+    fn end_reconciliation_if_done(&mut self, now: Timestamp) {
+        if self.market.execution == ExecutionStatus::Reconciling && !self.oms.is_reconciling() {
+            self.market.execution = ExecutionStatus::Available;
+            self.decide(now);
+        }
+    }
+
+    /// Whether orders can reach the venue, as the gate sees it.
+    pub const fn execution(&self) -> ExecutionStatus {
+        self.market.execution
     }
 
     /// Timers: OMS in-flight queries and a decision round, so a feed that
     /// went silent degrades the gate even with no event arriving.
     pub fn on_timer(&mut self, now: Timestamp) {
         self.oms.handle_timeout(now);
+        self.end_reconciliation_if_done(now);
         self.decide(now);
     }
 

@@ -15,8 +15,11 @@
 //! | `strategy.suppressed` | `strategy::Suppression` | an action is held back |
 //! | `strategy.action` | [`PipelineOutput::Action`] | an action goes to the OMS |
 //! | `system.timer` | [`Timestamp`] | the driver runs the pipeline's timers |
+//! | `system.session` | `bool` (up) | the venue's order session went up or down |
+//! | `system.link` | text | a FIX session event worth keeping (logon, logout, a problem) |
 //!
-//! Inputs (`md.*` but `md.resync`, `order.venue`, `system.timer`) are what
+//! Inputs (`md.*` but `md.resync`, `order.venue`, `system.timer`,
+//! `system.session`) are what
 //! a replay feeds back; everything else is a decision it must reproduce.
 //! Every payload is schema version [`SCHEMA_VERSION`]. The OMS rebuilds
 //! from `order.oms`, `risk.denied` and `risk.state` in offset order.
@@ -62,6 +65,10 @@ pub mod topics {
     pub const ACTION: &str = "strategy.action";
     /// The driver ran the pipeline's timers.
     pub const TIMER: &str = "system.timer";
+    /// The venue's order session went up or down.
+    pub const SESSION: &str = "system.session";
+    /// FIX session events and problems, as text for people.
+    pub const LINK: &str = "system.link";
 }
 
 /// How a run trades.
@@ -194,6 +201,16 @@ impl Recorder {
         self.append(topics::TIMER, now, now, &now)
     }
 
+    /// Writes that the venue's order session went up or down at `now`.
+    pub fn session(&mut self, now: Timestamp, up: bool) -> Result<u64, JournalError> {
+        self.append(topics::SESSION, now, now, &up)
+    }
+
+    /// Writes a session event or problem, as text.
+    pub fn link(&mut self, now: Timestamp, text: &str) -> Result<u64, JournalError> {
+        self.append(topics::LINK, now, now, &text)
+    }
+
     /// Writes a pipeline output under its topic.
     pub fn output(&mut self, now: Timestamp, output: &PipelineOutput) -> Result<u64, JournalError> {
         match output {
@@ -239,6 +256,8 @@ mod tests {
             topics::SUPPRESSED,
             topics::ACTION,
             topics::TIMER,
+            topics::SESSION,
+            topics::LINK,
         ] {
             assert!(Topic::new(name).is_ok(), "{name}");
         }

@@ -189,9 +189,14 @@ impl State {
             }
             return Ok(true);
         }
+        if topic == topics::LINK {
+            // Text for people, neither input nor decision.
+            return Ok(true);
+        }
         let is_input = (topic.starts_with("md.") && topic != topics::RESYNC)
             || topic == topics::VENUE
-            || topic == topics::TIMER;
+            || topic == topics::TIMER
+            || topic == topics::SESSION;
         if is_input {
             let now = self.clock.observe(record.envelope.receive_time);
             let pipeline = self.pipeline.as_mut().ok_or(ReplayError::NoHeader)?;
@@ -203,6 +208,9 @@ impl State {
             } else if topic == topics::TIMER {
                 let at: Timestamp = record.value()?;
                 pipeline.on_timer(at);
+            } else if topic == topics::SESSION {
+                let up: bool = record.value()?;
+                pipeline.on_session(now, up);
             } else {
                 let event: MarketEvent = record.value()?;
                 // Refused events were not recorded; none should fail here.

@@ -22,6 +22,37 @@ pub struct MarketView {
     /// An external fair probability for a YES token, in [0, 1], keyed by
     /// the YES token (the NO token's fair value is 1 − p).
     pub oracle: BTreeMap<InstrumentId, f64>,
+    /// Whether orders can reach the venue.
+    pub execution: ExecutionStatus,
+}
+
+/// Whether orders can reach the venue now. The readiness gate requires
+/// [`ExecutionStatus::Available`] before anything else.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum ExecutionStatus {
+    /// Orders can go out. The default: a simulated sink is always there;
+    /// a live runtime says otherwise until its order session is up and
+    /// reconciled.
+    #[default]
+    Available,
+    /// The order session is not logged on.
+    SessionDown,
+    /// The order session is up and the OMS is reconciling with the venue
+    /// (mass status, positions): nothing new goes out until it is done.
+    Reconciling,
+}
+
+impl ExecutionStatus {
+    /// Lower-case name, for logs.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::SessionDown => "order session down",
+            Self::Reconciling => "reconciling with the venue",
+        }
+    }
 }
 
 impl MarketView {

@@ -1,6 +1,8 @@
 //! The readiness gate: STARTING → WARMING → RUNNING ⇄ DEGRADED.
 //!
 //! RUNNING needs, at the decision time `now`:
+//! - execution available (the order session up and reconciled; always in
+//!   backtests);
 //! - a spot book updated within `spot_ttl`;
 //! - for every target instrument, a book updated within `book_ttl`;
 //! - a valid feature vector for the spot and every target;
@@ -30,7 +32,7 @@ use std::time::Duration;
 use model::{InstrumentId, Timestamp};
 use sensory::InvalidReason;
 
-use crate::inputs::MarketView;
+use crate::inputs::{ExecutionStatus, MarketView};
 
 /// What the gate requires; from the `[gate]` table of the params file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,6 +118,12 @@ pub enum ReadinessReason {
         /// The prediction-market instrument.
         instrument: InstrumentId,
     },
+    /// Orders cannot reach the venue: the order session is down or
+    /// reconciling.
+    ExecutionUnavailable {
+        /// What the runtime reported.
+        status: ExecutionStatus,
+    },
     /// The spot and prediction-market times of the dislocation are too far
     /// apart.
     ClockSkew {
@@ -140,6 +148,9 @@ impl fmt::Display for ReadinessReason {
                 write!(f, "{instrument} features invalid: {reason:?}")
             }
             Self::DislocationMissing { instrument } => write!(f, "no dislocation for {instrument}"),
+            Self::ExecutionUnavailable { status } => {
+                write!(f, "execution unavailable: {}", status.name())
+            }
             Self::ClockSkew { instrument, skew } => {
                 write!(f, "{instrument} spot/prediction times {skew:?} apart")
             }
@@ -205,6 +216,11 @@ impl ReadinessGate {
     /// failure in the documented order.
     pub fn check(&self, now: Timestamp, market: &MarketView) -> Result<(), ReadinessReason> {
         let p = &self.params;
+        if market.execution != ExecutionStatus::Available {
+            return Err(ReadinessReason::ExecutionUnavailable {
+                status: market.execution,
+            });
+        }
         self.check_feed(now, market, &p.spot, p.spot_ttl)?;
         for target in &p.targets {
             self.check_feed(now, market, target, p.book_ttl)?;

@@ -1,0 +1,516 @@
+//! The live engine: a venue over FIX ([`VenueLink`]) wired to the trading
+//! [`Pipeline`] and the run's journal, on one thread, sans-IO.
+//!
+//! The driver (TCP for `emp demo` and `emp run`, in-memory pairs in tests)
+//! passes bytes and `now`; the engine
+//!
+//! 1. feeds the link, and for each of its events journals the input first
+//!    (`md.*`, `order.venue`, `system.session`), then applies it: market
+//!    data to the pipeline, reports to the OMS, TRADE logon/logout as the
+//!    pipeline's session up/down (reconciliation before any strategy
+//!    trades; the gate holds everything meanwhile);
+//! 2. journals every decision (readiness, suppressions, actions, OMS
+//!    events), commits the journal, and only then hands the OMS's
+//!    commands to the TRADE session (persist before send); a book that
+//!    fails a check is resubscribed;
+//! 3. keeps counters for the status line and the metrics.
+//!
+//! A journal failure stops every command from going out (they stay queued
+//! in the OMS, never sent unrecorded) and is reported through
+//! [`Engine::failure`]; the driver ends the run.
+
+use std::collections::VecDeque;
+
+use gateway::fix::link::{Channel, LinkEvent, VenueLink};
+use gateway::fix::store::MessageStore;
+use journal::JournalError;
+use model::{ExecType, MarketEvent, Timestamp, VenueEvent};
+use oms::OmsEvent;
+use strategy::ReadinessState;
+
+use crate::pipeline::{Pipeline, PipelineOutput};
+use crate::record::{Recorder, RunHeader};
+
+/// Counters for the status line and the metrics; plain numbers, read by
+/// the driver between inputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Market events applied, by kind.
+    pub snapshots: u64,
+    /// Book deltas applied.
+    pub deltas: u64,
+    /// Top-of-book quotes applied.
+    pub quotes: u64,
+    /// Trade prints applied.
+    pub trades: u64,
+    /// Market events the sensory layer refused.
+    pub market_refused: u64,
+    /// Resubscriptions after a failed book check.
+    pub resyncs: u64,
+    /// NewOrderSingles sent.
+    pub orders_sent: u64,
+    /// Cancels sent.
+    pub cancels_sent: u64,
+    /// Replaces sent.
+    pub replaces_sent: u64,
+    /// Other commands sent (status, mass status, positions).
+    pub queries_sent: u64,
+    /// Commands the session refused (not logged on, dialect).
+    pub send_failures: u64,
+    /// Execution reports received.
+    pub reports: u64,
+    /// Fills (ExecType Trade) received.
+    pub fills: u64,
+    /// Orders the venue rejected.
+    pub rejects: u64,
+    /// Intents the risk gate denied.
+    pub denials: u64,
+    /// Actions the host held back.
+    pub suppressed: u64,
+    /// Inbound messages that could not be used.
+    pub problems: u64,
+    /// TRADE logons (the first one and reconnects).
+    pub trade_logons: u64,
+    /// QUOTE logons.
+    pub quote_logons: u64,
+    /// Reconciliations started.
+    pub reconciliations: u64,
+    /// Journal commits.
+    pub commits: u64,
+}
+
+/// What one input led to, for the driver's latency measurement.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InputOutcome {
+    /// Market events applied.
+    pub market_events: u32,
+    /// NewOrderSingles sent.
+    pub orders_sent: u32,
+}
+
+/// The engine. See the [module docs](self).
+#[derive(Debug)]
+pub struct Engine<S: MessageStore> {
+    link: VenueLink<S>,
+    pipeline: Pipeline,
+    recorder: Recorder,
+    stats: EngineStats,
+    log: VecDeque<String>,
+    closes: VecDeque<Channel>,
+    failure: Option<String>,
+    /// When the pipeline's timers are due, as of the last input.
+    pipeline_deadline: Option<Timestamp>,
+    /// The oldest journal record not committed yet: inputs with no
+    /// decision are committed within [`COMMIT_INTERVAL_NANOS`].
+    uncommitted_since: Option<Timestamp>,
+    /// Commands taken from the OMS, sent after the journal commit.
+    commands: Vec<model::VenueCommand>,
+    /// OMS events were journaled since the last commit.
+    decided: bool,
+}
+
+/// Longest time a journaled input waits for its commit when no decision
+/// forces one sooner (a decision is committed before its commands go out).
+pub const COMMIT_INTERVAL_NANOS: u64 = 100_000_000;
+
+/// The journal failed; the run cannot go on safely.
+#[derive(Debug, thiserror::Error)]
+#[error("journal: {0}")]
+pub struct EngineError(#[from] JournalError);
+
+impl<S: MessageStore> Engine<S> {
+    /// An engine for a run: writes `header` and records that the order
+    /// session is down (nothing trades until it is up and reconciled).
+    pub fn new(
+        link: VenueLink<S>,
+        mut pipeline: Pipeline,
+        mut recorder: Recorder,
+        header: &RunHeader,
+        now: Timestamp,
+    ) -> Result<Self, EngineError> {
+        recorder.run_started(header)?;
+        recorder.session(now, false)?;
+        pipeline.on_session(now, false);
+        let mut engine = Self {
+            link,
+            pipeline,
+            recorder,
+            stats: EngineStats::default(),
+            log: VecDeque::new(),
+            closes: VecDeque::new(),
+            failure: None,
+            pipeline_deadline: None,
+            uncommitted_since: None,
+            commands: Vec::new(),
+            decided: false,
+        };
+        engine.flush(now);
+        Ok(engine)
+    }
+
+    /// The link (sessions, subscriptions).
+    pub const fn link(&self) -> &VenueLink<S> {
+        &self.link
+    }
+
+    /// The pipeline (OMS, strategies, features).
+    pub const fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// The pipeline, for operator commands; call [`Self::flush`] after.
+    pub const fn pipeline_mut(&mut self) -> &mut Pipeline {
+        &mut self.pipeline
+    }
+
+    /// The counters.
+    pub const fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+
+    /// The journal failure that stopped commands, if any.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    /// The next line for the run's log.
+    pub fn poll_log(&mut self) -> Option<String> {
+        self.log.pop_front()
+    }
+
+    /// The next channel whose connection must be closed.
+    pub fn poll_close(&mut self) -> Option<Channel> {
+        self.closes.pop_front()
+    }
+
+    /// The channel's connection is up.
+    pub fn connected(&mut self, channel: Channel, now: Timestamp) {
+        self.link.connected(channel, now);
+        self.process(now);
+    }
+
+    /// The channel's connection is gone.
+    pub fn disconnected(&mut self, channel: Channel, now: Timestamp) {
+        self.link.disconnected(channel, now);
+        self.process(now);
+    }
+
+    /// Bytes read from the channel's connection.
+    pub fn handle_input(&mut self, channel: Channel, now: Timestamp, bytes: &[u8]) -> InputOutcome {
+        self.link.handle_input(channel, now, bytes);
+        self.process(now)
+    }
+
+    /// Bytes to write on the channel's connection.
+    pub fn poll_transmit(&mut self, channel: Channel, out: &mut Vec<u8>) -> bool {
+        self.link.poll_transmit(channel, out)
+    }
+
+    /// When [`Self::handle_timeout`] must run next.
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        let commit = self
+            .uncommitted_since
+            .and_then(|since| since.checked_add_nanos(COMMIT_INTERVAL_NANOS));
+        [self.link.poll_timeout(), self.pipeline_deadline, commit]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Runs the session and pipeline timers due at `now`, and commits
+    /// journaled inputs that waited long enough.
+    pub fn handle_timeout(&mut self, now: Timestamp) -> InputOutcome {
+        self.link.handle_timeout(now);
+        if self
+            .pipeline_deadline
+            .is_some_and(|deadline| deadline <= now)
+        {
+            self.pipeline_deadline = None;
+            if self.journal(now, |recorder| recorder.timer(now)) {
+                self.pipeline.on_timer(now);
+                self.record_decisions(now);
+            }
+        }
+        let outcome = self.process(now);
+        if self
+            .uncommitted_since
+            .and_then(|since| since.checked_add_nanos(COMMIT_INTERVAL_NANOS))
+            .is_some_and(|due| due <= now)
+        {
+            self.commit(now);
+        }
+        outcome
+    }
+
+    /// Commits the journal now; a failure stops commands.
+    fn commit(&mut self, now: Timestamp) -> bool {
+        if self.failure.is_some() {
+            return false;
+        }
+        match self.recorder.commit(now) {
+            Ok(_) => {
+                self.stats.commits += 1;
+                self.uncommitted_since = None;
+                true
+            }
+            Err(error) => {
+                self.journal(now, |_| Err(error));
+                false
+            }
+        }
+    }
+
+    /// Logs every session out (a clean stop).
+    pub fn logout(&mut self, now: Timestamp) {
+        self.link.logout(now);
+        self.process(now);
+    }
+
+    /// Commits the journal and every session store (at the end of a run).
+    pub fn close(&mut self, now: Timestamp) -> Result<(), EngineError> {
+        self.recorder.commit(now)?;
+        if let Err(error) = self.link.flush_stores() {
+            self.log
+                .push_back(format!("FIX message store commit failed at close: {error}"));
+        }
+        Ok(())
+    }
+
+    /// Writes with the recorder; a failure stops commands for the rest of
+    /// the run. Returns whether it was written.
+    fn journal(
+        &mut self,
+        now: Timestamp,
+        write: impl FnOnce(&mut Recorder) -> Result<u64, JournalError>,
+    ) -> bool {
+        if self.failure.is_some() {
+            return false;
+        }
+        match write(&mut self.recorder) {
+            Ok(_) => {
+                self.uncommitted_since.get_or_insert(now);
+                true
+            }
+            Err(error) => {
+                let text = format!(
+                    "journal write failed: {error}; no order goes out unrecorded, so trading stops"
+                );
+                self.log.push_back(text.clone());
+                self.failure = Some(text);
+                false
+            }
+        }
+    }
+
+    /// Drains the link's events into the pipeline, then journals and sends.
+    fn process(&mut self, now: Timestamp) -> InputOutcome {
+        let mut outcome = InputOutcome::default();
+        while let Some(event) = self.link.poll_event(now) {
+            self.on_link_event(now, event, &mut outcome);
+            self.record_decisions(now);
+        }
+        outcome.orders_sent = self.flush(now);
+        self.pipeline_deadline = self.pipeline.next_deadline(now);
+        outcome
+    }
+
+    fn on_link_event(&mut self, now: Timestamp, event: LinkEvent, outcome: &mut InputOutcome) {
+        match event {
+            LinkEvent::Market(event) => {
+                outcome.market_events += 1;
+                self.on_market(now, &event);
+            }
+            LinkEvent::Venue(event) => self.on_venue(now, event),
+            LinkEvent::Up(channel) => {
+                let text = format!("{channel} session logged on");
+                self.journal(now, |recorder| recorder.link(now, &text));
+                self.log.push_back(text);
+                match channel {
+                    Channel::Trade => {
+                        self.stats.trade_logons += 1;
+                        self.stats.reconciliations += 1;
+                        if self.journal(now, |recorder| recorder.session(now, true)) {
+                            self.pipeline.on_session(now, true);
+                        }
+                    }
+                    Channel::Quote => self.stats.quote_logons += 1,
+                }
+                if self.link.channels() == [Channel::Trade] {
+                    self.stats.quote_logons += 1;
+                }
+            }
+            LinkEvent::Down(channel, reason) => {
+                let text = format!("{channel} session down: {reason}");
+                self.journal(now, |recorder| recorder.link(now, &text));
+                self.log.push_back(text);
+                if channel == Channel::Trade
+                    && self.journal(now, |recorder| recorder.session(now, false))
+                {
+                    self.pipeline.on_session(now, false);
+                }
+            }
+            LinkEvent::Close(channel, reason) => {
+                self.log
+                    .push_back(format!("{channel} connection closing: {reason}"));
+                self.closes.push_back(channel);
+            }
+            LinkEvent::MarketDataRejected { instrument, reject } => {
+                let text = format!(
+                    "market data request {} for {} refused: {} ({:?})",
+                    reject.request_id,
+                    instrument.map_or_else(|| "an unknown request".to_owned(), |i| i.to_string()),
+                    reject.text.as_deref().unwrap_or("no text"),
+                    reject.reason
+                );
+                self.stats.problems += 1;
+                self.journal(now, |recorder| recorder.link(now, &text));
+                self.log.push_back(text);
+            }
+            LinkEvent::Subscribed {
+                instrument,
+                request_id,
+            } => {
+                self.log.push_back(format!(
+                    "subscribed to {instrument} market data (MDReqID {request_id})"
+                ));
+            }
+            LinkEvent::Problem(channel, text) => {
+                self.stats.problems += 1;
+                let text = format!("{channel} session: {text}");
+                self.journal(now, |recorder| recorder.link(now, &text));
+                self.log.push_back(text);
+            }
+            LinkEvent::Notice(channel, text) => {
+                self.log.push_back(format!("{channel}: {text}"));
+            }
+        }
+    }
+
+    fn on_market(&mut self, now: Timestamp, event: &MarketEvent) {
+        if !self.journal(now, |recorder| recorder.market(event)) {
+            return;
+        }
+        match event {
+            MarketEvent::Snapshot(_) => self.stats.snapshots += 1,
+            MarketEvent::Delta(_) => self.stats.deltas += 1,
+            MarketEvent::Quote(_) => self.stats.quotes += 1,
+            MarketEvent::Trade(_) => self.stats.trades += 1,
+            MarketEvent::Reset { .. } => {}
+        }
+        if let Err(error) = self.pipeline.on_market(now, event) {
+            self.stats.market_refused += 1;
+            self.log.push_back(format!("market event refused: {error}"));
+        }
+    }
+
+    fn on_venue(&mut self, now: Timestamp, event: VenueEvent) {
+        if !self.journal(now, |recorder| recorder.venue(now, &event)) {
+            return;
+        }
+        if let VenueEvent::Execution(report) = &event {
+            self.stats.reports += 1;
+            match report.exec_type {
+                ExecType::Trade => self.stats.fills += 1,
+                ExecType::Rejected => self.stats.rejects += 1,
+                _ => {}
+            }
+        }
+        if let Err(error) = self.pipeline.on_venue_event(now, event) {
+            self.log
+                .push_back(format!("venue event not applied: {error}"));
+        }
+    }
+
+    /// Journals the pipeline's outputs and OMS events, commits, then sends
+    /// the commands; returns the NewOrderSingles sent.
+    pub fn flush(&mut self, now: Timestamp) -> u32 {
+        self.record_decisions(now);
+        if self.failure.is_some() {
+            return 0;
+        }
+        while let Some(command) = self.pipeline.poll_command() {
+            self.commands.push(command);
+        }
+        // Persist before send: the OMS events behind these commands (and
+        // every input before them) are durable before anything goes out.
+        let decided = std::mem::take(&mut self.decided);
+        if (decided || !self.commands.is_empty()) && !self.commit(now) {
+            return 0;
+        }
+        let mut orders = 0;
+        let commands = std::mem::take(&mut self.commands);
+        for command in &commands {
+            match self.link.send(now, command) {
+                Ok(_) => match command {
+                    model::VenueCommand::New(_) => {
+                        self.stats.orders_sent += 1;
+                        orders += 1;
+                    }
+                    model::VenueCommand::Cancel(_) => self.stats.cancels_sent += 1,
+                    model::VenueCommand::Replace(_) => self.stats.replaces_sent += 1,
+                    _ => self.stats.queries_sent += 1,
+                },
+                Err(error) => {
+                    // The OMS keeps the order in flight; reconciliation
+                    // after the next logon settles it.
+                    self.stats.send_failures += 1;
+                    self.log.push_back(format!("command not sent: {error}"));
+                }
+            }
+        }
+        self.commands = commands;
+        self.commands.clear();
+        orders
+    }
+
+    /// Journals the decisions the last input led to, in the order a replay
+    /// makes them: the pipeline's outputs, then the OMS's events. Runs
+    /// after every input so each input's decisions follow it.
+    fn record_decisions(&mut self, now: Timestamp) {
+        while let Some(output) = self.pipeline.poll_output() {
+            if !self.journal(now, |recorder| recorder.output(now, &output)) {
+                return;
+            }
+            self.on_output(now, &output);
+        }
+        while let Some(event) = self.pipeline.poll_oms_event() {
+            if matches!(event, OmsEvent::IntentDenied { .. }) {
+                self.stats.denials += 1;
+            }
+            if !self.journal(now, |recorder| recorder.oms(now, &event)) {
+                return;
+            }
+            self.decided = true;
+        }
+    }
+
+    fn on_output(&mut self, now: Timestamp, output: &PipelineOutput) {
+        match output {
+            PipelineOutput::Readiness(event) => {
+                let text = format!("readiness {} -> {}: {}", event.from, event.to, event.reason);
+                self.log.push_back(text);
+            }
+            PipelineOutput::Suppressed(_) => self.stats.suppressed += 1,
+            PipelineOutput::Action { .. } => {}
+            PipelineOutput::Resync(request) => {
+                self.stats.resyncs += 1;
+                let text = format!(
+                    "{} book failed a check ({:?}); resubscribing",
+                    request.instrument, request.reason
+                );
+                self.log.push_back(text);
+                if let Err(error) = self.link.resubscribe(now, request.instrument) {
+                    self.log.push_back(format!(
+                        "resubscribe of {} failed: {error}",
+                        request.instrument
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The readiness gate's state.
+    pub fn readiness(&self) -> ReadinessState {
+        self.pipeline.host().gate().state()
+    }
+}
