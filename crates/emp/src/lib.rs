@@ -60,10 +60,14 @@
 //! ```
 
 pub mod backtest;
+pub mod demo;
 pub mod engine;
 pub mod export;
 pub mod live;
 pub mod pipeline;
 pub mod record;
 pub mod replay;
+pub mod run_config;
 pub mod report;
+pub mod status;
+pub mod trader;

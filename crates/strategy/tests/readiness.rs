@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use sensory::InvalidReason;
 use strategy::{
-    GateParams, MarketView, ReadinessEvent, ReadinessGate, ReadinessReason, ReadinessState,
+    ExecutionStatus, GateParams, MarketView, ReadinessEvent, ReadinessGate, ReadinessReason, ReadinessState,
 };
 
 use ReadinessState::{Degraded, Running, Starting, Warming};
@@ -59,6 +59,25 @@ type Change = fn(&mut MarketView, u64);
 #[test]
 fn every_failure_degrades_with_its_reason_and_recovery_returns_to_running() {
     let cases: Vec<(&str, u64, Change, Option<ReadinessReason>)> = vec![
+        (
+            "order session down (checked before everything else)",
+            1500,
+            |m, _| {
+                m.execution = ExecutionStatus::SessionDown;
+                m.instruments.remove(&id(SPOT));
+            },
+            Some(ReadinessReason::ExecutionUnavailable {
+                status: ExecutionStatus::SessionDown,
+            }),
+        ),
+        (
+            "reconciling with the venue",
+            100,
+            |m, _| m.execution = ExecutionStatus::Reconciling,
+            Some(ReadinessReason::ExecutionUnavailable {
+                status: ExecutionStatus::Reconciling,
+            }),
+        ),
         (
             "spot silent past its TTL",
             1500,
