@@ -205,7 +205,10 @@ impl VenueServer {
         tasks.push(tokio::spawn(async move {
             let _ = Arc::new(trade).serve(trade_listener).await;
         }));
-        let quote_port = if sessions.iter().any(|(key, _)| key.role == SessionRole::Quote) {
+        let quote_port = if sessions
+            .iter()
+            .any(|(key, _)| key.role == SessionRole::Quote)
+        {
             let listener = TcpListener::bind((bind_addr, fix.quote_port)).await?;
             let port = listener.local_addr()?.port();
             tasks.push(tokio::spawn(async move {

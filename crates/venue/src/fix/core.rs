@@ -6,16 +6,15 @@ use std::fmt;
 use gateway::fix::codec::{Decoder, FieldRef, Message, Tag};
 use gateway::fix::session::{AppMessage, Authenticator, Role, SessionConfig, SessionId};
 use model::{
-    BookChange, BookSide, CancelRejectResponseTo, ClOrdId, ExecType, ExecutionReport,
-    InstrumentId, MarketEvent, OrdStatus, OrderId, OrderKind, Price, Quantity, RequestId, Side,
-    TimeInForce, Timestamp, VenueSymbol,
+    BookChange, BookSide, CancelRejectResponseTo, ClOrdId, ExecType, ExecutionReport, InstrumentId,
+    MarketEvent, OrdStatus, OrderId, OrderKind, Price, Quantity, RequestId, Side, TimeInForce,
+    Timestamp, VenueSymbol,
 };
 
 use super::message::{
-    Outbound, exec_type_code, ord_status_code, price_text, side_code, tif_code,
-    timestamp_text,
+    Outbound, exec_type_code, ord_status_code, price_text, side_code, tif_code, timestamp_text,
 };
-use crate::exchange::profile::{Flavour, FixProfile, UnsupportedReply, VenueProfile};
+use crate::exchange::profile::{FixProfile, Flavour, UnsupportedReply, VenueProfile};
 use crate::exchange::synthetic::{RecordedBook, SyntheticError, SyntheticMarket};
 use crate::exchange::{
     CancelRequest, Exchange, ExchangeEvent, OrderRequest, OwnerId, Reason, ReplaceRequest,
@@ -272,7 +271,11 @@ impl VenueCore {
     /// GTD orders.
     pub fn with_recorded_book(profile: &VenueProfile) -> Result<Self, VenueError> {
         let (exchange, _) = profile.build()?;
-        Self::with_source(profile, exchange, MarketSource::Recorded(RecordedBook::new()))
+        Self::with_source(
+            profile,
+            exchange,
+            MarketSource::Recorded(RecordedBook::new()),
+        )
     }
 
     fn with_source(
@@ -414,11 +417,7 @@ impl VenueCore {
 
     /// The next message for any session.
     pub fn poll_outbound(&mut self) -> Option<(SessionKey, Outbound)> {
-        let key = *self
-            .outbound
-            .iter()
-            .find(|(_, queue)| !queue.is_empty())?
-            .0;
+        let key = *self.outbound.iter().find(|(_, queue)| !queue.is_empty())?.0;
         self.poll_outbound_for(key).map(|message| (key, message))
     }
 
@@ -671,8 +670,7 @@ impl VenueCore {
         }
         let mut instruments = Vec::new();
         for text in fields.all(55) {
-            if self.is_ctrader() && (text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()))
-            {
+            if self.is_ctrader() && (text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit())) {
                 return Ok(reject(
                     Some('0'),
                     format!("INVALID_REQUEST: Expected numeric symbolId, but got {text}"),
@@ -712,7 +710,12 @@ impl VenueCore {
         })
     }
 
-    fn subscribe(&mut self, key: SessionKey, now: Timestamp, request: MdRequest) -> Result<(), Refusal> {
+    fn subscribe(
+        &mut self,
+        key: SessionKey,
+        now: Timestamp,
+        request: MdRequest,
+    ) -> Result<(), Refusal> {
         match request {
             MdRequest::Reject {
                 request_id,
@@ -720,19 +723,27 @@ impl VenueCore {
                 text,
             } => {
                 let mut reply = Outbound::new("Y");
-                reply.add(58, text).add(262, request_id).add_opt(281, reason);
+                reply
+                    .add(58, text)
+                    .add(262, request_id)
+                    .add_opt(281, reason);
                 self.queue(key, reply);
             }
             MdRequest::Unsubscribe { request_id } => {
                 let removed = self.sessions.get_mut(&key).is_some_and(|state| {
                     let before = state.subscriptions.len();
-                    state.subscriptions.retain(|sub| sub.request_id != request_id);
+                    state
+                        .subscriptions
+                        .retain(|sub| sub.request_id != request_id);
                     state.subscriptions.len() != before
                 });
                 if !removed {
                     let mut reply = Outbound::new("Y");
                     reply
-                        .add(58, format!("INVALID_REQUEST: no subscription with MDReqID {request_id}"))
+                        .add(
+                            58,
+                            format!("INVALID_REQUEST: no subscription with MDReqID {request_id}"),
+                        )
                         .add(262, request_id);
                     self.queue(key, reply);
                 }
@@ -743,12 +754,18 @@ impl VenueCore {
                 depth,
             } => {
                 let duplicate = self.sessions.get(&key).is_some_and(|state| {
-                    state.subscriptions.iter().any(|sub| sub.request_id == request_id)
+                    state
+                        .subscriptions
+                        .iter()
+                        .any(|sub| sub.request_id == request_id)
                 });
                 if duplicate {
                     let mut reply = Outbound::new("Y");
                     reply
-                        .add(58, format!("INVALID_REQUEST: MDReqID {request_id} is already subscribed"))
+                        .add(
+                            58,
+                            format!("INVALID_REQUEST: MDReqID {request_id} is already subscribed"),
+                        )
                         .add(262, request_id)
                         .add(281, '1');
                     self.queue(key, reply);
@@ -839,7 +856,9 @@ impl VenueCore {
         self.md_header(&mut reply, subscription);
         reply.add(55, symbol.symbol).add(268, sides.len());
         for (code, (price, size)) in sides {
-            reply.add(269, code).add(270, price_text(price, symbol.digits));
+            reply
+                .add(269, code)
+                .add(270, price_text(price, symbol.digits));
             if !self.is_ctrader() {
                 reply.add(271, size);
             }
@@ -848,7 +867,11 @@ impl VenueCore {
     }
 
     /// Depth 35=X for a delta: 279=0 adds and 279=2 deletes, in order.
-    fn depth_update(&self, subscription: &Subscription, changes: &[BookChange]) -> Option<Outbound> {
+    fn depth_update(
+        &self,
+        subscription: &Subscription,
+        changes: &[BookChange],
+    ) -> Option<Outbound> {
         let symbol = self.symbol_by_instrument(&subscription.instrument)?;
         let side_code = |side: BookSide| match side {
             BookSide::Bid => '0',
@@ -1035,15 +1058,20 @@ impl VenueCore {
         Refusal::Business {
             reason: 0,
             ref_id: Some(cl_ord_id.to_string()),
-            text: format!(
-                "ORDER_NOT_FOUND:Order with clientOrderId={orig_cl_ord_id} not found."
-            ),
+            text: format!("ORDER_NOT_FOUND:Order with clientOrderId={orig_cl_ord_id} not found."),
         }
     }
 
-    fn remember_orders(&mut self, owner: OwnerId, request: &OrderRequest, events: &[ExchangeEvent]) {
+    fn remember_orders(
+        &mut self,
+        owner: OwnerId,
+        request: &OrderRequest,
+        events: &[ExchangeEvent],
+    ) {
         for event in events {
-            if let ExchangeEvent::Execution { owner: o, report, .. } = event
+            if let ExchangeEvent::Execution {
+                owner: o, report, ..
+            } = event
                 && *o == owner
                 && report.exec_type == ExecType::New
                 && let Some(id) = report.order_id
@@ -1101,7 +1129,8 @@ impl VenueCore {
                     let Some(key) = self.trade_session(owner) else {
                         continue;
                     };
-                    let message = if self.is_ctrader() && matches!(reason, Reason::UnknownOrder(_)) {
+                    let message = if self.is_ctrader() && matches!(reason, Reason::UnknownOrder(_))
+                    {
                         let orig = reject.orig_cl_ord_id.unwrap_or(reject.cl_ord_id);
                         let refusal = self.order_not_found(reject.cl_ord_id, orig);
                         self.refusal_message(None, None, refusal)
@@ -1109,8 +1138,16 @@ impl VenueCore {
                         let mut reply = Outbound::new("9");
                         reply
                             .add(11, reject.cl_ord_id)
-                            .add(37, reject.order_id.map_or_else(|| "NONE".to_owned(), |id| id.to_string()))
-                            .add(39, ord_status_code(reject.ord_status.unwrap_or(OrdStatus::Rejected)))
+                            .add(
+                                37,
+                                reject
+                                    .order_id
+                                    .map_or_else(|| "NONE".to_owned(), |id| id.to_string()),
+                            )
+                            .add(
+                                39,
+                                ord_status_code(reject.ord_status.unwrap_or(OrdStatus::Rejected)),
+                            )
                             .add_opt(41, reject.orig_cl_ord_id)
                             .add(58, reason.to_string());
                         if !self.is_ctrader() {
@@ -1138,7 +1175,8 @@ impl VenueCore {
                         for subscription in &state.subscriptions {
                             if subscription.depth == Depth::Full
                                 && subscription.instrument == instrument
-                                && let Some(message) = self.depth_update(subscription, &delta.changes)
+                                && let Some(message) =
+                                    self.depth_update(subscription, &delta.changes)
                             {
                                 out.push((*key, message));
                             }
@@ -1280,7 +1318,13 @@ impl VenueCore {
         reply
             .add(54, side_code(report.side))
             .add(55, report.symbol)
-            .add_opt(58, report.text.as_ref().filter(|_| report.exec_type == ExecType::Rejected || !ctrader));
+            .add_opt(
+                58,
+                report
+                    .text
+                    .as_ref()
+                    .filter(|_| report.exec_type == ExecType::Rejected || !ctrader),
+            );
         if let Some(info) = info {
             reply.add(59, tif_code(info.time_in_force));
         }
@@ -1289,7 +1333,14 @@ impl VenueCore {
             reply.add_opt(99, info.kind.stop_price().map(|px| price_text(px, digits)));
         }
         if report.exec_type == ExecType::Rejected {
-            reply.add(103, if ctrader { 0 } else { report.reject_reason.unwrap_or(99) });
+            reply.add(
+                103,
+                if ctrader {
+                    0
+                } else {
+                    report.reject_reason.unwrap_or(99)
+                },
+            );
         }
         if let Some(info) = info
             && let TimeInForce::GoodTillDate(at) = info.time_in_force
@@ -1352,7 +1403,10 @@ impl VenueCore {
                 .add_opt(721, position_id)
                 .add(727, total)
                 .add(728, 0)
-                .add_opt(730, report.settlement_price.map(|px| price_text(px, digits)))
+                .add_opt(
+                    730,
+                    report.settlement_price.map(|px| price_text(px, digits)),
+                )
                 .add(702, 1)
                 .add(704, report.long)
                 .add(705, report.short);
@@ -1366,7 +1420,12 @@ impl VenueCore {
         self.refusal_message(Some(seq), Some(msg_type), refusal)
     }
 
-    fn refusal_message(&self, seq: Option<u64>, msg_type: Option<&str>, refusal: Refusal) -> Outbound {
+    fn refusal_message(
+        &self,
+        seq: Option<u64>,
+        msg_type: Option<&str>,
+        refusal: Refusal,
+    ) -> Outbound {
         match refusal {
             Refusal::Session { reason, tag, text } => {
                 let mut reply = Outbound::new("3");
@@ -1452,4 +1511,3 @@ fn time_in_force(
         Some(_) => return Err(Refusal::bad_value(59)),
     })
 }
-
