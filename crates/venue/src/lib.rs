@@ -160,6 +160,7 @@ pub mod error;
 pub mod exchange;
 pub mod failure;
 pub mod fees;
+pub mod fix;
 pub mod latency;
 mod market;
 mod matching;
@@ -167,6 +168,7 @@ mod order;
 mod position;
 mod report;
 pub mod rng;
+pub mod server;
 pub mod sink;
 pub mod trade;
 

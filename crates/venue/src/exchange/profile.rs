@@ -35,6 +35,20 @@
 //! name = "calm"
 //! volatility_ticks = 2.0         # mid's σ in ticks per √second
 //! mean_duration_s = 600
+//!
+//! [fix]                          # optional: the FIX acceptor (venue::fix)
+//! begin_string = "FIX.4.4"       # ctrader: FIX.4.4; generic: FIX.4.2 or FIX.4.4
+//! comp_id = "CSERVER"            # our SenderCompID (49)
+//! quote_port = 5201              # ctrader only: the QUOTE session's port (0 = any free)
+//! trade_port = 5202              # the TRADE session's port (0 = any free)
+//! heartbeat_s = 30               # HeartBtInt clients should use
+//! unsupported = "business_reject" # business_reject (35=j 380=3) | session_reject (35=3 373=11)
+//!
+//! [[account]]                    # one per trader login; needs [fix]
+//! login = 12345                  # Username (553), numeric
+//! password = "demo-password"     # Password (554)
+//! environment = "demo"           # SenderCompID = <environment>.<broker>.<login>
+//! broker = "emp"
 //! ```
 //!
 //! Prices and sizes are exact: strings, or TOML numbers read digit by
@@ -69,6 +83,69 @@ pub struct SymbolProfile {
     pub model: SymbolModel,
 }
 
+/// How the FIX acceptor answers an application message type it does not
+/// support (cTrader's 35=q OrderMassCancelRequest, among others).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnsupportedReply {
+    /// A BusinessMessageReject (35=j) with BusinessRejectReason (380) 3,
+    /// "Unsupported Message Type", and RefMsgType (372).
+    #[default]
+    BusinessReject,
+    /// A session Reject (35=3) with SessionRejectReason (373) 11,
+    /// "Invalid MsgType", and RefMsgType (372).
+    SessionReject,
+}
+
+/// One trading account that may log on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountProfile {
+    /// The numeric trader login: Username (553) of the Logon.
+    pub login: u64,
+    /// Password (554) of the Logon.
+    pub password: String,
+    /// The environment part of the SenderCompID (`demo`, `live`).
+    pub environment: String,
+    /// The broker part of the SenderCompID.
+    pub broker: String,
+}
+
+impl AccountProfile {
+    /// The SenderCompID (49) the account's sessions log on with:
+    /// `<environment>.<broker>.<login>` (cTrader's pattern).
+    pub fn comp_id(&self) -> String {
+        format!("{}.{}.{}", self.environment, self.broker, self.login)
+    }
+}
+
+/// The `[fix]` table: how the FIX acceptor presents itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixProfile {
+    /// BeginString (8): `FIX.4.4` (cTrader), or `FIX.4.2`/`FIX.4.4` for a
+    /// generic venue.
+    pub begin_string: String,
+    /// The venue's CompID: SenderCompID (49) of what it sends (`CSERVER`).
+    pub comp_id: String,
+    /// The price (QUOTE) port; 0 picks any free port. cTrader only: a
+    /// generic venue has one session per account, on the trade port.
+    pub quote_port: u16,
+    /// The trade (TRADE) port; 0 picks any free port.
+    pub trade_port: u16,
+    /// Heartbeat interval the venue expects, in seconds (the Logon's 108
+    /// decides; this is the default a client's settings should use).
+    pub heartbeat_secs: u32,
+    /// The answer to unsupported message types.
+    pub unsupported: UnsupportedReply,
+    /// The accounts that may log on.
+    pub accounts: Vec<AccountProfile>,
+}
+
+impl FixProfile {
+    /// The account with this login.
+    pub fn account(&self, login: u64) -> Option<&AccountProfile> {
+        self.accounts.iter().find(|account| account.login == login)
+    }
+}
+
 /// A parsed venue profile.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VenueProfile {
@@ -84,6 +161,9 @@ pub struct VenueProfile {
     pub sub_step_nanos: u64,
     /// The symbols, in file order.
     pub symbols: Vec<SymbolProfile>,
+    /// The FIX acceptor's settings and accounts (`[fix]` and
+    /// `[[account]]`); `None` when the profile has neither.
+    pub fix: Option<FixProfile>,
 }
 
 impl VenueProfile {
@@ -97,6 +177,8 @@ impl VenueProfile {
             )
         })?;
         let mut venue = None;
+        let mut fix = None;
+        let mut accounts = Vec::new();
         let mut symbols = Vec::new();
         for (key, value) in root.get_ref() {
             match (key.get_ref().as_ref(), value.get_ref()) {
@@ -109,6 +191,26 @@ impl VenueProfile {
                         VENUE_KEYS,
                     )?);
                 }
+                ("fix", DeValue::Table(table)) => {
+                    fix = Some(Fields::new(
+                        &source,
+                        table,
+                        key.span().start,
+                        "[fix]",
+                        FIX_KEYS,
+                    )?);
+                }
+                ("account", DeValue::Array(items)) => {
+                    for item in items {
+                        let DeValue::Table(table) = item.get_ref() else {
+                            return Err(source.error(
+                                item.span().start,
+                                "write each account as an [[account]] table",
+                            ));
+                        };
+                        accounts.push(account_profile(&source, table, item.span().start)?);
+                    }
+                }
                 ("symbol", DeValue::Array(items)) => {
                     for item in items {
                         let DeValue::Table(table) = item.get_ref() else {
@@ -120,16 +222,16 @@ impl VenueProfile {
                         symbols.push((item.span().start, table));
                     }
                 }
-                ("venue" | "symbol", _) => {
+                ("venue" | "symbol" | "fix" | "account", _) => {
                     return Err(source.error(
                         key.span().start,
-                        "write the venue as a [venue] table and each symbol as a [[symbol]] table",
+                        "write the venue as a [venue] table, the FIX settings as a [fix] table, and each symbol and account as a [[symbol]] or [[account]] table",
                     ));
                 }
                 (other, _) => {
                     return Err(source.error(
                         key.span().start,
-                        format!("unknown key {other}; a venue profile has a [venue] table and [[symbol]] tables"),
+                        format!("unknown key {other}; a venue profile has a [venue] table, [[symbol]] tables, and optionally a [fix] table and [[account]] tables"),
                     ));
                 }
             }
@@ -171,6 +273,17 @@ impl VenueProfile {
             seed: venue.required("seed", Fields::whole)?,
             sub_step_nanos: sub_step_ms.saturating_mul(1_000_000),
             symbols: Vec::new(),
+            fix: None,
+        };
+        profile.fix = match fix {
+            Some(fix) => Some(fix_profile(&source, &fix, flavour, accounts)?),
+            None if accounts.is_empty() => None,
+            None => {
+                return Err(source.error(
+                    0,
+                    "[[account]] tables need a [fix] table with begin_string, comp_id and ports",
+                ));
+            }
         };
         if symbols.is_empty() {
             return Err(source.error(text.len(), "no [[symbol]] table: add one per symbol"));
@@ -225,6 +338,124 @@ impl VenueProfile {
 }
 
 const VENUE_KEYS: &[&str] = &["name", "flavour", "seed", "sub_step_ms", "self_trade"];
+const FIX_KEYS: &[&str] = &[
+    "begin_string",
+    "comp_id",
+    "quote_port",
+    "trade_port",
+    "heartbeat_s",
+    "unsupported",
+];
+const ACCOUNT_KEYS: &[&str] = &["login", "password", "environment", "broker"];
+
+fn port(fields: &Fields<'_, '_>, key: &str) -> Result<Option<u16>, ProfileError> {
+    fields.optional(key, |f, v| {
+        let port = f.whole(v)?;
+        u16::try_from(port).map_err(|_| f.bad(v, format!("{port} is not a TCP port (0 to 65535)")))
+    })
+}
+
+fn fix_profile(
+    source: &Source<'_>,
+    fields: &Fields<'_, '_>,
+    flavour: Flavour,
+    accounts: Vec<AccountProfile>,
+) -> Result<FixProfile, ProfileError> {
+    let begin_string = fields.required("begin_string", Fields::text)?;
+    let allowed: &[&str] = match flavour {
+        Flavour::CTrader => &["FIX.4.4"],
+        Flavour::Generic => &["FIX.4.2", "FIX.4.4"],
+    };
+    if !allowed.contains(&begin_string.as_str()) {
+        return Err(source.error(
+            fields.offset_of("begin_string"),
+            format!(
+                "begin_string: {begin_string:?} is not served by this flavour; use {}",
+                allowed.join(" or ")
+            ),
+        ));
+    }
+    let comp_id = fields.required("comp_id", Fields::text)?;
+    if comp_id.is_empty() {
+        return Err(source.error(fields.offset_of("comp_id"), "comp_id: must not be empty"));
+    }
+    let quote_port = port(fields, "quote_port")?;
+    if flavour == Flavour::CTrader && quote_port.is_none() {
+        return Err(source.error(
+            fields.offset(),
+            "[fix]: missing required key quote_port (cTrader serves prices on their own port; 0 = any free port)",
+        ));
+    }
+    let trade_port = port(fields, "trade_port")?.ok_or_else(|| {
+        source.error(
+            fields.offset(),
+            "[fix]: missing required key trade_port (0 = any free port)",
+        )
+    })?;
+    let heartbeat_secs = fields.optional("heartbeat_s", Fields::count)?.unwrap_or(30);
+    let unsupported = match fields.optional("unsupported", Fields::text)?.as_deref() {
+        None | Some("business_reject") => UnsupportedReply::BusinessReject,
+        Some("session_reject") => UnsupportedReply::SessionReject,
+        Some(other) => {
+            return Err(source.error(
+                fields.offset_of("unsupported"),
+                format!(
+                    "unsupported: unknown reply {other:?}; use business_reject or session_reject"
+                ),
+            ));
+        }
+    };
+    if accounts.is_empty() {
+        return Err(source.error(
+            fields.offset(),
+            "[fix]: no [[account]] table; add one with login, password, environment and broker",
+        ));
+    }
+    for (n, account) in accounts.iter().enumerate() {
+        if accounts[..n]
+            .iter()
+            .any(|other| other.login == account.login)
+        {
+            return Err(source.error(
+                fields.offset(),
+                format!("[[account]]: login {} appears twice", account.login),
+            ));
+        }
+    }
+    Ok(FixProfile {
+        begin_string,
+        comp_id,
+        quote_port: quote_port.unwrap_or(0),
+        trade_port,
+        heartbeat_secs,
+        unsupported,
+        accounts,
+    })
+}
+
+fn account_profile(
+    source: &Source<'_>,
+    table: &DeTable<'_>,
+    offset: usize,
+) -> Result<AccountProfile, ProfileError> {
+    let fields = Fields::new(source, table, offset, "[[account]]", ACCOUNT_KEYS)?;
+    let part = |key: &str| -> Result<String, ProfileError> {
+        let text = fields.required(key, Fields::text)?;
+        if text.is_empty() || text.contains('.') || text.bytes().any(|b| b <= b' ') {
+            return Err(source.error(
+                fields.offset_of(key),
+                format!("{key}: {text:?} must be non-empty without dots or spaces (it is part of the SenderCompID)"),
+            ));
+        }
+        Ok(text)
+    };
+    Ok(AccountProfile {
+        login: fields.required("login", Fields::whole)?,
+        password: fields.required("password", Fields::text)?,
+        environment: part("environment")?,
+        broker: part("broker")?,
+    })
+}
 const SYMBOL_KEYS: &[&str] = &[
     "id",
     "symbol",
