@@ -34,8 +34,7 @@ use crate::status::RunSummary;
 use crate::trader::{TraderOptions, TraderSetup, run_trader};
 
 /// Where metrics are served unless told otherwise.
-pub const DEFAULT_METRICS_ADDR: SocketAddr =
-    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9464);
+pub const DEFAULT_METRICS_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9464);
 
 /// The simulated venue's profile, built in.
 pub const VENUE_PROFILE: &str = include_str!("../../../specs/venue-ctrader.toml");
@@ -58,11 +57,16 @@ pub struct DemoOptions {
     pub echo: bool,
     /// When journal commits are durable.
     pub durability: Durability,
+    /// Stop on Ctrl-C too.
+    pub ctrl_c: bool,
 }
 
 /// The risk limits of the demo account.
 pub fn demo_limits() -> RiskLimits {
-    let quantity = |text: &str| text.parse().unwrap_or_else(|_| unreachable!("a valid quantity"));
+    let quantity = |text: &str| {
+        text.parse()
+            .unwrap_or_else(|_| unreachable!("a valid quantity"))
+    };
     RiskLimits {
         max_order_quantity: Some(quantity("100000")),
         default_position_limit: Some(quantity("200000")),
@@ -216,7 +220,7 @@ pub fn run(options: &DemoOptions, stop: watch::Receiver<bool>) -> anyhow::Result
         reconnect_interval: Duration::from_millis(500),
         echo: options.echo,
         metrics_addr: options.metrics_addr,
-        ctrl_c: true,
+        ctrl_c: options.ctrl_c,
     };
     let outcome = run_trader(&setup, &trader_options, stop);
     let _ = venue_stop_tx.send(true);

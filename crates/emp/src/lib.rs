@@ -67,7 +67,7 @@ pub mod live;
 pub mod pipeline;
 pub mod record;
 pub mod replay;
-pub mod run_config;
 pub mod report;
+pub mod run_config;
 pub mod status;
 pub mod trader;

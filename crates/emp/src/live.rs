@@ -73,25 +73,28 @@ impl RunLog {
         let thread = std::thread::Builder::new()
             .name("emp-log".to_owned())
             .spawn(move || {
-                while let Ok(line) = receiver.recv() {
-                    match line {
-                        LogLine::Line(at, text) => {
-                            let _ = writeln!(file, "{at} {text}");
-                            if echo {
-                                let _ = writeln!(std::io::stderr(), "{text}");
-                            }
-                        }
-                        LogLine::Status(text) => {
-                            let _ = writeln!(file, "{text}");
-                            if echo {
-                                let _ = writeln!(std::io::stdout(), "{text}");
-                            }
+                let write = |file: &mut std::io::BufWriter<std::fs::File>, line: LogLine| match line
+                {
+                    LogLine::Line(at, text) => {
+                        let _ = writeln!(file, "{at} {text}");
+                        if echo {
+                            let _ = writeln!(std::io::stderr(), "{text}");
                         }
                     }
-                    // Flush when the queue is drained, not per line.
-                    if matches!(receiver.try_recv(), Err(mpsc::TryRecvError::Empty)) {
-                        let _ = file.flush();
+                    LogLine::Status(text) => {
+                        let _ = writeln!(file, "{text}");
+                        if echo {
+                            let _ = writeln!(std::io::stdout(), "{text}");
+                        }
                     }
+                };
+                while let Ok(first) = receiver.recv() {
+                    write(&mut file, first);
+                    // Flush once the queue is drained, not per line.
+                    while let Ok(next) = receiver.try_recv() {
+                        write(&mut file, next);
+                    }
+                    let _ = file.flush();
                 }
                 let _ = file.flush();
             })?;

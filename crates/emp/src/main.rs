@@ -2,6 +2,14 @@
 //!
 //! Commands arrive with the features they drive. Today:
 //!
+//! - `emp demo [--duration 60s] [--strategy NAME|FILE] [--run-dir DIR]
+//!   [--metrics-addr ADDR|off]`: the simulated cTrader venue in-process
+//!   and EMP trading against it over FIX; a status line every second, a
+//!   run folder at the end.
+//! - `emp venue --config PROFILE`: the simulated venue alone, for outside
+//!   FIX clients.
+//! - `emp run --config FILE`: a paper or live run against the venue a
+//!   config names.
 //! - `emp acceptor --config FILE [--port N] [--app echo|fill]`: run the
 //!   acceptor sessions of a settings file behind one port, with the echo
 //!   application the QuickFIX acceptance scripts expect or a venue that
@@ -42,6 +50,7 @@ mod fill_app;
 mod fix_decode;
 mod hosts;
 mod initiator;
+mod live_cmd;
 mod order_flow;
 mod session_cmd;
 
@@ -63,6 +72,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The whole system on one machine: the simulated cTrader venue
+    /// in-process, EMP's QUOTE and TRADE sessions, the micro_mm
+    /// strategies through risk and the OMS. Prints a status line every
+    /// second; stops after --duration or Ctrl-C with a clean logout and
+    /// leaves a run folder (journal, FIX logs, summary) for `emp backtest`.
+    Demo(DemoArgs),
+    /// Run the simulated venue of a profile (specs/venue-*.toml) on its
+    /// own, for outside FIX clients (QuickFIX, say), until Ctrl-C.
+    Venue(VenueArgs),
+    /// A paper or live run against the venue a run config names (see
+    /// `emp::run_config` for the file), until its duration or Ctrl-C.
+    Run(RunArgs),
     /// FIX tools.
     #[command(subcommand)]
     Fix(FixCommand),
@@ -95,6 +116,50 @@ enum Command {
     /// Write a journal's market data (books, quotes, trades) as Parquet
     /// files for analysis tools: book.parquet and trades.parquet.
     Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// How long to run: 30s, 2m, 1h.
+    #[arg(long, default_value = "60s", value_parser = live_cmd::parse_duration)]
+    duration: std::time::Duration,
+    /// A strategy of the built-in params (name, or kind such as
+    /// micro_mm), or a params file.
+    #[arg(long, value_name = "NAME|FILE")]
+    strategy: Option<String>,
+    /// The run folder (default: var/demo/<run id>).
+    #[arg(long, value_name = "DIR")]
+    run_dir: Option<PathBuf>,
+    /// Where Prometheus metrics are served, or `off`.
+    #[arg(long, default_value = "127.0.0.1:9464", value_parser = live_cmd::parse_metrics)]
+    metrics_addr: live_cmd::MetricsAddr,
+    /// Journal durability: fsync (each decision survives power loss) or
+    /// os (survives a process kill).
+    #[arg(long, default_value = "fsync", value_parser = live_cmd::parse_durability)]
+    durability: journal::Durability,
+    /// Print only the summary at the end.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Debug, Args)]
+struct VenueArgs {
+    /// The venue profile (specs/venue-ctrader.toml, specs/venue-generic.toml).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Write each session's FIX log into this folder.
+    #[arg(long, value_name = "DIR")]
+    log_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The run config.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +331,22 @@ struct DecodeArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(args) => exit(
+            "emp demo",
+            live_cmd::demo(
+                args.duration,
+                args.strategy,
+                args.run_dir,
+                args.metrics_addr,
+                args.quiet,
+                args.durability,
+            ),
+        ),
+        Command::Venue(args) => exit(
+            "emp venue",
+            live_cmd::venue(&args.config, args.bind, args.log_dir),
+        ),
+        Command::Run(args) => exit("emp run", live_cmd::run(&args.config)),
         Command::Fix(FixCommand::Decode(args)) => decode(&args),
         Command::Session(command) => {
             let (target, action) = match command {
@@ -358,6 +439,17 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+/// Exit status 0, or 2 with the error (and its causes) on standard error.
+fn exit(command: &str, outcome: anyhow::Result<()>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(io::stderr(), "{command}: {error:#}");
+            ExitCode::from(2)
         }
     }
 }

@@ -100,7 +100,10 @@ pub struct RunFile {
 /// Which strategies of `params` run: all, or those named (by name or
 /// kind) — the others are switched off. An unknown name is an error
 /// listing the known ones.
-pub fn select_strategies(params: &ParamsFile, wanted: Option<&str>) -> Result<Vec<StrategyId>, String> {
+pub fn select_strategies(
+    params: &ParamsFile,
+    wanted: Option<&str>,
+) -> Result<Vec<StrategyId>, String> {
     let Some(wanted) = wanted else {
         return Ok(Vec::new());
     };
@@ -134,7 +137,10 @@ fn table<'t>(
     for (key, value) in root {
         if key.get_ref() == name {
             let DeValue::Table(table) = value.get_ref() else {
-                return Err(source.error(key.span().start, format!("write {name} as a [{name}] table")));
+                return Err(source.error(
+                    key.span().start,
+                    format!("write {name} as a [{name}] table"),
+                ));
             };
             return Ok(Some((key.span().start, table)));
         }
@@ -162,7 +168,10 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
             return Err(source
                 .error(
                     key.span().start,
-                    format!("unknown table {}; a run config has [run], [venue] and [risk]", key.get_ref()),
+                    format!(
+                        "unknown table {}; a run config has [run], [venue] and [risk]",
+                        key.get_ref()
+                    ),
                 )
                 .into());
         }
@@ -171,7 +180,10 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
         .ok_or_else(|| source.error(0, "no [run] table: add one with mode, run_dir and params"))?;
     let run = Fields::new(&source, run, run_at, "[run]", RUN_KEYS)?;
     let (venue_at, venue) = table(&source, root.get_ref(), "venue")?.ok_or_else(|| {
-        source.error(0, "no [venue] table: add one with profile, host, ports and logon")
+        source.error(
+            0,
+            "no [venue] table: add one with profile, host, ports and logon",
+        )
     })?;
     let venue = Fields::new(&source, venue, venue_at, "[venue]", VENUE_KEYS)?;
 
@@ -180,7 +192,10 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
         "live" => RunMode::Live,
         other => {
             return Err(source
-                .error(run.offset_of("mode"), format!("mode: {other:?} is not a mode; use paper or live"))
+                .error(
+                    run.offset_of("mode"),
+                    format!("mode: {other:?} is not a mode; use paper or live"),
+                )
                 .into());
         }
     };
@@ -194,8 +209,10 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
     })?;
     let params_source = params_path.display().to_string();
     let params = ParamsFile::parse(&params_text, &params_source)?;
-    let switched_off = select_strategies(&params, run.optional("strategy", Fields::text)?.as_deref())
-        .map_err(|problem| source.error(run.offset_of("strategy"), format!("strategy: {problem}")))?;
+    let switched_off =
+        select_strategies(&params, run.optional("strategy", Fields::text)?.as_deref()).map_err(
+            |problem| source.error(run.offset_of("strategy"), format!("strategy: {problem}")),
+        )?;
     let duration = run
         .optional("duration_s", Fields::whole)?
         .filter(|seconds| *seconds > 0)
@@ -237,13 +254,24 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
         let Some(port) = venue.optional(key, Fields::whole)? else {
             return Ok(None);
         };
-        let port = u16::try_from(port)
-            .map_err(|_| source.error(venue.offset_of(key), format!("{key}: {port} is not a port")))?;
+        let port = u16::try_from(port).map_err(|_| {
+            source.error(venue.offset_of(key), format!("{key}: {port} is not a port"))
+        })?;
         let resolved = (host.as_str(), port)
             .to_socket_addrs()
-            .map_err(|error| source.error(venue.offset_of("host"), format!("host: cannot resolve {host}: {error}")))?
+            .map_err(|error| {
+                source.error(
+                    venue.offset_of("host"),
+                    format!("host: cannot resolve {host}: {error}"),
+                )
+            })?
             .next()
-            .ok_or_else(|| source.error(venue.offset_of("host"), format!("host: {host} has no address")))?;
+            .ok_or_else(|| {
+                source.error(
+                    venue.offset_of("host"),
+                    format!("host: {host} has no address"),
+                )
+            })?;
         Ok(Some(resolved))
     };
     let trade = address("trade_port")?
@@ -276,7 +304,10 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
         Some("spot") => MarketDepth::Spot,
         Some(other) => {
             return Err(source
-                .error(venue.offset_of("depth"), format!("depth: {other:?}; use book or spot"))
+                .error(
+                    venue.offset_of("depth"),
+                    format!("depth: {other:?}; use book or spot"),
+                )
                 .into());
         }
     };
@@ -287,7 +318,10 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
                     return Err(source
                         .error(
                             venue.offset_of("subscribe"),
-                            format!("subscribe: {instrument} is not a symbol of {}", profile_path.display()),
+                            format!(
+                                "subscribe: {instrument} is not a symbol of {}",
+                                profile_path.display()
+                            ),
                         )
                         .into());
                 }
@@ -310,7 +344,13 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
     };
     let session_config = |sub_id: Option<&str>| -> anyhow::Result<SessionConfig> {
         let id = SessionId::new("FIX.4.4", &sender, &target).with_sub_ids(sub_id, sub_id);
-        client_session(id, heartbeat, username.clone(), password.clone(), dictionary)
+        client_session(
+            id,
+            heartbeat,
+            username.clone(),
+            password.clone(),
+            dictionary,
+        )
     };
     let (quote_session, trade_session, addresses) = match (profile.flavour, quote) {
         (Flavour::CTrader, Some(quote)) => (
@@ -326,10 +366,15 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
         (Flavour::Generic, _) => (None, session_config(None)?, vec![(Channel::Trade, trade)]),
     };
     let limits = match table(&source, root.get_ref(), "risk")? {
-        Some((at, risk)) => risk_limits(&source, &Fields::new(&source, risk, at, "[risk]", RISK_KEYS)?)?,
+        Some((at, risk)) => risk_limits(
+            &source,
+            &Fields::new(&source, risk, at, "[risk]", RISK_KEYS)?,
+        )?,
         None => RiskLimits::default(),
     };
-    limits.validate().map_err(|error| source.error(0, format!("[risk]: {error}")))?;
+    limits
+        .validate()
+        .map_err(|error| source.error(0, format!("[risk]: {error}")))?;
     Ok(RunFile {
         setup: TraderSetup {
             run_id: run_id(now),

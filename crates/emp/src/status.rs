@@ -223,7 +223,10 @@ impl RunSummary {
             unrealized_pnl: state
                 .positions()
                 .unrealized_total(|instrument| oms.mark(instrument))
-                .map_or_else(|error| format!("unknown ({error})"), |money: Money| money.to_string()),
+                .map_or_else(
+                    |error| format!("unknown ({error})"),
+                    |money: Money| money.to_string(),
+                ),
             tick_to_order_samples: samples.len(),
             tick_to_order_p50_nanos: quantile(&samples, 0.5),
             tick_to_order_p99_nanos: quantile(&samples, 0.99),

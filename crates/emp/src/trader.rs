@@ -30,11 +30,11 @@ use gateway::fix::orders::OrderDialect;
 use gateway::fix::session::{Session, SessionConfig};
 use gateway::fix::store::{Durability as StoreDurability, FileStore};
 use gateway::transport::{BoxStore, wall_clock};
-use journal::{Durability, JournalConfig, JournalReader, KnownVersions, ReplayItem, ReplayOptions};
 use journal::Start;
+use journal::{Durability, JournalConfig, JournalReader, KnownVersions, ReplayItem, ReplayOptions};
 use model::{InstrumentTable, RunId, StrategyId, Timestamp};
-use oms::{Oms, OmsConfig, OmsEvent};
 use oms::risk::RiskLimits;
+use oms::{Oms, OmsConfig, OmsEvent};
 use sensory::FeatureParams;
 use strategy::ParamsFile;
 use tokio::sync::watch;
@@ -149,8 +149,7 @@ pub fn build_engine(setup: &TraderSetup, now: Timestamp) -> anyhow::Result<Engin
     std::fs::create_dir_all(&setup.run_dir)
         .with_context(|| format!("creating the run folder {}", setup.run_dir.display()))?;
     let fix_dir = setup.run_dir.join("fix");
-    std::fs::create_dir_all(&fix_dir)
-        .with_context(|| format!("creating {}", fix_dir.display()))?;
+    std::fs::create_dir_all(&fix_dir).with_context(|| format!("creating {}", fix_dir.display()))?;
     let params = ParamsFile::parse(&setup.params_text, &setup.params_source)?;
     setup.limits.validate().context("risk limits")?;
     let journal = journal_dir(&setup.run_dir);

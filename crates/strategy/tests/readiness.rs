@@ -9,7 +9,8 @@ use std::time::Duration;
 use common::*;
 use sensory::InvalidReason;
 use strategy::{
-    ExecutionStatus, GateParams, MarketView, ReadinessEvent, ReadinessGate, ReadinessReason, ReadinessState,
+    ExecutionStatus, GateParams, MarketView, ReadinessEvent, ReadinessGate, ReadinessReason,
+    ReadinessState,
 };
 
 use ReadinessState::{Degraded, Running, Starting, Warming};

@@ -1,0 +1,191 @@
+//! `emp demo`, `emp venue` and `emp run`: the commands that trade.
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use emp::demo::DemoOptions;
+use gateway::transport::wall_clock;
+use journal::Durability;
+use tokio::sync::watch;
+use venue::exchange::profile::VenueProfile;
+use venue::server::{ServerOptions, VenueServer};
+
+/// A duration as people write it: `30s`, `2m`, `1h`, `500ms`, or plain
+/// seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((text, ""), |at| text.split_at(at));
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration; write 30s, 2m, 1h or 500ms"))?;
+    match unit {
+        "" | "s" => Ok(Duration::from_secs(value)),
+        "ms" => Ok(Duration::from_millis(value)),
+        "m" | "min" => Ok(Duration::from_secs(value * 60)),
+        "h" => Ok(Duration::from_secs(value * 3600)),
+        other => Err(format!(
+            "{other:?} is not a unit in {text:?}; use ms, s, m or h"
+        )),
+    }
+}
+
+/// Where metrics are served: an address, or nowhere (`off`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MetricsAddr(pub(crate) Option<SocketAddr>);
+
+/// A metrics address, or `off`.
+pub(crate) fn parse_metrics(text: &str) -> Result<MetricsAddr, String> {
+    if text == "off" {
+        return Ok(MetricsAddr(None));
+    }
+    text.parse()
+        .map(|addr| MetricsAddr(Some(addr)))
+        .map_err(|error| {
+            format!(
+                "{text:?} is not an address ({error}); write host:port, e.g. 127.0.0.1:9464, or off"
+            )
+        })
+}
+
+/// A journal durability.
+pub(crate) fn parse_durability(text: &str) -> Result<Durability, String> {
+    match text {
+        "fsync" => Ok(Durability::EveryCommit),
+        "os" => Ok(Durability::OsOnly),
+        other => Err(format!(
+            "{other:?}: use fsync (survives power loss) or os (survives a process kill)"
+        )),
+    }
+}
+
+/// `emp demo`.
+pub(crate) fn demo(
+    duration: Duration,
+    strategy: Option<String>,
+    run_dir: Option<PathBuf>,
+    metrics_addr: MetricsAddr,
+    quiet: bool,
+    durability: Durability,
+) -> anyhow::Result<()> {
+    let options = DemoOptions {
+        duration,
+        strategy,
+        run_dir,
+        metrics_addr: metrics_addr.0,
+        echo: !quiet,
+        durability,
+        ctrl_c: true,
+    };
+    let (_stop_tx, stop) = watch::channel(false);
+    let summary = emp::demo::run(&options, stop)?;
+    if let Some(failure) = &summary.failure {
+        bail!("the run stopped early: {failure}");
+    }
+    if quiet {
+        let _ = std::io::stdout().write_all(summary.markdown().as_bytes());
+    }
+    let _ = writeln!(
+        std::io::stdout(),
+        "\nrun folder: {} (try: emp backtest --data {})",
+        summary.run_dir.display(),
+        summary.run_dir.display()
+    );
+    Ok(())
+}
+
+/// `emp run --config FILE`.
+pub(crate) fn run(config: &Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
+    let file = emp::run_config::parse(&text, config, wall_clock())?;
+    let (_stop_tx, stop) = watch::channel(false);
+    let summary = emp::trader::run_trader(&file.setup, &file.options, stop)?;
+    if let Some(failure) = &summary.failure {
+        bail!("the run stopped early: {failure}");
+    }
+    Ok(())
+}
+
+/// `emp venue --config PROFILE`: the simulated venue alone, until Ctrl-C.
+pub(crate) fn venue(config: &Path, bind: IpAddr, log_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
+    let profile = VenueProfile::parse(&text, &config.display().to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async {
+        let handle = VenueServer::start(
+            &profile,
+            bind,
+            ServerOptions {
+                message_log: log_dir,
+            },
+        )
+        .await?;
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "venue {} ({:?}) listening on {bind}: {}trade port {}",
+            profile.name,
+            profile.flavour,
+            handle
+                .quote_port()
+                .map_or_else(String::new, |port| format!("quote port {port}, ")),
+            handle.trade_port()
+        );
+        if let Some(fix) = &profile.fix {
+            for account in &fix.accounts {
+                let _ = writeln!(
+                    out,
+                    "account {}: SenderCompID {}, TargetCompID {}, Username {}",
+                    account.login,
+                    account.comp_id(),
+                    fix.comp_id,
+                    account.login
+                );
+            }
+        }
+        let _ = writeln!(out, "Ctrl-C stops it (clients are logged out).");
+        let _ = tokio::signal::ctrl_c().await;
+        handle.shutdown().await;
+        anyhow::Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emp::demo::DEFAULT_METRICS_ADDR;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("soon").unwrap_err().contains("30s"));
+        assert!(parse_duration("3d").unwrap_err().contains("ms, s, m or h"));
+    }
+
+    #[test]
+    fn metrics_address_or_off() {
+        assert_eq!(parse_metrics("off"), Ok(MetricsAddr(None)));
+        assert_eq!(
+            parse_metrics("127.0.0.1:9464"),
+            Ok(MetricsAddr(Some(DEFAULT_METRICS_ADDR)))
+        );
+        assert!(
+            parse_metrics("localhost")
+                .unwrap_err()
+                .contains("host:port")
+        );
+    }
+}
