@@ -195,7 +195,7 @@ impl OrderEvent {
 /// Order flow handles.
 #[derive(Clone, Debug)]
 pub struct OrderMetrics {
-    events: Arc<[Counter; 9]>,
+    events: Arc<[Counter]>,
     denied: Arc<[(DenyCode, Counter)]>,
     denied_family: Family<Counter>,
     /// Orders working at the venue (`emp_orders_open`): set it from the
@@ -225,7 +225,8 @@ impl OrderMetrics {
     /// [`record`](Self::record) [`OrderEvent::Denied`].
     ///
     /// Every code the OMS knows is registered at zero up front, so this
-    /// never locks.
+    /// never locks: it finds the code's counter among a few dozen and
+    /// makes two relaxed adds.
     #[inline]
     pub fn denied(&self, code: DenyCode) {
         self.record(OrderEvent::Denied);
@@ -356,7 +357,7 @@ impl MdEventKind {
 /// Market data handles.
 #[derive(Clone, Debug)]
 pub struct MarketDataMetrics {
-    events: Arc<[Counter; 4]>,
+    events: Arc<[Counter]>,
     last_event: DecimalGauge,
     /// Book resyncs: a source dropped its book and a new snapshot is needed
     /// (`emp_md_resyncs_total`).
@@ -484,7 +485,7 @@ impl RuntimeMetrics {
         .set_scaled(i128::try_from(start_nanos).unwrap_or(0), 9);
         r.computed_gauge(
             "emp_uptime_seconds",
-            "Seconds since the process started its metrics.",
+            "Seconds since the runtime's metrics were set up, at process start.",
             3,
             move || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
         )?;
@@ -549,9 +550,10 @@ impl RuntimeMetrics {
                 session_direction,
             )?,
             orders: OrderMetrics {
-                events: Arc::new(try_array(OrderEvent::ALL, |event| {
-                    events.with(&[event.as_str()])
-                })?),
+                events: OrderEvent::ALL
+                    .iter()
+                    .map(|event| events.with(&[event.as_str()]))
+                    .collect::<Result<_, _>>()?,
                 denied: denied.into(),
                 denied_family,
                 open: r.gauge("emp_orders_open", "Orders working at the venue.")?,
@@ -587,9 +589,10 @@ impl RuntimeMetrics {
                 )?,
             },
             market_data: MarketDataMetrics {
-                events: Arc::new(try_array(MdEventKind::ALL, |kind| {
-                    md_events.with(&[kind.as_str()])
-                })?),
+                events: MdEventKind::ALL
+                    .iter()
+                    .map(|kind| md_events.with(&[kind.as_str()]))
+                    .collect::<Result<_, _>>()?,
                 last_event: r.decimal_gauge(
                     "emp_md_last_event_timestamp_seconds",
                     "Receive time of the last market data event, seconds since the Unix epoch.",
@@ -660,17 +663,4 @@ impl RuntimeMetrics {
             session_rejects_sent: self.session_rejects.with(&[session, "out"])?,
         })
     }
-}
-
-/// `[f(items[0]), f(items[1]), …]`, or the first error.
-fn try_array<T: Copy, U, const N: usize>(
-    items: [T; N],
-    f: impl Fn(T) -> Result<U, MetricsError>,
-) -> Result<[U; N], MetricsError> {
-    let made = items
-        .iter()
-        .map(|&item| f(item))
-        .collect::<Result<Vec<U>, _>>()?;
-    made.try_into()
-        .map_err(|_| MetricsError::Conflict("internal: array length".to_owned()))
 }

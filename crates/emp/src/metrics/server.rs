@@ -184,10 +184,15 @@ async fn answer(mut stream: TcpStream, registry: &Registry) {
         stream.shutdown().await
     };
     // A client that stops reading loses its answer; the next one is served.
-    if let Ok(Ok(())) = tokio::time::timeout(IO_TIMEOUT, written).await {
-        // Read what the client still sends (a body we ignored) until it
-        // closes, so closing does not reset the connection before the
-        // client has read the answer. Bounded in time and bytes.
+    let answered = matches!(tokio::time::timeout(IO_TIMEOUT, written).await, Ok(Ok(())));
+    let may_have_more = matches!(
+        route,
+        Route::MethodNotAllowed | Route::BadRequest | Route::TooLarge
+    );
+    if answered && may_have_more {
+        // Read what the client still sends (a body or a head we did not
+        // read) until it closes, so closing does not reset the connection
+        // before the client has read the answer. Bounded in time and bytes.
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain(&mut stream)).await;
     }
 }
