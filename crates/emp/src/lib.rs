@@ -7,7 +7,11 @@
 //! - [`backtest`] and [`report`]: recorded market data with simulated
 //!   execution over seeds, and the report;
 //! - [`replay`]: a recorded run's inputs fed back, every decision compared;
-//! - [`export`]: a journal's market data as Parquet.
+//! - [`export`]: a journal's market data as Parquet;
+//! - [`metrics`]: Prometheus metrics (counters, gauges, latency
+//!   histograms updated with relaxed atomics on the trading thread), the
+//!   runtime's `emp_*` metric set and the scrape endpoint on its own
+//!   thread.
 //!
 //! ```
 //! use emp::pipeline::{Pipeline, PipelineConfig, PipelineOutput};
@@ -64,6 +68,7 @@ pub mod demo;
 pub mod engine;
 pub mod export;
 pub mod live;
+pub mod metrics;
 pub mod pipeline;
 pub mod record;
 pub mod replay;

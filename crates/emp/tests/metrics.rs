@@ -1,0 +1,419 @@
+#![allow(clippy::unwrap_used, reason = "test code")]
+//! The metrics endpoint over loopback TCP, and the rendered text checked by
+//! Prometheus's own `promtool`.
+
+use std::io::{Read as _, Write as _};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use emp::metrics::{
+    CONTENT_TYPE, FixSessionState, MdEventKind, MetricsServer, OrderEvent, Registry, RuntimeMetrics,
+};
+use model::Timestamp;
+use oms::risk::{DenyCode, TradingState};
+use strategy::ReadinessState;
+
+/// The client's bound on any wait; the server answers long before.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
+
+struct Response {
+    status: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Sends `request` as is and reads the answer to the end.
+fn exchange(addr: SocketAddr, request: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(CLIENT_TIMEOUT)).unwrap();
+    stream.set_write_timeout(Some(CLIENT_TIMEOUT)).unwrap();
+    stream.write_all(request).unwrap();
+    stream.shutdown(Shutdown::Write).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().to_owned();
+    let headers = lines
+        .map(|line| {
+            let (key, value) = line.split_once(": ").unwrap();
+            (key.to_owned(), value.to_owned())
+        })
+        .collect();
+    let response = Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    };
+    assert_eq!(
+        response.header("Content-Length"),
+        Some(response.body.len().to_string().as_str())
+    );
+    response
+}
+
+fn get(addr: SocketAddr, path: &str) -> Response {
+    exchange(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n").as_bytes(),
+    )
+}
+
+/// The value of the sample line that starts with `series ` in `text`.
+fn sample<'a>(text: &'a str, series: &str) -> &'a str {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no sample {series} in\n{text}"))
+}
+
+/// Updates one of everything, as the runtime would.
+fn exercise(metrics: &RuntimeMetrics) {
+    let trade = metrics.fix_session("TRADE").unwrap();
+    let quote = metrics.fix_session("QUOTE").unwrap();
+    trade.set_state(FixSessionState::LoggedOn);
+    quote.set_state(FixSessionState::AwaitingLogon);
+    trade.set_seqnums(1_001, 998);
+    for _ in 0..1_000 {
+        trade.messages_sent.inc();
+    }
+    trade.messages_received.add(997);
+    trade.reconnects.inc();
+    trade.resend_requests_sent.inc();
+    trade.session_rejects_received.add(2);
+
+    let orders = &metrics.orders;
+    for _ in 0..5 {
+        orders.record(OrderEvent::Submitted);
+    }
+    orders.record(OrderEvent::Accepted);
+    orders.record(OrderEvent::PartiallyFilled);
+    orders.denied(DenyCode::QuantityExceedsMaxPerOrder);
+    orders.denied_code("MAX_ORDER_QTY");
+    orders.denied_code("MAX_ORDER_QTY");
+    orders.open.set(3);
+    orders.fills.add(4);
+    orders.ack_latency.observe_nanos(40_000);
+    orders.ack_latency.observe_nanos(3_000_000);
+    orders.tick_to_order.observe(Duration::from_micros(7));
+
+    metrics.risk.set_trading_state(TradingState::Reducing);
+    metrics.risk.set_kill_switch(true);
+    metrics.risk.reconciliation_runs.inc();
+    metrics.risk.reconciliation_discrepancies.add(2);
+    metrics.readiness.set(ReadinessState::Running);
+
+    let at = Timestamp::from_unix_nanos(1_790_000_000_123_456_789);
+    metrics.market_data.record(MdEventKind::Quote, at);
+    metrics.market_data.record(MdEventKind::Trade, at);
+    metrics.market_data.resyncs.inc();
+
+    let portfolio = &metrics.portfolio;
+    portfolio
+        .position("EURUSD")
+        .unwrap()
+        .set_net_quantity("-10000.5".parse().unwrap());
+    portfolio
+        .position("we\"ird\\name\n")
+        .unwrap()
+        .set_net_quantity("0.000000001".parse().unwrap());
+    portfolio
+        .pnl_realized
+        .set_money("-1234.567890123456789".parse().unwrap());
+    portfolio.pnl_unrealized.set_money("250".parse().unwrap());
+
+    metrics.journal.records.add(12);
+    metrics.journal.commit_latency.observe_nanos(2_000_000);
+}
+
+#[test]
+fn a_scrape_over_loopback_sees_what_another_thread_updated() {
+    let registry = Registry::new();
+    let metrics = RuntimeMetrics::new(&registry).unwrap();
+    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), registry).unwrap();
+    let addr = server.local_addr();
+    assert!(addr.ip().is_loopback());
+    assert_ne!(addr.port(), 0);
+
+    let hot = metrics.clone();
+    std::thread::spawn(move || exercise(&hot)).join().unwrap();
+
+    let response = get(addr, "/metrics");
+    assert_eq!(response.status, "HTTP/1.1 200 OK");
+    assert_eq!(response.header("Content-Type"), Some(CONTENT_TYPE));
+    assert_eq!(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    let text = &response.body;
+    let expect = [
+        (
+            format!(
+                "emp_build_info{{version=\"{}\"}}",
+                env!("CARGO_PKG_VERSION")
+            ),
+            "1",
+        ),
+        ("emp_fix_session_state{session=\"TRADE\"}".into(), "2"),
+        ("emp_fix_session_state{session=\"QUOTE\"}".into(), "1"),
+        (
+            "emp_fix_next_sender_seqnum{session=\"TRADE\"}".into(),
+            "1001",
+        ),
+        (
+            "emp_fix_next_target_seqnum{session=\"TRADE\"}".into(),
+            "998",
+        ),
+        ("emp_fix_next_target_seqnum{session=\"QUOTE\"}".into(), "0"),
+        (
+            "emp_fix_messages_total{session=\"TRADE\",direction=\"out\"}".into(),
+            "1000",
+        ),
+        (
+            "emp_fix_messages_total{session=\"TRADE\",direction=\"in\"}".into(),
+            "997",
+        ),
+        ("emp_fix_reconnects_total{session=\"TRADE\"}".into(), "1"),
+        (
+            "emp_fix_resend_requests_total{session=\"TRADE\",direction=\"out\"}".into(),
+            "1",
+        ),
+        (
+            "emp_fix_session_rejects_total{session=\"TRADE\",direction=\"in\"}".into(),
+            "2",
+        ),
+        ("emp_orders_total{event=\"submitted\"}".into(), "5"),
+        ("emp_orders_total{event=\"accepted\"}".into(), "1"),
+        ("emp_orders_total{event=\"partially_filled\"}".into(), "1"),
+        ("emp_orders_total{event=\"denied\"}".into(), "3"),
+        ("emp_orders_total{event=\"expired\"}".into(), "0"),
+        (
+            "emp_order_denied_total{reason=\"QUANTITY_EXCEEDS_MAX_PER_ORDER\"}".into(),
+            "1",
+        ),
+        (
+            "emp_order_denied_total{reason=\"MAX_ORDER_QTY\"}".into(),
+            "2",
+        ),
+        (
+            "emp_order_denied_total{reason=\"TRADING_HALTED\"}".into(),
+            "0",
+        ),
+        ("emp_orders_open".into(), "3"),
+        ("emp_fills_total".into(), "4"),
+        (
+            "emp_order_ack_latency_seconds_bucket{le=\"0.000025\"}".into(),
+            "0",
+        ),
+        (
+            "emp_order_ack_latency_seconds_bucket{le=\"0.00005\"}".into(),
+            "1",
+        ),
+        (
+            "emp_order_ack_latency_seconds_bucket{le=\"0.005\"}".into(),
+            "2",
+        ),
+        (
+            "emp_order_ack_latency_seconds_bucket{le=\"+Inf\"}".into(),
+            "2",
+        ),
+        ("emp_order_ack_latency_seconds_sum".into(), "0.00304"),
+        ("emp_order_ack_latency_seconds_count".into(), "2"),
+        (
+            "emp_tick_to_order_seconds_bucket{le=\"0.00001\"}".into(),
+            "1",
+        ),
+        ("emp_trading_state".into(), "1"),
+        ("emp_kill_switch".into(), "1"),
+        ("emp_reconciliation_runs_total".into(), "1"),
+        ("emp_reconciliation_discrepancies_total".into(), "2"),
+        ("emp_readiness_state".into(), "2"),
+        ("emp_md_events_total{kind=\"quote\"}".into(), "1"),
+        ("emp_md_events_total{kind=\"snapshot\"}".into(), "0"),
+        ("emp_md_resyncs_total".into(), "1"),
+        (
+            "emp_md_last_event_timestamp_seconds".into(),
+            "1790000000.123456789",
+        ),
+        (
+            "emp_position_quantity{instrument=\"EURUSD\"}".into(),
+            "-10000.5",
+        ),
+        (
+            "emp_position_quantity{instrument=\"we\\\"ird\\\\name\\n\"}".into(),
+            "0.000000001",
+        ),
+        ("emp_pnl_realized".into(), "-1234.567890123"),
+        ("emp_pnl_unrealized".into(), "250"),
+        ("emp_journal_records_total".into(), "12"),
+        ("emp_journal_commit_seconds_count".into(), "1"),
+    ];
+    for (series, value) in &expect {
+        assert_eq!(sample(text, series), *value, "{series}");
+    }
+    let start: f64 = sample(text, "emp_process_start_time_seconds")
+        .parse()
+        .unwrap();
+    assert!(start > 1.6e9, "{start}");
+    let uptime: f64 = sample(text, "emp_uptime_seconds").parse().unwrap();
+    assert!(uptime >= 0.0);
+
+    // Every family's HELP and TYPE exactly once, families in name order.
+    let types: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .map(|line| line.split(' ').next().unwrap())
+        .collect();
+    let mut sorted = types.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(types, sorted);
+    assert_eq!(
+        text.lines()
+            .filter(|line| line.starts_with("# HELP "))
+            .count(),
+        types.len()
+    );
+    assert_eq!(types.len(), 29);
+
+    // Later updates show in the next scrape.
+    metrics.orders.record(OrderEvent::Submitted);
+    let again = get(addr, "/metrics").body;
+    assert_eq!(sample(&again, "emp_orders_total{event=\"submitted\"}"), "6");
+
+    server.shutdown();
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "still listening after shutdown"
+    );
+}
+
+#[test]
+fn the_endpoint_answers_index_unknown_paths_methods_and_garbage() {
+    let registry = Registry::new();
+    registry.counter("emp_x_total", "X.").unwrap().inc();
+    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), registry).unwrap();
+    let addr = server.local_addr();
+
+    let index = get(addr, "/");
+    assert_eq!(index.status, "HTTP/1.1 200 OK");
+    assert!(
+        index
+            .header("Content-Type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(index.body.contains("<a href=\"/metrics\">"));
+
+    assert_eq!(get(addr, "/metric").status, "HTTP/1.1 404 Not Found");
+    assert_eq!(get(addr, "/metrics/x").status, "HTTP/1.1 404 Not Found");
+    assert_eq!(get(addr, "/metrics?x=1").status, "HTTP/1.1 200 OK");
+
+    let post = exchange(
+        addr,
+        b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+    );
+    assert_eq!(post.status, "HTTP/1.1 405 Method Not Allowed");
+    assert_eq!(post.header("Allow"), Some("GET"));
+
+    let garbage: [&[u8]; 5] = [
+        b"\x00\x01\x02\xff\xfe\r\n\r\n",
+        b"GET\r\n\r\n",
+        b"GET /metrics HTTP/1.1 extra\r\n\r\n",
+        b"HELLO",
+        b"GET /metrics SPDY/3\r\n\r\n",
+    ];
+    for request in garbage {
+        let response = exchange(addr, request);
+        assert_eq!(response.status, "HTTP/1.1 400 Bad Request", "{request:?}");
+    }
+    let mut huge = b"GET /metrics HTTP/1.1\r\n".to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 20_000));
+    huge.extend_from_slice(b"\r\n\r\n");
+    assert_eq!(
+        exchange(addr, &huge).status,
+        "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+
+    // A client that connects and leaves without a word is skipped.
+    drop(TcpStream::connect(addr).unwrap());
+
+    // Concurrent scrapes are all answered (one after another).
+    let scrapers: Vec<_> = (0..4)
+        .map(|_| std::thread::spawn(move || get(addr, "/metrics")))
+        .collect();
+    for scraper in scrapers {
+        let response = scraper.join().unwrap();
+        assert_eq!(response.status, "HTTP/1.1 200 OK");
+        assert_eq!(sample(&response.body, "emp_x_total"), "1");
+    }
+    drop(server);
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "still listening after drop"
+    );
+}
+
+#[test]
+fn a_taken_address_is_an_error_naming_it_and_the_way_out() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let error = MetricsServer::start(addr, Registry::new()).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+    let message = error.to_string();
+    assert!(message.contains(&addr.to_string()), "{message}");
+    assert!(message.contains("--metrics-addr"), "{message}");
+    assert!(message.contains("off"), "{message}");
+}
+
+#[test]
+fn promtool_accepts_the_rendered_metrics() {
+    let registry = Registry::new();
+    let metrics = RuntimeMetrics::new(&registry).unwrap();
+    exercise(&metrics);
+    let text = registry.render();
+
+    let promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match promtool {
+        Ok(child) => child,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            assert!(
+                std::env::var_os("EMP_REQUIRE_PROMTOOL").is_none(),
+                "EMP_REQUIRE_PROMTOOL is set but promtool is not on PATH \
+                 (Debian: apt-get install prometheus)"
+            );
+            println!(
+                "promtool not on PATH: format check skipped (Debian: apt-get install prometheus)"
+            );
+            return;
+        }
+        Err(error) => panic!("cannot run promtool: {error}"),
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Exit status 0 and no lint findings either.
+    assert!(output.status.success(), "promtool:\n{report}\n---\n{text}");
+    assert_eq!(report.trim(), "", "promtool:\n{report}\n---\n{text}");
+}
