@@ -28,6 +28,7 @@ use model::{ExecType, MarketEvent, Timestamp, VenueEvent};
 use oms::OmsEvent;
 use strategy::ReadinessState;
 
+use crate::metrics::{OrderEvent, RuntimeMetrics};
 use crate::pipeline::{Pipeline, PipelineOutput};
 use crate::record::{Recorder, RunHeader};
 
@@ -107,6 +108,8 @@ pub struct Engine<S: MessageStore> {
     commands: Vec<model::VenueCommand>,
     /// OMS events were journaled since the last commit.
     decided: bool,
+    /// Per-event metrics (relaxed atomic adds), when served.
+    metrics: Option<RuntimeMetrics>,
 }
 
 /// Longest time a journaled input waits for its commit when no decision
@@ -143,9 +146,22 @@ impl<S: MessageStore> Engine<S> {
             uncommitted_since: None,
             commands: Vec::new(),
             decided: false,
+            metrics: None,
         };
         engine.flush(now);
         Ok(engine)
+    }
+
+    /// Counts every market event, order event and denial in `metrics`
+    /// from now on.
+    pub fn set_metrics(&mut self, metrics: RuntimeMetrics) {
+        self.metrics = Some(metrics);
+    }
+
+    fn count(&self, event: OrderEvent) {
+        if let Some(metrics) = &self.metrics {
+            metrics.orders.record(event);
+        }
     }
 
     /// The link (sessions, subscriptions).
@@ -166,6 +182,12 @@ impl<S: MessageStore> Engine<S> {
     /// The counters.
     pub const fn stats(&self) -> &EngineStats {
         &self.stats
+    }
+
+    /// Records appended to the journal so far (this run and earlier ones
+    /// in the same journal).
+    pub const fn journal_records(&self) -> u64 {
+        self.recorder.writer().next_offset()
     }
 
     /// The journal failure that stopped commands, if any.
@@ -329,6 +351,9 @@ impl<S: MessageStore> Engine<S> {
                     Channel::Trade => {
                         self.stats.trade_logons += 1;
                         self.stats.reconciliations += 1;
+                        if let Some(metrics) = &self.metrics {
+                            metrics.risk.reconciliation_runs.inc();
+                        }
                         if self.journal(now, |recorder| recorder.session(now, true)) {
                             self.pipeline.on_session(now, true);
                         }
@@ -390,6 +415,9 @@ impl<S: MessageStore> Engine<S> {
         if !self.journal(now, |recorder| recorder.market(event)) {
             return;
         }
+        if let Some(metrics) = &self.metrics {
+            metrics.market_data.record_event(event);
+        }
         match event {
             MarketEvent::Snapshot(_) => self.stats.snapshots += 1,
             MarketEvent::Delta(_) => self.stats.deltas += 1,
@@ -409,10 +437,30 @@ impl<S: MessageStore> Engine<S> {
         }
         if let VenueEvent::Execution(report) = &event {
             self.stats.reports += 1;
-            match report.exec_type {
-                ExecType::Trade => self.stats.fills += 1,
-                ExecType::Rejected => self.stats.rejects += 1,
-                _ => {}
+            let counted = match report.exec_type {
+                ExecType::Trade => {
+                    self.stats.fills += 1;
+                    if let Some(metrics) = &self.metrics {
+                        metrics.orders.fills.inc();
+                    }
+                    Some(if report.ord_status == model::OrdStatus::Filled {
+                        OrderEvent::Filled
+                    } else {
+                        OrderEvent::PartiallyFilled
+                    })
+                }
+                ExecType::Rejected => {
+                    self.stats.rejects += 1;
+                    Some(OrderEvent::Rejected)
+                }
+                ExecType::New => Some(OrderEvent::Accepted),
+                ExecType::Canceled => Some(OrderEvent::Canceled),
+                ExecType::Replaced => Some(OrderEvent::Replaced),
+                ExecType::Expired => Some(OrderEvent::Expired),
+                _ => None,
+            };
+            if let Some(event) = counted {
+                self.count(event);
             }
         }
         if let Err(error) = self.pipeline.on_venue_event(now, event) {
@@ -444,6 +492,7 @@ impl<S: MessageStore> Engine<S> {
                 Ok(_) => match command {
                     model::VenueCommand::New(_) => {
                         self.stats.orders_sent += 1;
+                        self.count(OrderEvent::Submitted);
                         orders += 1;
                     }
                     model::VenueCommand::Cancel(_) => self.stats.cancels_sent += 1,
@@ -474,8 +523,11 @@ impl<S: MessageStore> Engine<S> {
             self.on_output(now, &output);
         }
         while let Some(event) = self.pipeline.poll_oms_event() {
-            if matches!(event, OmsEvent::IntentDenied { .. }) {
+            if let OmsEvent::IntentDenied { denial, .. } = &event {
                 self.stats.denials += 1;
+                if let Some(metrics) = &self.metrics {
+                    metrics.orders.denied(denial.code);
+                }
             }
             if !self.journal(now, |recorder| recorder.oms(now, &event)) {
                 return;
@@ -494,6 +546,9 @@ impl<S: MessageStore> Engine<S> {
             PipelineOutput::Action { .. } => {}
             PipelineOutput::Resync(request) => {
                 self.stats.resyncs += 1;
+                if let Some(metrics) = &self.metrics {
+                    metrics.market_data.resyncs.inc();
+                }
                 let text = format!(
                     "{} book failed a check ({:?}); resubscribing",
                     request.instrument, request.reason

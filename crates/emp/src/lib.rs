@@ -70,6 +70,7 @@ pub mod export;
 pub mod live;
 pub mod metrics;
 pub mod pipeline;
+pub mod publish;
 pub mod record;
 pub mod replay;
 pub mod report;

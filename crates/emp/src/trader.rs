@@ -41,7 +41,9 @@ use tokio::sync::watch;
 
 use crate::engine::Engine;
 use crate::live::{DriverHooks, DriverOptions, DriverReport, RunLog, drive};
+use crate::metrics::{MetricsServer, Registry, RuntimeMetrics};
 use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::publish::MetricsPublisher;
 use crate::record::{Recorder, RunHeader, RunMode, SCHEMA_VERSION, topics};
 use crate::status::{RunSummary, StatusLine};
 
@@ -214,17 +216,52 @@ pub fn build_engine(setup: &TraderSetup, now: Timestamp) -> anyhow::Result<Engin
 struct Hooks<'a> {
     log: &'a RunLog,
     status: StatusLine,
+    metrics: Option<MetricsPublisher>,
 }
 
 impl DriverHooks<BoxStore> for Hooks<'_> {
     fn status(&mut self, engine: &Engine<BoxStore>, now: Timestamp) {
+        if let Some(publisher) = &mut self.metrics {
+            publisher.publish(engine);
+        }
         let line = self.status.line(engine, now);
         self.log.status(line);
     }
 
     fn tick_to_order(&mut self, nanos: u64) {
         self.status.tick_to_order(nanos);
+        if let Some(publisher) = &self.metrics {
+            publisher
+                .metrics()
+                .orders
+                .tick_to_order
+                .observe_nanos(nanos);
+        }
     }
+}
+
+/// Starts the metrics endpoint on `addr` and counts `engine`'s events
+/// in it.
+fn serve_metrics(
+    addr: SocketAddr,
+    engine: &mut Engine<BoxStore>,
+    log: &RunLog,
+) -> anyhow::Result<(MetricsServer, MetricsPublisher)> {
+    let registry = Registry::new();
+    let metrics = RuntimeMetrics::new(&registry).context("registering the metrics")?;
+    let server = MetricsServer::start(addr, registry)?;
+    log.line(
+        wall_clock(),
+        format!(
+            "Prometheus metrics on http://{}/metrics",
+            server.local_addr()
+        ),
+    );
+    engine.set_metrics(metrics.clone());
+    let mut publisher =
+        MetricsPublisher::new(metrics, engine).context("registering the metrics")?;
+    publisher.publish(engine);
+    Ok((server, publisher))
 }
 
 /// Runs `setup` until `options.duration` ends or `stop` turns true, then
@@ -248,9 +285,17 @@ pub fn run_trader(
         duration: options.duration,
         status_interval: options.status_interval,
     };
+    let (server, publisher) = match options.metrics_addr {
+        Some(addr) => {
+            let (server, publisher) = serve_metrics(addr, &mut engine, &log)?;
+            (Some(server), Some(publisher))
+        }
+        None => (None, None),
+    };
     let mut hooks = Hooks {
         log: &log,
         status: StatusLine::new(started),
+        metrics: publisher,
     };
     let fix_dir = setup.run_dir.join("fix");
     let report: DriverReport = runtime.block_on(async {
@@ -282,6 +327,12 @@ pub fn run_trader(
         )
         .await
     })?;
+    if let Some(publisher) = &mut hooks.metrics {
+        publisher.publish(&engine);
+    }
+    if let Some(server) = server {
+        server.shutdown();
+    }
     let summary = RunSummary::new(&engine, &report, started, wall_clock(), &setup.run_dir);
     summary.write(&setup.run_dir)?;
     log.status(summary.markdown());
