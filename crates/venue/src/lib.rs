@@ -20,8 +20,15 @@
 //! netting positions per owner; [`exchange::synthetic`] moves the books
 //! with a seeded random walk with volatility regimes and background
 //! traders, or replays a recorded book; [`exchange::profile`] reads the
-//! venue profiles in `specs/venue-*.toml`. The FIX acceptor that wraps it
-//! comes later.
+//! venue profiles in `specs/venue-*.toml`.
+//!
+//! Its third part is the **FIX acceptor** around the exchange: [`fix`]'s
+//! sans-IO [`fix::VenueCore`] answers FIX 4.4 sessions as the cTrader FIX
+//! API does (QUOTE and TRADE sessions per account, numeric symbol ids,
+//! spot and entry-level depth streams, cTrader's rejects), or as a generic
+//! FIX 4.2/4.4 venue; [`server::VenueServer`] runs it over TCP with the
+//! gateway's acceptor (`VenueServer::start(&profile, bind_addr, options)`
+//! → a handle with the bound ports and `shutdown`).
 //!
 //! Both parts are sans-IO and deterministic: no clock but the `now` passed
 //! in, no threads, no OS randomness. All randomness comes from a seeded
@@ -36,7 +43,8 @@
 //! (models), [`config`], `market` (the kept book), `matching` (the rules
 //! as pure functions), `order` and `position` (state), [`trade`]
 //! (the record of fills), [`sink`] (the sink itself); [`exchange`] (the
-//! exchange core: `book`, `engine`, `synthetic`, `profile`).
+//! exchange core: `book`, `engine`, `synthetic`, `profile`); [`fix`] (the
+//! FIX acceptor application) and [`server`] (its TCP server).
 //!
 //! ```
 //! use model::{

@@ -373,10 +373,10 @@ impl VenueCore {
     }
 
     /// The session configuration of `key`: an acceptor that resets
-    /// sequence numbers at every Logon (cTrader's rule), checks no data
-    /// dictionary (the core answers malformed requests itself) and
-    /// allows a minute of clock skew either way... of 120 s (QuickFIX's
-    /// default).
+    /// sequence numbers at every Logon and disconnect (cTrader's rule),
+    /// with no data dictionary (the core answers malformed requests
+    /// itself, and must see message types the dictionary lacks, such as
+    /// 35=q) and QuickFIX's other defaults.
     pub fn session_config(&self, key: SessionKey) -> SessionConfig {
         let mut config = SessionConfig::new(self.session_id(key), Role::Acceptor);
         config.reset_on_logon = true;

@@ -88,11 +88,16 @@
 //!
 //! let t0 = Timestamp::from_unix_nanos(1_700_000_000_000_000_000);
 //! venue.tick(t0);
-//! venue.logged_on(quote, t0);
+//! let t1 = t0.checked_add_nanos(2_000_000_000).expect("in range");
+//! venue.tick(t1); // two seconds of synthetic market
+//! venue.logged_on(quote, t1);
 //! // A spot subscription to EURUSD (symbol id 1), as the session hands it over.
-//! let request = b"8=FIX.4.4\x019=0\x0135=V\x0134=2\x0149=demo.emp.12345\x0156=CSERVER\x0152=20231114-22:13:20\x01262=s1\x01263=1\x01264=1\x01265=1\x01146=1\x0155=1\x01267=2\x01269=0\x01269=1\x0110=000\x01";
-//! let message = AppMessage { seq: 2, poss_dup: false, bytes: request.to_vec() };
-//! venue.on_message(quote, t0, &message);
+//! let request = gateway::fixtures::wire(
+//!     "8=FIX.4.4|35=V|34=2|49=demo.emp.12345|56=CSERVER|57=QUOTE|52=20231114-22:13:22|\
+//!      262=s1|263=1|264=1|265=1|146=1|55=1|267=2|269=0|269=1",
+//! );
+//! let message = AppMessage { seq: 2, poss_dup: false, bytes: request };
+//! venue.on_message(quote, t1, &message);
 //! let (to, spot) = venue.poll_outbound().expect("a spot quote");
 //! assert_eq!((to, spot.msg_type, spot.get(55)), (quote, "W", Some("1")));
 //! assert_eq!(spot.get(271), None, "cTrader spot carries no sizes");
