@@ -282,6 +282,30 @@ impl<S: MessageStore> Engine<S> {
         }
     }
 
+    /// Begins a clean stop: strategies off, every working order canceled
+    /// (journaled as `system.stop`). Log out once [`Self::open_orders`]
+    /// is zero, or after a grace period.
+    pub fn begin_stop(&mut self, now: Timestamp) {
+        if self.journal(now, |recorder| recorder.stop(now)) {
+            let cancels = self.pipeline.stop_trading(now);
+            self.log.push_back(format!(
+                "stopping: strategies off, {cancels} working orders to cancel"
+            ));
+            self.record_decisions(now);
+        }
+        self.flush(now);
+    }
+
+    /// Orders still working (resting, or a request in flight).
+    pub fn open_orders(&self) -> usize {
+        self.pipeline
+            .oms()
+            .state()
+            .orders()
+            .filter(|order| order.status.is_working())
+            .count()
+    }
+
     /// Logs every session out (a clean stop).
     pub fn logout(&mut self, now: Timestamp) {
         self.link.logout(now);
@@ -487,7 +511,17 @@ impl<S: MessageStore> Engine<S> {
         }
         let mut orders = 0;
         let commands = std::mem::take(&mut self.commands);
+        let trade_up = self.link.is_logged_on(Channel::Trade);
         for command in &commands {
+            if !trade_up {
+                // Stored by a session that resets at logon, it would never
+                // go out: say so, and let reconciliation settle the order.
+                self.stats.send_failures += 1;
+                self.log.push_back(format!(
+                    "command not sent, the TRADE session is not logged on: {command:?}"
+                ));
+                continue;
+            }
             match self.link.send(now, command) {
                 Ok(_) => match command {
                     model::VenueCommand::New(_) => {

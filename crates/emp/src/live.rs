@@ -6,9 +6,10 @@
 //!
 //! The driver connects each channel (and reconnects after a loss, with a
 //! fixed interval), feeds bytes and timers to the engine, writes what it
-//! gives, closes what it says, and stops on request: it logs the sessions
-//! out, waits for the answers (at most [`LOGOUT_WAIT`]), commits the
-//! journal and returns.
+//! gives, closes what it says, and stops on request: strategies off and
+//! working orders canceled (waiting at most [`CANCEL_WAIT`] for the
+//! venue's answers), then the sessions logged out (at most
+//! [`LOGOUT_WAIT`]), the journal committed.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -27,6 +28,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::engine::{Engine, EngineError};
+
+/// Longest wait for the cancels of working orders at a stop.
+pub const CANCEL_WAIT: Duration = Duration::from_secs(2);
 
 /// Longest wait for the Logout answers at a stop.
 pub const LOGOUT_WAIT: Duration = Duration::from_secs(3);
@@ -230,6 +234,10 @@ pub async fn drive<S: MessageStore>(
         .collect();
     let mut report = DriverReport::default();
     let mut next_status = started + options.status_interval;
+    // A stop has two phases: cancel working orders (until none is left,
+    // or CANCEL_WAIT), then log out (until every connection is closed, or
+    // LOGOUT_WAIT).
+    let mut canceling: Option<Instant> = None;
     let mut stopping: Option<Instant> = None;
     let mut write_buf = Vec::with_capacity(READ_CHUNK);
     loop {
@@ -260,6 +268,16 @@ pub async fn drive<S: MessageStore>(
             break;
         }
         let now_instant = Instant::now();
+        if let Some(since) = canceling
+            && (engine.open_orders() == 0
+                || !engine.link().is_logged_on(Channel::Trade)
+                || now_instant >= since + CANCEL_WAIT)
+        {
+            canceling = None;
+            stopping = Some(now_instant);
+            engine.logout(wall_clock());
+            continue;
+        }
         if let Some(since) = stopping {
             let all_down = connections.iter().all(|c| c.stream.is_none());
             if all_down || now_instant >= since + LOGOUT_WAIT {
@@ -268,7 +286,7 @@ pub async fn drive<S: MessageStore>(
             }
         }
         // Start connects that are due.
-        if stopping.is_none() {
+        if stopping.is_none() && canceling.is_none() {
             for connection in &mut connections {
                 if connection.stream.is_none()
                     && connection.connecting.is_none()
@@ -286,6 +304,9 @@ pub async fn drive<S: MessageStore>(
         if let Some(since) = stopping {
             deadline = deadline.min(since + LOGOUT_WAIT);
         }
+        if let Some(since) = canceling {
+            deadline = deadline.min(since + CANCEL_WAIT);
+        }
         for connection in &connections {
             if connection.stream.is_none() && connection.connecting.is_none() {
                 deadline = deadline.min(connection.next_attempt);
@@ -302,9 +323,9 @@ pub async fn drive<S: MessageStore>(
                 wake = next_on(first) => Some((0, wake)),
                 wake = next_on(second) => Some((1, wake)),
                 () = tokio::time::sleep_until(deadline.into()) => None,
-                () = stop_requested(&mut stop), if stopping.is_none() => {
-                    stopping = Some(Instant::now());
-                    engine.logout(wall_clock());
+                () = stop_requested(&mut stop), if stopping.is_none() && canceling.is_none() => {
+                    canceling = Some(Instant::now());
+                    engine.begin_stop(wall_clock());
                     continue;
                 }
             }
@@ -366,9 +387,12 @@ pub async fn drive<S: MessageStore>(
                         next_status = instant + options.status_interval;
                     }
                 }
-                if stopping.is_none() && end.is_some_and(|end| instant >= end) {
-                    stopping = Some(instant);
-                    engine.logout(now);
+                if stopping.is_none()
+                    && canceling.is_none()
+                    && end.is_some_and(|end| instant >= end)
+                {
+                    canceling = Some(instant);
+                    engine.begin_stop(now);
                 }
             }
         }

@@ -180,6 +180,22 @@ impl Pipeline {
         }
     }
 
+    /// The run is stopping: every strategy is switched off (no new
+    /// actions) and every working order is canceled. Returns the cancels
+    /// queued. A driver journals the stop as an input, so a replay stops
+    /// at the same point.
+    pub fn stop_trading(&mut self, now: Timestamp) -> usize {
+        let strategies: Vec<model::StrategyId> = self
+            .host
+            .strategies()
+            .map(|strategy| strategy.name)
+            .collect();
+        for strategy in &strategies {
+            self.host.kill(strategy, "the run is stopping");
+        }
+        self.oms.cancel_all(now, None, None)
+    }
+
     /// Whether orders can reach the venue, as the gate sees it.
     pub const fn execution(&self) -> ExecutionStatus {
         self.market.execution

@@ -16,10 +16,11 @@
 //! | `strategy.action` | [`PipelineOutput::Action`] | an action goes to the OMS |
 //! | `system.timer` | [`Timestamp`] | the driver runs the pipeline's timers |
 //! | `system.session` | `bool` (up) | the venue's order session went up or down |
+//! | `system.stop` | [`Timestamp`] | the run began to stop (strategies off, orders canceled) |
 //! | `system.link` | text | a FIX session event worth keeping (logon, logout, a problem) |
 //!
 //! Inputs (`md.*` but `md.resync`, `order.venue`, `system.timer`,
-//! `system.session`) are what
+//! `system.session`, `system.stop`) are what
 //! a replay feeds back; everything else is a decision it must reproduce.
 //! Every payload is schema version [`SCHEMA_VERSION`]. The OMS rebuilds
 //! from `order.oms`, `risk.denied` and `risk.state` in offset order.
@@ -67,6 +68,8 @@ pub mod topics {
     pub const TIMER: &str = "system.timer";
     /// The venue's order session went up or down.
     pub const SESSION: &str = "system.session";
+    /// The run began to stop.
+    pub const STOP: &str = "system.stop";
     /// FIX session events and problems, as text for people.
     pub const LINK: &str = "system.link";
 }
@@ -206,6 +209,11 @@ impl Recorder {
         self.append(topics::SESSION, now, now, &up)
     }
 
+    /// Writes that the run began to stop at `now`.
+    pub fn stop(&mut self, now: Timestamp) -> Result<u64, JournalError> {
+        self.append(topics::STOP, now, now, &now)
+    }
+
     /// Writes a session event or problem, as text.
     pub fn link(&mut self, now: Timestamp, text: &str) -> Result<u64, JournalError> {
         self.append(topics::LINK, now, now, &text)
@@ -257,6 +265,7 @@ mod tests {
             topics::ACTION,
             topics::TIMER,
             topics::SESSION,
+            topics::STOP,
             topics::LINK,
         ] {
             assert!(Topic::new(name).is_ok(), "{name}");

@@ -196,7 +196,8 @@ impl State {
         let is_input = (topic.starts_with("md.") && topic != topics::RESYNC)
             || topic == topics::VENUE
             || topic == topics::TIMER
-            || topic == topics::SESSION;
+            || topic == topics::SESSION
+            || topic == topics::STOP;
         if is_input {
             let now = self.clock.observe(record.envelope.receive_time);
             let pipeline = self.pipeline.as_mut().ok_or(ReplayError::NoHeader)?;
@@ -211,6 +212,8 @@ impl State {
             } else if topic == topics::SESSION {
                 let up: bool = record.value()?;
                 pipeline.on_session(now, up);
+            } else if topic == topics::STOP {
+                pipeline.stop_trading(now);
             } else {
                 let event: MarketEvent = record.value()?;
                 // Refused events were not recorded; none should fail here.
