@@ -99,9 +99,8 @@ fn params(strategy: Option<&str>) -> anyhow::Result<(String, String, Option<Stri
     }
 }
 
-/// Runs the demo; see the [module docs](self).
-pub fn run(options: &DemoOptions, stop: watch::Receiver<bool>) -> anyhow::Result<RunSummary> {
-    let now = wall_clock();
+/// The built-in venue profile, its ports set to 0 (any free port).
+pub fn demo_profile() -> anyhow::Result<VenueProfile> {
     let mut profile = VenueProfile::parse(VENUE_PROFILE, "specs/venue-ctrader.toml (built in)")?;
     let fix = profile
         .fix
@@ -109,21 +108,104 @@ pub fn run(options: &DemoOptions, stop: watch::Receiver<bool>) -> anyhow::Result
         .context("the built-in venue profile has no [fix] table")?;
     fix.quote_port = 0;
     fix.trade_port = 0;
+    Ok(profile)
+}
+
+/// Strategy params for a run: the text, where it came from, and the
+/// strategies switched off.
+#[derive(Clone, Debug)]
+pub struct ChosenParams {
+    /// The params file, verbatim.
+    pub text: String,
+    /// Its name, for messages.
+    pub source: String,
+    /// Strategies switched off for the run.
+    pub switched_off: Vec<model::StrategyId>,
+}
+
+impl ChosenParams {
+    /// `strategy` as `--strategy` takes it: a params file, or a strategy
+    /// (name or kind) of the built-in params; `None` runs them all.
+    pub fn choose(strategy: Option<&str>) -> anyhow::Result<Self> {
+        let (text, source, wanted) = params(strategy)?;
+        let parsed = ParamsFile::parse(&text, &source)?;
+        let switched_off = select_strategies(&parsed, wanted.as_deref())
+            .map_err(|problem| anyhow::anyhow!("--strategy: {problem}"))?;
+        Ok(Self {
+            text,
+            source,
+            switched_off,
+        })
+    }
+}
+
+/// A paper run as the demo account of `profile`'s venue, listening at
+/// `quote` and `trade`: cTrader dialect, QUOTE and TRADE sessions, depth
+/// subscriptions to every symbol, the demo's risk limits.
+pub fn trader_setup(
+    profile: &VenueProfile,
+    quote: SocketAddr,
+    trade: SocketAddr,
+    params: ChosenParams,
+    run_dir: PathBuf,
+    durability: Durability,
+    now: model::Timestamp,
+) -> anyhow::Result<TraderSetup> {
+    let fix = profile
+        .fix
+        .as_ref()
+        .context("the venue profile has no [fix] table")?;
     let account = fix
         .accounts
         .first()
-        .cloned()
-        .context("the built-in venue profile has no [[account]]")?;
-    let comp_id = fix.comp_id.clone();
-    let (params_text, params_source, wanted) = params(options.strategy.as_deref())?;
-    let parsed = ParamsFile::parse(&params_text, &params_source)?;
-    let switched_off = select_strategies(&parsed, wanted.as_deref())
-        .map_err(|problem| anyhow::anyhow!("--strategy: {problem}"))?;
-    let run_id = run_id(now);
+        .context("the venue profile has no [[account]]")?;
+    let sender = account.comp_id();
+    let session = |sub_id: &str| {
+        client_session(
+            SessionId::new("FIX.4.4", &sender, &fix.comp_id)
+                .with_sub_ids(Some(sub_id), Some(sub_id)),
+            30,
+            Some(account.login.to_string()),
+            Some(account.password.clone()),
+            ShippedDictionary::CTraderFix44,
+        )
+    };
+    let instruments = profile.instruments();
+    Ok(TraderSetup {
+        run_id: run_id(now),
+        mode: RunMode::Paper,
+        subscriptions: instruments
+            .iter()
+            .map(|instrument| Subscription {
+                instrument: instrument.id,
+                depth: MarketDepth::FullBook,
+                trades: false,
+            })
+            .collect(),
+        instruments,
+        dialect: OrderDialect::ctrader(),
+        quote_session: Some(session("QUOTE")?),
+        trade_session: session("TRADE")?,
+        addresses: vec![(Channel::Quote, quote), (Channel::Trade, trade)],
+        params_text: params.text,
+        params_source: params.source,
+        switched_off: params.switched_off,
+        limits: demo_limits(),
+        features: sensory::FeatureParams::default(),
+        run_dir,
+        durability,
+    })
+}
+
+/// Runs the demo; see the [module docs](self).
+pub fn run(options: &DemoOptions, stop: watch::Receiver<bool>) -> anyhow::Result<RunSummary> {
+    let now = wall_clock();
+    let profile = demo_profile()?;
+    let params = ChosenParams::choose(options.strategy.as_deref())?;
     let run_dir = options
         .run_dir
         .clone()
-        .unwrap_or_else(|| PathBuf::from("var/demo").join(run_id.as_str()));
+        .unwrap_or_else(|| PathBuf::from("var/demo").join(run_id(now).as_str()));
     std::fs::create_dir_all(&run_dir)
         .with_context(|| format!("creating the run folder {}", run_dir.display()))?;
 
@@ -175,45 +257,15 @@ pub fn run(options: &DemoOptions, stop: watch::Receiver<bool>) -> anyhow::Result
     };
     let quote_port = quote_port.context("the cTrader venue has no QUOTE port")?;
     let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
-
-    let sender = account.comp_id();
-    let session = |sub_id: &str| {
-        client_session(
-            SessionId::new("FIX.4.4", &sender, &comp_id).with_sub_ids(Some(sub_id), Some(sub_id)),
-            30,
-            Some(account.login.to_string()),
-            Some(account.password.clone()),
-            ShippedDictionary::CTraderFix44,
-        )
-    };
-    let instruments = profile.instruments();
-    let setup = TraderSetup {
-        run_id,
-        mode: RunMode::Paper,
-        subscriptions: instruments
-            .iter()
-            .map(|instrument| Subscription {
-                instrument: instrument.id,
-                depth: MarketDepth::FullBook,
-                trades: false,
-            })
-            .collect(),
-        instruments,
-        dialect: OrderDialect::ctrader(),
-        quote_session: Some(session("QUOTE")?),
-        trade_session: session("TRADE")?,
-        addresses: vec![
-            (Channel::Quote, SocketAddr::new(localhost, quote_port)),
-            (Channel::Trade, SocketAddr::new(localhost, trade_port)),
-        ],
-        params_text,
-        params_source,
-        switched_off,
-        limits: demo_limits(),
-        features: sensory::FeatureParams::default(),
+    let setup = trader_setup(
+        &profile,
+        SocketAddr::new(localhost, quote_port),
+        SocketAddr::new(localhost, trade_port),
+        params,
         run_dir,
-        durability: options.durability,
-    };
+        options.durability,
+        now,
+    )?;
     let trader_options = TraderOptions {
         duration: Some(options.duration),
         status_interval: Duration::from_secs(1),

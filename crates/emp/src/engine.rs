@@ -26,7 +26,7 @@ use gateway::fix::store::MessageStore;
 use journal::JournalError;
 use model::{ExecType, MarketEvent, Timestamp, VenueEvent};
 use oms::OmsEvent;
-use strategy::ReadinessState;
+use strategy::{ExecutionStatus, ReadinessState};
 
 use crate::metrics::{OrderEvent, RuntimeMetrics};
 use crate::pipeline::{Pipeline, PipelineOutput};
@@ -110,6 +110,8 @@ pub struct Engine<S: MessageStore> {
     decided: bool,
     /// Per-event metrics (relaxed atomic adds), when served.
     metrics: Option<RuntimeMetrics>,
+    /// Execution status as last logged.
+    execution: ExecutionStatus,
 }
 
 /// Longest time a journaled input waits for its commit when no decision
@@ -147,6 +149,7 @@ impl<S: MessageStore> Engine<S> {
             commands: Vec::new(),
             decided: false,
             metrics: None,
+            execution: ExecutionStatus::SessionDown,
         };
         engine.flush(now);
         Ok(engine)
@@ -354,8 +357,10 @@ impl<S: MessageStore> Engine<S> {
         while let Some(event) = self.link.poll_event(now) {
             self.on_link_event(now, event, &mut outcome);
             self.record_decisions(now);
+            self.note_execution(now);
         }
         outcome.orders_sent = self.flush(now);
+        self.note_execution(now);
         self.pipeline_deadline = self.pipeline.next_deadline(now);
         outcome
     }
@@ -544,6 +549,42 @@ impl<S: MessageStore> Engine<S> {
         self.commands = commands;
         self.commands.clear();
         orders
+    }
+
+    /// Logs (and journals as text) every change of execution status:
+    /// reconciliation started, done, the session lost.
+    fn note_execution(&mut self, now: Timestamp) {
+        let status = self.pipeline.execution();
+        if status == self.execution {
+            return;
+        }
+        let before = std::mem::replace(&mut self.execution, status);
+        let text = match (before, status) {
+            (ExecutionStatus::Reconciling, ExecutionStatus::Available) => {
+                let state = self.pipeline.oms().state();
+                let working = state
+                    .orders()
+                    .filter(|order| order.status.is_working())
+                    .count();
+                let positions = state
+                    .positions()
+                    .instruments()
+                    .filter(|(_, totals)| !totals.net().is_zero())
+                    .map(|(instrument, totals)| format!("{instrument} {}", totals.net()))
+                    .collect::<Vec<_>>();
+                format!(
+                    "reconciled with the venue: {working} working orders, positions: {}",
+                    if positions.is_empty() {
+                        "flat".to_owned()
+                    } else {
+                        positions.join(", ")
+                    }
+                )
+            }
+            (_, status) => format!("execution {}", status.name()),
+        };
+        self.journal(now, |recorder| recorder.link(now, &text));
+        self.log.push_back(text);
     }
 
     /// Journals the decisions the last input led to, in the order a replay

@@ -284,6 +284,7 @@ impl Pipeline {
                 side: order.side,
                 kind: order.kind,
                 quantity: order.quantity,
+                in_flight: order.status == oms::OrderStatus::PendingNew || order.pending.is_some(),
             });
         }
         // Grouped by strategy (stable: each strategy's orders keep their

@@ -836,6 +836,20 @@ impl Oms {
                 text: report.text.clone(),
             }),
             OrdStatus::DoneForDay if order.status.is_working() => Some(OrderUpdate::DoneForDay),
+            OrdStatus::Filled | OrdStatus::Canceled | OrdStatus::Expired | OrdStatus::Rejected
+                if !order.status.is_working() && order.pending.is_some() =>
+            {
+                // Done at the venue and here: the request in flight came
+                // too late and its answer was lost.
+                Some(match order.pending {
+                    Some(PendingRequest::Replace { .. }) => OrderUpdate::ReplaceRejected {
+                        text: Some("status report: the order is done".into()),
+                    },
+                    _ => OrderUpdate::CancelRejected {
+                        text: Some("status report: the order is done".into()),
+                    },
+                })
+            }
             OrdStatus::New | OrdStatus::PartiallyFilled
                 if order.pending.is_some() && report.cl_ord_id == Some(order.cl_ord_id) =>
             {

@@ -131,7 +131,8 @@ pub struct InvalidTransition {
 /// (`previous`).
 ///
 /// Fills while a cancel or replace is in flight keep the pending status
-/// (the request is still open) unless they complete the order. A fill on a
+/// (the request is still open) unless they complete the order; the
+/// venue's "too late" reject of that request then leaves the order done. A fill on a
 /// canceled or expired order (it crossed the cancel on the wire) is
 /// applied to the position and the status stays.
 #[rustfmt::skip]
@@ -202,6 +203,12 @@ pub fn transition(
         (S::Canceled,        E::FullFill)         => S::Filled,
         (S::Expired,         E::PartialFill)      => S::Expired,
         (S::Expired,         E::FullFill)         => S::Filled,
+
+        // The order finished (a fill, a cancel, an expiry) while a cancel
+        // or replace was on the wire; the venue refuses the request as too
+        // late. The request is answered; the order stays done.
+        (S::Filled | S::Canceled | S::Expired | S::Rejected,
+                             E::CancelRejected | E::ReplaceRejected) => from,
 
         _ => return Err(InvalidTransition { from, event }),
     };

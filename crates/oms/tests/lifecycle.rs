@@ -173,6 +173,56 @@ fn replace_chains_cl_ord_ids_and_replace_reject_restores() {
 }
 
 #[test]
+fn a_replace_that_arrives_after_the_fill_is_refused_as_too_late_and_the_order_stays_filled() {
+    let mut oms = oms();
+    let buy = intent(Side::Buy, "100", "1.2", 1);
+    let first = oms.submit(at(1), buy.clone()).unwrap();
+    let mut venue = VenueOrder::new(first, "V7", Side::Buy, "100", "1.2");
+    oms.on_venue_event(at(2), venue.ack()).unwrap();
+    let second = oms
+        .replace(
+            at(3),
+            buy.intent_id(),
+            qty("100"),
+            model::OrderKind::Limit { price: px("1.21") },
+        )
+        .unwrap();
+    // The order fills under its old ClOrdID while the replace is on the
+    // wire; the venue then refuses the replace: too late.
+    oms.on_venue_event(at(4), venue.fill("100", "1.2")).unwrap();
+    assert_eq!(order_status(&oms, &buy), OrderStatus::Filled);
+    let too_late = CancelReject {
+        cl_ord_id: second,
+        orig_cl_ord_id: Some(first),
+        order_id: None,
+        ord_status: Some(OrdStatus::Filled),
+        response_to: CancelRejectResponseTo::Replace,
+        reason: Some(0),
+        text: Some("too late: the order is Filled".into()),
+    };
+    drain(&mut oms);
+    assert_eq!(
+        oms.on_venue_event(at(5), VenueEvent::CancelReject(too_late)),
+        Ok(VenueEventOutcome::Applied)
+    );
+    let order = oms.state().order(&buy.intent_id()).unwrap();
+    assert_eq!(order.status, OrderStatus::Filled);
+    assert!(order.pending.is_none(), "the request is answered");
+    let (events, _) = drain(&mut oms);
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(event, OmsEvent::Alert { .. })),
+        "{events:?}"
+    );
+    // Nothing is left in flight: no status query after the in-flight
+    // timeout.
+    oms.handle_timeout(at(60_000));
+    let (_, commands) = drain(&mut oms);
+    assert!(commands.is_empty(), "{commands:?}");
+}
+
+#[test]
 fn unsolicited_cancel_and_fill_after_cancel_request() {
     let mut oms = oms();
     let buy = intent(Side::Buy, "100", "1.1", 1);

@@ -90,6 +90,15 @@ const EXPECTED: &[(S, E, Option<S>)] = &[
     (S::Canceled, E::FullFill, Some(S::Filled)),
     (S::Expired, E::PartialFill, Some(S::Expired)),
     (S::Expired, E::FullFill, Some(S::Filled)),
+    // A cancel or replace that reached the venue after the order was done.
+    (S::Filled, E::CancelRejected, Some(S::Filled)),
+    (S::Filled, E::ReplaceRejected, Some(S::Filled)),
+    (S::Canceled, E::CancelRejected, Some(S::Canceled)),
+    (S::Canceled, E::ReplaceRejected, Some(S::Canceled)),
+    (S::Expired, E::CancelRejected, Some(S::Expired)),
+    (S::Expired, E::ReplaceRejected, Some(S::Expired)),
+    (S::Rejected, E::CancelRejected, Some(S::Rejected)),
+    (S::Rejected, E::ReplaceRejected, Some(S::Rejected)),
 ];
 
 #[test]

@@ -65,6 +65,10 @@ pub enum SuppressReason {
     Duplicate,
     /// The strategy's rate limit is used up.
     RateLimited,
+    /// A replace of an order whose earlier request (the order itself, a
+    /// cancel or a replace) the venue has not answered yet: the OMS
+    /// would refuse it; the strategy proposes it again once answered.
+    InFlight,
 }
 
 /// One action that went out, with why the strategy wanted it.
@@ -117,6 +121,8 @@ pub struct StrategyStats {
     pub duplicate: u64,
     /// Actions suppressed by the rate limit.
     pub rate_limited: u64,
+    /// Replaces held back while the order had a request in flight.
+    pub in_flight: u64,
 }
 
 impl StrategyStats {
@@ -126,6 +132,7 @@ impl StrategyStats {
             SuppressReason::NotRunning { .. } => &mut self.not_running,
             SuppressReason::Duplicate => &mut self.duplicate,
             SuppressReason::RateLimited => &mut self.rate_limited,
+            SuppressReason::InFlight => &mut self.in_flight,
         };
         *counter += 1;
     }
@@ -381,9 +388,18 @@ impl StrategyHost {
                         .iter()
                         .chain(&orders)
                         .any(|(earlier, _)| earlier == action);
+                let in_flight = match action {
+                    Action::Replace { intent_id, .. } => working
+                        .iter()
+                        .any(|order| order.intent_id == *intent_id && order.in_flight),
+                    _ => false,
+                };
                 if !running && !action.is_cancel() {
                     held_back = true;
                     suppress(not_running.clone(), entry, &mut slot.stats);
+                } else if in_flight {
+                    held_back = true;
+                    suppress(SuppressReason::InFlight, entry, &mut slot.stats);
                 } else if repeated {
                     suppress(SuppressReason::Duplicate, entry, &mut slot.stats);
                 } else if action.is_cancel() {

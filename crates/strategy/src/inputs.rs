@@ -90,6 +90,10 @@ pub struct WorkingOrder {
     pub kind: OrderKind,
     /// Its current total quantity (what a replace restates).
     pub quantity: Quantity,
+    /// A request is on its way to the venue (the order itself, a cancel
+    /// or a replace): the host holds replaces of it back until the venue
+    /// answers.
+    pub in_flight: bool,
 }
 
 /// Everything one decision reads.

@@ -14,7 +14,7 @@ use common::*;
 use model::{OrderKind, Side, TimeInForce};
 use sensory::InvalidReason;
 use strategy::strategies::micro_mm::{self, MicroMmParams, MicroMmState};
-use strategy::{Action, Inputs, Inventory, MarketView, Proposal, WorkingOrder};
+use strategy::{Action, Inputs, Inventory, MarketView, Proposal, SuppressReason, WorkingOrder};
 
 fn params() -> MicroMmParams {
     MicroMmParams {
@@ -381,5 +381,52 @@ replace_tolerance_ticks = 1
     assert!(
         step.actions.is_empty(),
         "cancels are not repeated: {step:?}"
+    );
+}
+
+#[test]
+fn a_replace_waits_while_the_order_has_a_request_in_flight() {
+    let mm = r#"
+[[strategy]]
+name = "mm"
+kind = "micro_mm"
+rate_limit_actions = 10
+rate_limit_window_ms = 1000
+instruments = ["BTC-100K-YES"]
+min_half_spread_ticks = 1
+vol_multiplier = 1.0
+skew_per_unit = "0.0001"
+quote_size = "50"
+max_position = "100"
+replace_tolerance_ticks = 1
+"#;
+    let mut host = host(&format!("{GATE}{mm}"));
+    let step = host.step(ms(0), &market(Some(0.02)), &no_inventory(), &[]);
+    let ids: Vec<_> = step.actions.iter().map(|e| e.action.intent_id()).collect();
+    // The bid works two ticks off its target (0.53) and its previous
+    // request is still unanswered: the replace waits.
+    let mut bid = WorkingOrder {
+        intent_id: ids[0],
+        in_flight: true,
+        ..working("mm", 0, YES, Side::Buy, "0.51", "50")
+    };
+    let ask = WorkingOrder {
+        intent_id: ids[1],
+        ..working("mm", 0, YES, Side::Sell, "0.58", "50")
+    };
+    let step = host.step(ms(100), &market(Some(0.02)), &no_inventory(), &[bid, ask]);
+    assert!(step.actions.is_empty(), "{step:?}");
+    assert_eq!(step.suppressed.len(), 1, "{step:?}");
+    assert_eq!(step.suppressed[0].why, SuppressReason::InFlight);
+    assert_eq!(host.stats(&strategy_id("mm")).unwrap().in_flight, 1);
+    // Answered: the same replace goes out.
+    bid.in_flight = false;
+    let step = host.step(ms(200), &market(Some(0.02)), &no_inventory(), &[bid, ask]);
+    let [emitted] = step.actions.as_slice() else {
+        panic!("{step:?}");
+    };
+    assert!(
+        matches!(emitted.action, Action::Replace { intent_id, .. } if intent_id == ids[0]),
+        "{emitted:?}"
     );
 }

@@ -137,6 +137,7 @@ pub struct VenueHandle {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     shared: Arc<Shared>,
+    paused: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -220,11 +221,16 @@ impl VenueServer {
         };
         let step = Duration::from_nanos(profile.sub_step_nanos.max(1_000_000));
         let ticker = Arc::clone(&shared);
+        let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ticker_paused = Arc::clone(&paused);
         tasks.push(tokio::spawn(async move {
             let mut interval = tokio::time::interval(step);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 interval.tick().await;
+                if ticker_paused.load(std::sync::atomic::Ordering::Relaxed) {
+                    continue;
+                }
                 let pending = {
                     let mut core = ticker.core();
                     core.tick(wall_clock());
@@ -239,6 +245,7 @@ impl VenueServer {
             stop,
             tasks,
             shared,
+            paused,
         })
     }
 }
@@ -252,6 +259,15 @@ impl VenueHandle {
     /// The TRADE port bound (the only port of a generic venue).
     pub const fn trade_port(&self) -> u16 {
         self.trade_port
+    }
+
+    /// Stops (or restarts) the synthetic market: while paused, no price
+    /// moves and no background order trades, so the venue changes only
+    /// by what clients do (tests compare client and venue state this
+    /// way). GTD expiry waits too.
+    pub fn set_market_paused(&self, paused: bool) {
+        self.paused
+            .store(paused, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Runs `f` on the venue core (for inspection: books, positions).

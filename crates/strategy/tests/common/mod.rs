@@ -192,6 +192,7 @@ pub(crate) fn working(
         side,
         kind: OrderKind::Limit { price: px(price) },
         quantity: qty(size),
+        in_flight: false,
     }
 }
 
