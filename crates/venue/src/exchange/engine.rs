@@ -581,6 +581,16 @@ impl Exchange {
             .map_or(NetQuantity::ZERO, |position| position.net)
     }
 
+    /// `owner`'s working orders as (ClOrdID, leaves quantity), in
+    /// creation order: what a mass status would report.
+    pub fn working_order_ids(&self, owner: OwnerId) -> Vec<(ClOrdId, Quantity)> {
+        self.orders
+            .values()
+            .filter(|order| order.owner == owner && order.is_working())
+            .map(|order| (order.cl_ord_id, order.leaves()))
+            .collect()
+    }
+
     /// Client orders still working (resting, or stops waiting).
     pub fn working_orders(&self, owner: OwnerId) -> usize {
         self.orders
