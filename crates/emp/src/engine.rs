@@ -85,8 +85,8 @@ pub struct EngineStats {
 pub struct InputOutcome {
     /// Market events applied.
     pub market_events: u32,
-    /// NewOrderSingles sent.
-    pub orders_sent: u32,
+    /// Order actions sent: NewOrderSingle, cancel, replace.
+    pub order_actions: u32,
 }
 
 /// The engine. See the [module docs](self).
@@ -301,12 +301,7 @@ impl<S: MessageStore> Engine<S> {
 
     /// Orders still working (resting, or a request in flight).
     pub fn open_orders(&self) -> usize {
-        self.pipeline
-            .oms()
-            .state()
-            .orders()
-            .filter(|order| order.status.is_working())
-            .count()
+        self.pipeline.oms().state().working_orders().count()
     }
 
     /// Logs every session out (a clean stop).
@@ -359,7 +354,7 @@ impl<S: MessageStore> Engine<S> {
             self.record_decisions(now);
             self.note_execution(now);
         }
-        outcome.orders_sent = self.flush(now);
+        outcome.order_actions = self.flush(now);
         self.note_execution(now);
         self.pipeline_deadline = self.pipeline.next_deadline(now);
         outcome
@@ -499,7 +494,8 @@ impl<S: MessageStore> Engine<S> {
     }
 
     /// Journals the pipeline's outputs and OMS events, commits, then sends
-    /// the commands; returns the NewOrderSingles sent.
+    /// the commands; returns the order actions sent (new, cancel,
+    /// replace; not status queries).
     pub fn flush(&mut self, now: Timestamp) -> u32 {
         self.record_decisions(now);
         if self.failure.is_some() {
@@ -534,8 +530,14 @@ impl<S: MessageStore> Engine<S> {
                         self.count(OrderEvent::Submitted);
                         orders += 1;
                     }
-                    model::VenueCommand::Cancel(_) => self.stats.cancels_sent += 1,
-                    model::VenueCommand::Replace(_) => self.stats.replaces_sent += 1,
+                    model::VenueCommand::Cancel(_) => {
+                        self.stats.cancels_sent += 1;
+                        orders += 1;
+                    }
+                    model::VenueCommand::Replace(_) => {
+                        self.stats.replaces_sent += 1;
+                        orders += 1;
+                    }
                     _ => self.stats.queries_sent += 1,
                 },
                 Err(error) => {
@@ -563,8 +565,7 @@ impl<S: MessageStore> Engine<S> {
             (ExecutionStatus::Reconciling, ExecutionStatus::Available) => {
                 let state = self.pipeline.oms().state();
                 let working = state
-                    .orders()
-                    .filter(|order| order.status.is_working())
+                    .working_orders()
                     .count();
                 let positions = state
                     .positions()
@@ -580,6 +581,9 @@ impl<S: MessageStore> Engine<S> {
                         positions.join(", ")
                     }
                 )
+            }
+            (ExecutionStatus::Reconciling, ExecutionStatus::Halted) => {
+                "reconciled with the venue, and trading is HALTED (the journal's OMS alerts say why: a position mismatch, a risk rule or the kill switch); nothing trades until an operator resumes".to_owned()
             }
             (_, status) => format!("execution {}", status.name()),
         };

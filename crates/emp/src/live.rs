@@ -120,7 +120,8 @@ impl RunLog {
 #[derive(Clone, Debug, Default)]
 pub struct DriverReport {
     /// Tick-to-order latencies in nanoseconds: from the read that brought
-    /// market data to the write of the NewOrderSingle it caused.
+    /// market data to the write of the order actions it caused (new,
+    /// cancel, replace) on TRADE.
     pub tick_to_order_nanos: Vec<u64>,
     /// Connections made, per channel, in order.
     pub connects: u64,
@@ -344,9 +345,9 @@ pub async fn drive<S: MessageStore>(
                             log.incoming(now, bytes);
                         }
                         let outcome = engine.handle_input(connection.channel, now, bytes);
-                        if outcome.orders_sent > 0 && outcome.market_events > 0 {
+                        if outcome.order_actions > 0 && outcome.market_events > 0 {
                             // Tick to order: market data read → the order
-                            // written on TRADE.
+                            // actions it caused written on TRADE.
                             if let Some(trade) =
                                 connections.iter_mut().find(|c| c.channel == Channel::Trade)
                                 && write_out(

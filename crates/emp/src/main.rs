@@ -45,6 +45,7 @@
 mod acceptor;
 mod backtest_cmd;
 mod bench;
+mod bench_trade;
 mod echo_app;
 mod fill_app;
 mod fix_decode;
@@ -206,6 +207,24 @@ enum BenchCommand {
     /// trip percentiles with one order in flight, then pipelined
     /// throughput, for each store. Prints a Markdown table.
     Fix(BenchFixArgs),
+    /// The demo's whole path over loopback TCP (venue market data →
+    /// sensory → micro_mm → risk/OMS → journal → NewOrderSingle), per
+    /// journal durability: tick-to-order percentiles and orders per
+    /// second. Prints a Markdown table.
+    Trade(BenchTradeArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchTradeArgs {
+    /// How long each run lasts.
+    #[arg(long, default_value = "30s", value_parser = live_cmd::parse_duration)]
+    duration: std::time::Duration,
+    /// Journal durabilities to measure.
+    #[arg(long, value_delimiter = ',', default_value = "fsync,os", value_parser = live_cmd::parse_durability)]
+    durability: Vec<journal::Durability>,
+    /// Where the runs' folders go.
+    #[arg(long, default_value = "var/bench-trade")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -379,6 +398,18 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Bench(BenchCommand::Trade(args)) => {
+            match bench_trade::run(args.duration, &args.durability, args.out) {
+                Ok(table) => {
+                    let _ = io::stdout().write_all(table.as_bytes());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    let _ = writeln!(io::stderr(), "emp bench trade: {error:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Bench(BenchCommand::Fix(args)) => {
             let plan = bench::BenchPlan {
                 stores: args.store,

@@ -111,10 +111,17 @@ impl Pipeline {
             SensoryConfig::from_instruments(&config.instruments, &config.features);
         sensory_config.pairs = config.params.cross_venue_pairs();
         sensory_config.calendar = config.calendar;
+        let mut host = StrategyHost::new(config.run_id, config.params, config.instruments)
+            .map_err(|error| PipelineError::Strategy(Box::new(error)))?;
+        // Above every epoch an earlier run (in the recovered OMS) used.
+        host.set_epoch_base(
+            oms.state()
+                .max_epoch()
+                .map_or(0, |max| max.saturating_add(1)),
+        );
         Ok(Self {
             sensory: Sensory::new(sensory_config)?,
-            host: StrategyHost::new(config.run_id, config.params, config.instruments)
-                .map_err(|error| PipelineError::Strategy(Box::new(error)))?,
+            host,
             oms,
             market: MarketView::default(),
             outputs: VecDeque::new(),
@@ -175,6 +182,8 @@ impl Pipeline {
 
     fn end_reconciliation_if_done(&mut self, now: Timestamp) {
         if self.market.execution == ExecutionStatus::Reconciling && !self.oms.is_reconciling() {
+            // Available, or Halted when reconciliation found a mismatch:
+            // the next decision round says which.
             self.market.execution = ExecutionStatus::Available;
             self.decide(now);
         }
@@ -220,6 +229,14 @@ impl Pipeline {
     }
 
     fn decide(&mut self, now: Timestamp) {
+        let state = self.oms.state();
+        let halted =
+            state.trading_state() == oms::risk::TradingState::Halted || state.kill_switch();
+        self.market.execution = match (self.market.execution, halted) {
+            (ExecutionStatus::Available, true) => ExecutionStatus::Halted,
+            (ExecutionStatus::Halted, false) => ExecutionStatus::Available,
+            (status, _) => status,
+        };
         self.refill_positions_and_working();
         let step = self
             .host
@@ -260,7 +277,7 @@ impl Pipeline {
         }
         let working = &mut self.working;
         working.clear();
-        for order in state.orders().filter(|order| order.status.is_working()) {
+        for order in state.working_orders() {
             let entry = inventory.entry(order.instrument).or_default();
             let leaves = order.leaves();
             match order.side {

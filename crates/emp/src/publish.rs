@@ -128,10 +128,7 @@ impl MetricsPublisher {
         let pipeline = engine.pipeline();
         let oms = pipeline.oms();
         let state = oms.state();
-        let open = state
-            .orders()
-            .filter(|order| order.status.is_working())
-            .count();
+        let open = state.working_orders().count();
         self.metrics
             .orders
             .open

@@ -24,7 +24,7 @@ fn session_state<S: MessageStore>(engine: &Engine<S>, channel: Channel) -> &'sta
 }
 
 /// Nanoseconds as a short latency.
-fn latency(nanos: u64) -> String {
+pub fn latency(nanos: u64) -> String {
     if nanos >= 1_000_000 {
         format!("{:.1}ms", nanos as f64 / 1e6)
     } else {
@@ -71,10 +71,7 @@ impl StatusLine {
         let stats = engine.stats();
         let oms = engine.pipeline().oms();
         let state = oms.state();
-        let open = state
-            .orders()
-            .filter(|order| order.status.is_working())
-            .count();
+        let open = state.working_orders().count();
         let mut line = format!(
             "[{:>5.1}s] ",
             now.saturating_nanos_since(self.started) as f64 / 1e9
@@ -171,8 +168,12 @@ pub struct RunSummary {
     pub tick_to_order_samples: usize,
     /// Tick-to-order median, nanoseconds.
     pub tick_to_order_p50_nanos: Option<u64>,
+    /// Tick-to-order 90th percentile, nanoseconds.
+    pub tick_to_order_p90_nanos: Option<u64>,
     /// Tick-to-order 99th percentile, nanoseconds.
     pub tick_to_order_p99_nanos: Option<u64>,
+    /// Tick-to-order maximum, nanoseconds.
+    pub tick_to_order_max_nanos: Option<u64>,
     /// Inbound messages that could not be used.
     pub problems: u64,
     /// Why the run stopped early, if it did.
@@ -206,10 +207,7 @@ impl RunSummary {
             fills: stats.fills,
             rejects: stats.rejects,
             denials: stats.denials,
-            open_orders: state
-                .orders()
-                .filter(|order| order.status.is_working())
-                .count(),
+            open_orders: state.working_orders().count(),
             positions: state
                 .positions()
                 .instruments()
@@ -229,7 +227,9 @@ impl RunSummary {
                 ),
             tick_to_order_samples: samples.len(),
             tick_to_order_p50_nanos: quantile(&samples, 0.5),
+            tick_to_order_p90_nanos: quantile(&samples, 0.9),
             tick_to_order_p99_nanos: quantile(&samples, 0.99),
+            tick_to_order_max_nanos: samples.last().copied(),
             problems: stats.problems,
             failure: engine.failure().map(str::to_owned),
         }

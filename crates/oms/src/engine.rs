@@ -479,8 +479,7 @@ impl Oms {
     ) -> usize {
         let targets: Vec<IntentId> = self
             .state
-            .orders()
-            .filter(|order| order.status.is_working())
+            .working_orders()
             .filter(|order| !matches!(order.pending, Some(PendingRequest::Cancel { .. })))
             .filter(|order| instrument.is_none_or(|id| id == order.instrument))
             .filter(|order| strategy.is_none_or(|id| id == order.strategy))

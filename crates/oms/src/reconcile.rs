@@ -100,7 +100,7 @@ impl Reconciliation {
             recon.mass_request = Some(request_id);
             commands.push(VenueCommand::MassStatus { request_id });
         } else {
-            for order in state.orders().filter(|order| order.status.is_working()) {
+            for order in state.working_orders() {
                 recon.queried.insert(order.intent_id);
                 commands.push(VenueCommand::Status(order.status_request()));
             }

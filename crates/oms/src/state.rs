@@ -90,15 +90,35 @@ pub struct OmsState {
     day: u64,
     day_start_net: Money,
     peak_net: Money,
+    /// The highest intent epoch of any order.
+    max_epoch: Option<u64>,
+    /// Orders still working: decisions read these on every event, so they
+    /// must not scan the whole day's orders.
+    live: BTreeSet<IntentId>,
 }
 
 impl OmsState {
+    /// The highest intent epoch of any order so far (across runs, once
+    /// rebuilt from the journal): a new run numbers its epochs above it.
+    pub const fn max_epoch(&self) -> Option<u64> {
+        self.max_epoch
+    }
+
     /// Sizes the id indexes for `orders` orders, each with a cancel or
     /// replace ClOrdID besides its own, so they do not rehash while
     /// trading.
     pub fn reserve(&mut self, orders: usize) {
         self.by_cl_ord_id.reserve(orders.saturating_mul(2));
         self.by_order_id.reserve(orders);
+    }
+
+    /// The orders still working (pending, resting, or with a request in
+    /// flight), by intent id: a walk over these only, whatever the
+    /// number of finished orders.
+    pub fn working_orders(&self) -> impl Iterator<Item = &Order> {
+        self.live
+            .iter()
+            .filter_map(|intent_id| self.orders.get(intent_id).map(|order| &**order))
     }
 
     /// Every order, by intent id.
@@ -231,6 +251,10 @@ impl OmsState {
                 if self.orders.contains_key(&intent_id) {
                     return Err(ApplyError::DuplicateOrder(intent_id));
                 }
+                self.max_epoch = Some(
+                    self.max_epoch
+                        .map_or(intent.epoch, |max| max.max(intent.epoch)),
+                );
                 let order = Order {
                     intent_id,
                     strategy: intent.strategy,
@@ -390,6 +414,9 @@ impl OmsState {
         if order.in_flight_since.is_some() {
             self.in_flight.insert(order.intent_id);
         }
+        if order.status.is_working() {
+            self.live.insert(order.intent_id);
+        }
         self.orders.insert(order.intent_id, Box::new(order));
         self.adjust_working(key, contribution, true);
     }
@@ -444,6 +471,11 @@ impl OmsState {
             self.in_flight.insert(intent_id);
         } else {
             self.in_flight.remove(&intent_id);
+        }
+        if order.status.is_working() {
+            self.live.insert(intent_id);
+        } else {
+            self.live.remove(&intent_id);
         }
         if let Some(id) = new_id {
             self.ids.observe(&id);

@@ -263,6 +263,19 @@ impl Harness {
 
     fn check_invariants(&self) {
         let state = self.oms.state();
+        let working: Vec<_> = state
+            .working_orders()
+            .map(|order| order.intent_id)
+            .collect();
+        let scanned: Vec<_> = state
+            .orders()
+            .filter(|order| order.status.is_working())
+            .map(|order| order.intent_id)
+            .collect();
+        assert_eq!(
+            working, scanned,
+            "the working-order index matches a full scan"
+        );
         let mut expected_positions: std::collections::BTreeMap<_, i64> = Default::default();
         let mut expected_working: std::collections::BTreeMap<_, (i64, i64)> = Default::default();
         for order in state.orders() {

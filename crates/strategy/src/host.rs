@@ -196,6 +196,8 @@ pub struct StrategyHost {
     /// The deciding strategy's working orders when they are not adjacent
     /// in the step's input (kept to avoid an allocation per step).
     own: Vec<WorkingOrder>,
+    /// Added to every intent epoch (see [`StrategyHost::set_epoch_base`]).
+    epoch_base: u64,
 }
 
 impl StrategyHost {
@@ -240,6 +242,7 @@ impl StrategyHost {
             gate: ReadinessGate::new(params.gate),
             slots,
             own: Vec::new(),
+            epoch_base: 0,
         })
     }
 
@@ -297,6 +300,16 @@ impl StrategyHost {
             .find(|slot| slot.params.name == *strategy)
     }
 
+    /// Offsets every intent epoch by `base`. Strategies count their epochs
+    /// from zero in every run; a run that continues an earlier one (its
+    /// OMS rebuilt from the journal) sets the base above every epoch the
+    /// earlier runs used, so a new decision never has the id of an old
+    /// order and is never refused as a duplicate of it. The same decision
+    /// within a run keeps its id.
+    pub fn set_epoch_base(&mut self, base: u64) {
+        self.epoch_base = base;
+    }
+
     /// One decision round at `now`: `inventory` per instrument (account
     /// wide) and `working`, the working orders of every strategy.
     pub fn step(
@@ -347,7 +360,16 @@ impl StrategyHost {
             }
             let actions: Vec<(Action, String)> = proposals
                 .into_iter()
-                .map(|proposal| stamp(proposal, self.run_id, self.version, &slot.params, now))
+                .map(|proposal| {
+                    stamp(
+                        proposal,
+                        self.run_id,
+                        self.version,
+                        &slot.params,
+                        now,
+                        self.epoch_base,
+                    )
+                })
                 .collect();
             let name = slot.params.name;
             let mut suppress = |why: SuppressReason,
@@ -463,6 +485,7 @@ fn stamp(
     version: ParamsVersion,
     params: &StrategyParams,
     now: Timestamp,
+    epoch_base: u64,
 ) -> (Action, String) {
     match proposal {
         Proposal::Submit(request) => {
@@ -474,7 +497,7 @@ fn stamp(
                 kind: request.kind,
                 size: request.size,
                 time_in_force: request.time_in_force,
-                epoch: request.epoch,
+                epoch: request.epoch.saturating_add(epoch_base),
                 created: now,
                 reason: format!("{}, params={version}", request.reason),
             });

@@ -42,6 +42,9 @@ pub enum ExecutionStatus {
     /// The order session is up and the OMS is reconciling with the venue
     /// (mass status, positions): nothing new goes out until it is done.
     Reconciling,
+    /// The OMS is HALTED (a risk rule, a reconciliation mismatch, the
+    /// kill switch): new orders would be refused; an operator resumes.
+    Halted,
 }
 
 impl ExecutionStatus {
@@ -51,6 +54,7 @@ impl ExecutionStatus {
             Self::Available => "available",
             Self::SessionDown => "order session down",
             Self::Reconciling => "reconciling with the venue",
+            Self::Halted => "trading halted",
         }
     }
 }
