@@ -45,6 +45,7 @@
 mod acceptor;
 mod backtest_cmd;
 mod bench;
+mod bench_orders;
 mod bench_trade;
 mod echo_app;
 mod fill_app;
@@ -212,6 +213,23 @@ enum BenchCommand {
     /// journal durability: tick-to-order percentiles and orders per
     /// second. Prints a Markdown table.
     Trade(BenchTradeArgs),
+    /// The order path's capacity on one thread without sockets: risk gate,
+    /// OMS, journal, FIX both ways and the venue's matching, in rounds of
+    /// resting orders submitted then canceled. Prints a Markdown table.
+    Orders(BenchOrdersArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchOrdersArgs {
+    /// Orders submitted (and canceled).
+    #[arg(long, default_value_t = 20_000)]
+    orders: u64,
+    /// Orders per round.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    batch: u64,
+    /// Journal durabilities to measure.
+    #[arg(long, value_delimiter = ',', default_value = "fsync,os", value_parser = live_cmd::parse_durability)]
+    durability: Vec<journal::Durability>,
 }
 
 #[derive(Debug, Args)]
@@ -398,6 +416,18 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Bench(BenchCommand::Orders(args)) => {
+            match bench_orders::run(args.orders, args.batch, &args.durability) {
+                Ok(table) => {
+                    let _ = io::stdout().write_all(table.as_bytes());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    let _ = writeln!(io::stderr(), "emp bench orders: {error:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Bench(BenchCommand::Trade(args)) => {
             match bench_trade::run(args.duration, &args.durability, args.out) {
                 Ok(table) => {

@@ -10,18 +10,14 @@
 
 use std::collections::BTreeMap;
 
-use emp::demo::{ChosenParams, demo_profile, trader_setup};
-use emp::engine::Engine;
-use emp::trader::{build_engine, journal_dir};
+use emp::demo::{ChosenParams, demo_profile};
+use emp::inprocess::InProcess;
+use emp::trader::journal_dir;
 use gateway::fix::link::Channel;
-use gateway::fix::session::{Session, SessionEvent};
-use gateway::fix::store::MemStore;
-use gateway::transport::BoxStore;
 use journal::Durability;
 use model::{Money, NetQuantity, Side, Timestamp};
 use oms::events::OrderUpdate;
 use oms::{AlertCode, OmsEvent};
-use venue::fix::{SessionKey, SessionRole, VenueCore};
 
 /// 2026-11-20T10:00:00Z.
 const START: u64 = 1_795_168_800_000_000_000;
@@ -66,154 +62,6 @@ max_position = "300000"
 replace_tolerance_ticks = 1
 "#;
 
-/// The venue core and its acceptor sessions for the demo account.
-struct Venue {
-    core: VenueCore,
-    sessions: BTreeMap<Channel, (SessionKey, Session<MemStore>)>,
-    next_tick: Timestamp,
-    sub_step: u64,
-}
-
-/// EMP and the venue joined by in-memory pipes.
-struct World {
-    engine: Engine<BoxStore>,
-    venue: Venue,
-    now: Timestamp,
-}
-
-impl World {
-    fn new(dir: &std::path::Path) -> Self {
-        let profile = demo_profile().unwrap();
-        let core = VenueCore::new(&profile).unwrap();
-        let now = Timestamp::from_unix_nanos(START);
-        let mut sessions = BTreeMap::new();
-        for (key, _) in core.sessions() {
-            let channel = match key.role {
-                SessionRole::Quote => Channel::Quote,
-                SessionRole::Trade => Channel::Trade,
-                SessionRole::Combined => continue,
-            };
-            let mut session = Session::new(core.session_config(key), MemStore::new(now));
-            if let Some(authenticator) = core.authenticator(key) {
-                session.set_authenticator(authenticator);
-            }
-            sessions.insert(channel, (key, session));
-        }
-        let params = ChosenParams {
-            text: PARAMS.to_owned(),
-            source: "demo_path.rs".to_owned(),
-            switched_off: Vec::new(),
-        };
-        let unused = "127.0.0.1:9".parse().unwrap();
-        let setup = trader_setup(
-            &profile,
-            unused,
-            unused,
-            params,
-            dir.to_path_buf(),
-            Durability::OsOnly,
-            now,
-        )
-        .unwrap();
-        let engine = build_engine(&setup, now).unwrap();
-        let sub_step = profile.sub_step_nanos;
-        Self {
-            engine,
-            venue: Venue {
-                core,
-                sessions,
-                next_tick: now,
-                sub_step,
-            },
-            now,
-        }
-    }
-
-    fn connect(&mut self) {
-        for (channel, (_, session)) in &mut self.venue.sessions {
-            session.connected(self.now);
-            self.engine.connected(*channel, self.now);
-        }
-        self.pump();
-    }
-
-    /// Moves bytes and events until nothing moves.
-    fn pump(&mut self) {
-        let now = self.now;
-        for _ in 0..10_000 {
-            let mut moved = false;
-            for (channel, (key, session)) in &mut self.venue.sessions {
-                let mut wire = Vec::new();
-                if self.engine.poll_transmit(*channel, &mut wire) {
-                    session.handle_input(now, &wire);
-                    moved = true;
-                }
-                while let Some(event) = session.poll_event(now) {
-                    moved = true;
-                    match event {
-                        SessionEvent::LoggedOn => self.venue.core.logged_on(*key, now),
-                        SessionEvent::LoggedOut => self.venue.core.logged_out(*key, now),
-                        SessionEvent::App(message) => {
-                            self.venue.core.on_message(*key, now, &message);
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            while let Some((key, outbound)) = self.venue.core.poll_outbound() {
-                moved = true;
-                if let Some((_, session)) =
-                    self.venue.sessions.values_mut().find(|(k, _)| *k == key)
-                {
-                    let _ = outbound.send(session, now);
-                }
-            }
-            for (channel, (_, session)) in &mut self.venue.sessions {
-                let mut wire = Vec::new();
-                if session.poll_transmit(&mut wire) {
-                    self.engine.handle_input(*channel, now, &wire);
-                    moved = true;
-                }
-            }
-            while self.engine.poll_close().is_some() {}
-            while self.engine.poll_log().is_some() {}
-            if !moved {
-                return;
-            }
-        }
-        panic!("EMP and the venue never went quiet");
-    }
-
-    /// Runs simulated time forward to `until`, event by event.
-    fn run_until(&mut self, until: Timestamp) {
-        while self.now < until {
-            let mut next = self.venue.next_tick.min(until);
-            if let Some(at) = self.engine.poll_timeout() {
-                next = next.min(at.max(self.now));
-            }
-            for (_, session) in self.venue.sessions.values() {
-                if let Some(at) = session.poll_timeout() {
-                    next = next.min(at.max(self.now));
-                }
-            }
-            // Never stand still: at least a millisecond per step.
-            self.now = next.max(self.now.checked_add_nanos(MILLI).unwrap());
-            let now = self.now;
-            self.engine.handle_timeout(now);
-            for (_, session) in self.venue.sessions.values_mut() {
-                if session.poll_timeout().is_some_and(|at| at <= now) {
-                    session.handle_timeout(now);
-                }
-            }
-            if self.venue.next_tick <= now {
-                self.venue.core.tick(now);
-                self.venue.next_tick = now.checked_add_nanos(self.venue.sub_step).unwrap();
-            }
-            self.pump();
-        }
-    }
-}
-
 fn minutes(m: u64) -> Timestamp {
     Timestamp::from_unix_nanos(START + m * 60_000 * MILLI)
 }
@@ -221,13 +69,25 @@ fn minutes(m: u64) -> Timestamp {
 #[test]
 fn five_simulated_minutes_trade_and_every_account_agrees() {
     let dir = tempfile::tempdir().unwrap();
-    let mut world = World::new(dir.path());
+    let params = ChosenParams {
+        text: PARAMS.to_owned(),
+        source: "demo_path.rs".to_owned(),
+        switched_off: Vec::new(),
+    };
+    let mut world = InProcess::new(
+        &demo_profile().unwrap(),
+        params,
+        dir.path(),
+        Durability::OsOnly,
+        Timestamp::from_unix_nanos(START),
+    )
+    .unwrap();
     world.connect();
-    assert!(world.engine.link().is_logged_on(Channel::Quote));
-    assert!(world.engine.link().is_logged_on(Channel::Trade));
+    assert!(world.engine().link().is_logged_on(Channel::Quote));
+    assert!(world.engine().link().is_logged_on(Channel::Trade));
     world.run_until(minutes(5));
 
-    let stats = *world.engine.stats();
+    let stats = *world.engine().stats();
     assert!(stats.orders_sent >= 2, "{stats:?}");
     assert!(stats.fills >= 1, "{stats:?}");
     assert!(stats.cancels_sent + stats.replaces_sent >= 1, "{stats:?}");
@@ -235,8 +95,8 @@ fn five_simulated_minutes_trade_and_every_account_agrees() {
     assert_eq!(stats.send_failures, 0, "{stats:?}");
 
     // Positions equal fills, and the venue's positions.
-    let owner = world.venue.core.owner(12345).unwrap();
-    let oms = world.engine.pipeline().oms();
+    let owner = world.owner();
+    let oms = world.engine().pipeline().oms();
     let state = oms.state();
     let mut from_fills: BTreeMap<model::InstrumentId, (NetQuantity, Money)> = BTreeMap::new();
     let mut fills = 0;
@@ -273,7 +133,7 @@ fn five_simulated_minutes_trade_and_every_account_agrees() {
     // Only reconciliation queries the venue (mass status and positions):
     // no order was left in doubt.
     assert_eq!(stats.queries_sent, 2, "{stats:?}");
-    for instrument in world.engine.link().config().instruments.iter() {
+    for instrument in world.engine().link().config().instruments.iter() {
         let id = instrument.id;
         let emp_net = state.positions().instrument_net(&id);
         let fill_net = from_fills
@@ -281,7 +141,7 @@ fn five_simulated_minutes_trade_and_every_account_agrees() {
             .map_or(NetQuantity::ZERO, |entry| entry.0);
         assert_eq!(emp_net, fill_net, "{id}: EMP position vs its fills");
         assert_eq!(
-            world.venue.core.exchange().position(owner, &id),
+            world.venue().exchange().position(owner, &id),
             emp_net,
             "{id}: venue position vs EMP's"
         );
@@ -311,13 +171,15 @@ fn five_simulated_minutes_trade_and_every_account_agrees() {
     assert_eq!(state.fees(), Money::ZERO, "the demo venue charges no fees");
 
     // A clean stop cancels everything working, here and at the venue.
-    let now = world.now;
-    world.engine.begin_stop(now);
+    let now = world.now();
+    world.engine_mut().begin_stop(now);
     world.pump();
-    world.run_until(world.now.checked_add_nanos(2_000 * MILLI).unwrap());
-    assert_eq!(world.engine.open_orders(), 0);
-    assert_eq!(world.venue.core.exchange().working_orders(owner), 0);
-    world.engine.close(world.now).unwrap();
+    let later = world.now().checked_add_nanos(2_000 * MILLI).unwrap();
+    world.run_until(later);
+    assert_eq!(world.engine().open_orders(), 0);
+    assert_eq!(world.venue().exchange().working_orders(owner), 0);
+    let now = world.now();
+    world.engine_mut().close(now).unwrap();
 
     // The recorded run replays decision for decision.
     let outcome = emp::replay::replay(&journal_dir(dir.path())).unwrap();
