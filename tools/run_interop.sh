@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Interop with QuickFIX (PyPI `quickfix`, a real FIX engine) both ways:
 # builds the release emp, installs QuickFIX into a virtualenv (once; the
-# build of its C++ core takes a few minutes), and runs tools/interop/interop.py.
+# build of its C++ core takes a few minutes), and runs tools/interop/interop.py
+# (sessions, both roles) and tools/interop/venue_interop.py (QuickFIX as a
+# cTrader FIX API client of `emp venue`).
 #
 #   tools/run_interop.sh [VENV_DIR]      (default: target/interop-venv)
 set -euo pipefail
@@ -18,3 +20,4 @@ fi
 
 cargo build --release --locked -p emp
 "$venv/bin/python" tools/interop/interop.py --emp target/release/emp --specs specs
+"$venv/bin/python" tools/interop/venue_interop.py --emp target/release/emp --specs specs

@@ -282,7 +282,7 @@ impl RunSummary {
             (Some(p50), Some(p99)) => {
                 let _ = writeln!(
                     text,
-                    "| tick to order | p50 {}, p99 {} ({} orders) |",
+                    "| tick to order | p50 {}, p99 {} ({} order actions) |",
                     latency(p50),
                     latency(p99),
                     self.tick_to_order_samples
