@@ -55,6 +55,9 @@ fn the_shipped_config_reads_into_a_ctrader_paper_run() {
     assert_eq!(file.options.duration, None);
 }
 
+/// An edit of the shipped config's text.
+type Edit = Box<dyn Fn(String) -> String>;
+
 fn error_of(edit: impl Fn(String) -> String) -> String {
     let path = shipped();
     // The shipped file reads the password from the environment; tests
@@ -87,7 +90,7 @@ fn mistakes_name_the_file_the_line_and_the_fix() {
         "{} max_position: -5 is not an exact quantity",
         at("max_position")
     );
-    let cases: Vec<(&str, Box<dyn Fn(String) -> String>, &str)> = vec![
+    let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "a misspelled key",
             Box::new(|t| t.replace("heartbeat_s", "heartbeat_secs")),
