@@ -88,6 +88,7 @@ pub(crate) fn run(
             echo: false,
             durability: *durability,
             ctrl_c: true,
+            execution: emp::trader::Execution::Venue,
         };
         let (_keep, stop) = watch::channel(false);
         let summary = emp::demo::run(&options, stop)?;

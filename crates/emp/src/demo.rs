@@ -59,6 +59,8 @@ pub struct DemoOptions {
     pub durability: Durability,
     /// Stop on Ctrl-C too.
     pub ctrl_c: bool,
+    /// Where orders go (MODE=test: the simulated sink).
+    pub execution: crate::trader::Execution,
 }
 
 /// The risk limits of the demo account.
@@ -194,6 +196,7 @@ pub fn trader_setup(
         features: sensory::FeatureParams::default(),
         run_dir,
         durability,
+        execution: crate::trader::Execution::Venue,
     })
 }
 
@@ -257,7 +260,7 @@ pub fn run(options: &DemoOptions, stop: watch::Receiver<bool>) -> anyhow::Result
     };
     let quote_port = quote_port.context("the cTrader venue has no QUOTE port")?;
     let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let setup = trader_setup(
+    let mut setup = trader_setup(
         &profile,
         SocketAddr::new(localhost, quote_port),
         SocketAddr::new(localhost, trade_port),
@@ -266,6 +269,7 @@ pub fn run(options: &DemoOptions, stop: watch::Receiver<bool>) -> anyhow::Result
         options.durability,
         now,
     )?;
+    setup.execution = options.execution.clone();
     let trader_options = TraderOptions {
         duration: Some(options.duration),
         status_interval: Duration::from_secs(1),

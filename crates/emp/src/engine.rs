@@ -18,6 +18,12 @@
 //! A journal failure stops every command from going out (they stay queued
 //! in the OMS, never sent unrecorded) and is reported through
 //! [`Engine::failure`]; the driver ends the run.
+//!
+//! **MODE=test** ([`Engine::use_simulated_execution`]) swaps the execution
+//! sink and nothing else: commands go to a [`SimulatedSink`] fed with the
+//! live books, and its reports come back as the venue's would (journaled
+//! as `order.venue`); market data still comes from the QUOTE session and
+//! every other part runs as in live.
 
 use std::collections::VecDeque;
 
@@ -27,6 +33,9 @@ use journal::JournalError;
 use model::{ExecType, MarketEvent, Timestamp, VenueEvent};
 use oms::OmsEvent;
 use strategy::{ExecutionStatus, ReadinessState};
+
+use model::ExecutionSink;
+use venue::SimulatedSink;
 
 use crate::metrics::{OrderEvent, RuntimeMetrics};
 use crate::pipeline::{Pipeline, PipelineOutput};
@@ -112,6 +121,9 @@ pub struct Engine<S: MessageStore> {
     metrics: Option<RuntimeMetrics>,
     /// Execution status as last logged.
     execution: ExecutionStatus,
+    /// MODE=test: the simulated sink that takes the commands instead of
+    /// the TRADE session.
+    simulated: Option<Box<SimulatedSink>>,
 }
 
 /// Longest time a journaled input waits for its commit when no decision
@@ -150,9 +162,36 @@ impl<S: MessageStore> Engine<S> {
             decided: false,
             metrics: None,
             execution: ExecutionStatus::SessionDown,
+            simulated: None,
         };
         engine.flush(now);
         Ok(engine)
+    }
+
+    /// MODE=test: from now on every command goes to `sink` instead of the
+    /// TRADE session, and its reports come back as venue events. The
+    /// sink's account starts empty, so the OMS reconciles with it at once
+    /// (journaled as the order session coming up); the TRADE session is
+    /// not needed.
+    pub fn use_simulated_execution(&mut self, now: Timestamp, sink: SimulatedSink) {
+        self.simulated = Some(Box::new(sink));
+        self.log
+            .push_back("MODE=test: orders go to the simulated execution sink".to_owned());
+        if self.journal(now, |recorder| recorder.session(now, true)) {
+            self.pipeline.on_session(now, true);
+        }
+        self.process(now);
+    }
+
+    /// True when commands can reach execution: the TRADE session logged
+    /// on, or the simulated sink in MODE=test.
+    pub fn execution_connected(&self) -> bool {
+        self.simulated.is_some() || self.link.is_logged_on(Channel::Trade)
+    }
+
+    /// True in MODE=test.
+    pub const fn is_simulated(&self) -> bool {
+        self.simulated.is_some()
     }
 
     /// Counts every market event, order event and denial in `metrics`
@@ -236,16 +275,23 @@ impl<S: MessageStore> Engine<S> {
         let commit = self
             .uncommitted_since
             .and_then(|since| since.checked_add_nanos(COMMIT_INTERVAL_NANOS));
-        [self.link.poll_timeout(), self.pipeline_deadline, commit]
-            .into_iter()
-            .flatten()
-            .min()
+        let sink = self.simulated.as_ref().and_then(|sink| sink.next_wakeup());
+        [
+            self.link.poll_timeout(),
+            self.pipeline_deadline,
+            commit,
+            sink,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Runs the session and pipeline timers due at `now`, and commits
     /// journaled inputs that waited long enough.
     pub fn handle_timeout(&mut self, now: Timestamp) -> InputOutcome {
         self.link.handle_timeout(now);
+        self.poll_simulated(now);
         if self
             .pipeline_deadline
             .is_some_and(|deadline| deadline <= now)
@@ -346,6 +392,47 @@ impl<S: MessageStore> Engine<S> {
         }
     }
 
+    /// Counts a command that went out; 1 for an order action (new,
+    /// cancel, replace), 0 for a query.
+    fn count_sent(&mut self, command: &model::VenueCommand) -> u32 {
+        match command {
+            model::VenueCommand::New(_) => {
+                self.stats.orders_sent += 1;
+                self.count(OrderEvent::Submitted);
+                1
+            }
+            model::VenueCommand::Cancel(_) => {
+                self.stats.cancels_sent += 1;
+                1
+            }
+            model::VenueCommand::Replace(_) => {
+                self.stats.replaces_sent += 1;
+                1
+            }
+            _ => {
+                self.stats.queries_sent += 1;
+                0
+            }
+        }
+    }
+
+    /// MODE=test: the simulated sink's reports due by `now`, as venue
+    /// events.
+    fn poll_simulated(&mut self, now: Timestamp) {
+        loop {
+            let Some(event) = self
+                .simulated
+                .as_mut()
+                .and_then(|sink| sink.poll_event(now))
+            else {
+                return;
+            };
+            self.on_venue(now, event);
+            self.record_decisions(now);
+            self.note_execution(now);
+        }
+    }
+
     /// Drains the link's events into the pipeline, then journals and sends.
     fn process(&mut self, now: Timestamp) -> InputOutcome {
         let mut outcome = InputOutcome::default();
@@ -372,6 +459,7 @@ impl<S: MessageStore> Engine<S> {
                 self.journal(now, |recorder| recorder.link(now, &text));
                 self.log.push_back(text);
                 match channel {
+                    Channel::Trade if self.simulated.is_some() => {}
                     Channel::Trade => {
                         self.stats.trade_logons += 1;
                         self.stats.reconciliations += 1;
@@ -393,6 +481,7 @@ impl<S: MessageStore> Engine<S> {
                 self.journal(now, |recorder| recorder.link(now, &text));
                 self.log.push_back(text);
                 if channel == Channel::Trade
+                    && self.simulated.is_none()
                     && self.journal(now, |recorder| recorder.session(now, false))
                 {
                     self.pipeline.on_session(now, false);
@@ -452,6 +541,21 @@ impl<S: MessageStore> Engine<S> {
         if let Err(error) = self.pipeline.on_market(now, event) {
             self.stats.market_refused += 1;
             self.log.push_back(format!("market event refused: {error}"));
+        }
+        if let Some(sink) = self.simulated.as_mut() {
+            // The sink knows the pipeline's instruments: neither call can
+            // refuse an event the pipeline took.
+            match event {
+                MarketEvent::Trade(trade) => {
+                    let _ = sink.on_trade(now, trade);
+                }
+                other => {
+                    let instrument = other.instrument();
+                    if let Some(book) = self.pipeline.sensory().book(instrument) {
+                        let _ = sink.on_book(now, instrument, book);
+                    }
+                }
+            }
         }
     }
 
@@ -514,38 +618,31 @@ impl<S: MessageStore> Engine<S> {
         let commands = std::mem::take(&mut self.commands);
         let trade_up = self.link.is_logged_on(Channel::Trade);
         for command in &commands {
-            if !trade_up {
+            let sent = if let Some(sink) = self.simulated.as_mut() {
+                sink.send(now, command.clone());
+                true
+            } else if !trade_up {
                 // Stored by a session that resets at logon, it would never
                 // go out: say so, and let reconciliation settle the order.
                 self.stats.send_failures += 1;
                 self.log.push_back(format!(
                     "command not sent, the TRADE session is not logged on: {command:?}"
                 ));
-                continue;
-            }
-            match self.link.send(now, command) {
-                Ok(_) => match command {
-                    model::VenueCommand::New(_) => {
-                        self.stats.orders_sent += 1;
-                        self.count(OrderEvent::Submitted);
-                        orders += 1;
+                false
+            } else {
+                match self.link.send(now, command) {
+                    Ok(_) => true,
+                    Err(error) => {
+                        // The OMS keeps the order in flight; reconciliation
+                        // after the next logon settles it.
+                        self.stats.send_failures += 1;
+                        self.log.push_back(format!("command not sent: {error}"));
+                        false
                     }
-                    model::VenueCommand::Cancel(_) => {
-                        self.stats.cancels_sent += 1;
-                        orders += 1;
-                    }
-                    model::VenueCommand::Replace(_) => {
-                        self.stats.replaces_sent += 1;
-                        orders += 1;
-                    }
-                    _ => self.stats.queries_sent += 1,
-                },
-                Err(error) => {
-                    // The OMS keeps the order in flight; reconciliation
-                    // after the next logon settles it.
-                    self.stats.send_failures += 1;
-                    self.log.push_back(format!("command not sent: {error}"));
                 }
+            };
+            if sent {
+                orders += self.count_sent(command);
             }
         }
         self.commands = commands;

@@ -271,7 +271,7 @@ pub async fn drive<S: MessageStore>(
         let now_instant = Instant::now();
         if let Some(since) = canceling
             && (engine.open_orders() == 0
-                || !engine.link().is_logged_on(Channel::Trade)
+                || !engine.execution_connected()
                 || now_instant >= since + CANCEL_WAIT)
         {
             canceling = None;

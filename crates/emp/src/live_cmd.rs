@@ -80,6 +80,7 @@ pub(crate) fn demo(
         echo: !quiet,
         durability,
         ctrl_c: true,
+        execution: emp::trader::Execution::from_env()?.unwrap_or(emp::trader::Execution::Venue),
     };
     let (_stop_tx, stop) = watch::channel(false);
     let summary = emp::demo::run(&options, stop)?;

@@ -10,6 +10,7 @@
 //! duration_s = 0                          # optional: 0 runs until Ctrl-C
 //! metrics = "127.0.0.1:9464"              # or "off"
 //! durability = "fsync"                    # fsync (each decision) | os
+//! execution = "venue"                     # venue | simulated (MODE=test|live overrides)
 //!
 //! [venue]
 //! profile = "../specs/venue-ctrader.toml" # symbol table and flavour
@@ -53,7 +54,7 @@ use strategy::ParamsFile;
 use venue::exchange::profile::{Flavour, VenueProfile};
 
 use crate::record::RunMode;
-use crate::trader::{TraderOptions, TraderSetup};
+use crate::trader::{Execution, TraderOptions, TraderSetup};
 
 const RUN_KEYS: &[&str] = &[
     "mode",
@@ -63,6 +64,7 @@ const RUN_KEYS: &[&str] = &[
     "duration_s",
     "metrics",
     "durability",
+    "execution",
 ];
 const VENUE_KEYS: &[&str] = &[
     "profile",
@@ -240,6 +242,19 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
         }
     };
 
+    let configured = match run.optional("execution", Fields::text)?.as_deref() {
+        None | Some("venue") => Execution::Venue,
+        Some("simulated") => Execution::Simulated(venue::SimulatedSinkConfig::default()),
+        Some(other) => {
+            return Err(source
+                .error(
+                    run.offset_of("execution"),
+                    format!("execution: {other:?}; use venue (orders to the venue) or simulated (the simulated sink, on the venue's market data)"),
+                )
+                .into());
+        }
+    };
+    let execution = Execution::from_env()?.unwrap_or(configured);
     let profile_path = resolve(&venue.required("profile", Fields::text)?);
     let profile_text = std::fs::read_to_string(&profile_path).map_err(|error| {
         source.error(
@@ -392,6 +407,7 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
             features: sensory::FeatureParams::default(),
             run_dir,
             durability,
+            execution,
         },
         options: TraderOptions {
             duration,

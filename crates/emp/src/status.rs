@@ -77,7 +77,12 @@ impl StatusLine {
             now.saturating_nanos_since(self.started) as f64 / 1e9
         );
         for channel in engine.link().channels() {
-            let _ = write!(line, "{channel} {} ", session_state(engine, *channel));
+            let state = if *channel == Channel::Trade && engine.is_simulated() {
+                "simulated"
+            } else {
+                session_state(engine, *channel)
+            };
+            let _ = write!(line, "{channel} {state} ");
         }
         let _ = write!(
             line,

@@ -47,6 +47,37 @@ use crate::publish::MetricsPublisher;
 use crate::record::{Recorder, RunHeader, RunMode, SCHEMA_VERSION, topics};
 use crate::status::{RunSummary, StatusLine};
 
+/// Where orders go: the venue's TRADE session, or (MODE=test) the
+/// simulated execution sink fed with the venue's live books. The switch
+/// changes the sink and nothing else.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Execution {
+    /// The venue (live or its demo): MODE=live, the default.
+    Venue,
+    /// The simulated sink: MODE=test.
+    Simulated(venue::SimulatedSinkConfig),
+}
+
+impl Execution {
+    /// The `MODE` environment variable: `test` (simulated execution) or
+    /// `live` (the venue); `None` when unset.
+    pub fn from_env() -> anyhow::Result<Option<Self>> {
+        match std::env::var("MODE") {
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Ok(mode) if mode == "live" => Ok(Some(Self::Venue)),
+            Ok(mode) if mode == "test" => {
+                Ok(Some(Self::Simulated(venue::SimulatedSinkConfig::default())))
+            }
+            Ok(other) => anyhow::bail!(
+                "MODE={other:?}: use MODE=test (simulated execution) or MODE=live (the venue), or unset it"
+            ),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                anyhow::bail!("MODE is not UTF-8: use MODE=test or MODE=live")
+            }
+        }
+    }
+}
+
 /// Everything a run against a FIX venue is made of, already validated.
 #[derive(Clone, Debug)]
 pub struct TraderSetup {
@@ -80,6 +111,8 @@ pub struct TraderSetup {
     pub run_dir: PathBuf,
     /// When journal commits are durable.
     pub durability: Durability,
+    /// Where orders go.
+    pub execution: Execution,
 }
 
 /// How the run is driven.
@@ -273,6 +306,22 @@ pub fn run_trader(
 ) -> anyhow::Result<RunSummary> {
     let started = wall_clock();
     let mut engine = build_engine(setup, started)?;
+    let mut addresses = setup.addresses.clone();
+    if let Execution::Simulated(config) = &setup.execution {
+        let mut config = config.clone();
+        // One seed per run, recorded in the log line below.
+        config.seed = started.unix_nanos();
+        let sink = venue::SimulatedSink::new(config, setup.instruments.clone())
+            .context("the simulated execution sink's settings")?;
+        engine.use_simulated_execution(started, sink);
+        // Market data only: the TRADE session is not needed.
+        addresses.retain(|(channel, _)| *channel == Channel::Quote);
+        if addresses.is_empty() {
+            anyhow::bail!(
+                "MODE=test needs a QUOTE session for market data; this venue has one session only"
+            );
+        }
+    }
     let (log, log_thread) = RunLog::open(&setup.run_dir.join("emp.log"), options.echo)
         .with_context(|| format!("opening {}", setup.run_dir.join("emp.log").display()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -280,7 +329,7 @@ pub fn run_trader(
         .build()
         .context("starting the runtime")?;
     let driver_options = DriverOptions {
-        addresses: setup.addresses.clone(),
+        addresses,
         reconnect_interval: options.reconnect_interval,
         duration: options.duration,
         status_interval: options.status_interval,

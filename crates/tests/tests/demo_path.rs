@@ -190,3 +190,50 @@ fn five_simulated_minutes_trade_and_every_account_agrees() {
     );
     assert!(outcome.matched > 100, "{} decisions", outcome.matched);
 }
+
+#[test]
+fn mode_test_swaps_the_sink_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = ChosenParams {
+        text: PARAMS.to_owned(),
+        source: "demo_path.rs".to_owned(),
+        switched_off: Vec::new(),
+    };
+    let profile = demo_profile().unwrap();
+    let start = Timestamp::from_unix_nanos(START);
+    let mut world =
+        InProcess::new(&profile, params, dir.path(), Durability::OsOnly, start).unwrap();
+    let sink = venue::SimulatedSink::new(
+        venue::SimulatedSinkConfig {
+            seed: 7,
+            ..venue::SimulatedSinkConfig::default()
+        },
+        profile.instruments(),
+    )
+    .unwrap();
+    world.engine_mut().use_simulated_execution(start, sink);
+    world.connect();
+    world.run_until(minutes(5));
+    let stats = *world.engine().stats();
+    assert!(world.engine().is_simulated());
+    assert!(stats.orders_sent >= 2, "{stats:?}");
+    assert!(stats.fills >= 1, "{stats:?}");
+    assert!(stats.reports > stats.fills, "{stats:?}");
+    // Market data came from the venue; no order reached it.
+    assert!(stats.deltas > 1000, "{stats:?}");
+    let owner = world.owner();
+    assert_eq!(world.venue().exchange().working_orders(owner), 0);
+    for instrument in profile.instruments().iter() {
+        assert!(
+            world
+                .venue()
+                .exchange()
+                .position(owner, &instrument.id)
+                .is_zero()
+        );
+    }
+    let now = world.now();
+    world.engine_mut().close(now).unwrap();
+    let outcome = emp::replay::replay(&journal_dir(dir.path())).unwrap();
+    assert!(outcome.divergence.is_none(), "{:?}", outcome.divergence);
+}
