@@ -552,7 +552,19 @@ fn export(args: &ExportArgs) -> ExitCode {
 
 fn replay(path: &std::path::Path) -> ExitCode {
     let dir = journal_in(path);
-    match emp::replay::replay(&dir) {
+    let total = match emp::replay::count_records(&dir) {
+        Ok(total) => total,
+        Err(error) => {
+            let _ = writeln!(io::stderr(), "emp replay: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = std::time::Instant::now();
+    let outcome = emp::replay::replay_with_progress(&dir, &mut |read, matched| {
+        progress_bar(read, total, matched, started.elapsed());
+    });
+    let _ = writeln!(io::stderr());
+    match outcome {
         Ok(outcome) => {
             let mut out = io::stdout().lock();
             let _ = writeln!(
@@ -592,6 +604,22 @@ fn replay(path: &std::path::Path) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `[#####.....]  42%  records 1048576/2500000  decisions matched 880000  1.1 M records/s`
+fn progress_bar(read: u64, total: u64, matched: u64, elapsed: std::time::Duration) {
+    const WIDTH: u64 = 30;
+    let filled = (read.saturating_mul(WIDTH) / total.max(1)).min(WIDTH);
+    let rate = read as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6;
+    let mut stderr = io::stderr().lock();
+    let _ = write!(
+        stderr,
+        "\r[{}{}] {:>3}%  records {read}/{total}  decisions matched {matched}  {rate:.2} M records/s",
+        "#".repeat(usize::try_from(filled).unwrap_or(0)),
+        ".".repeat(usize::try_from(WIDTH - filled).unwrap_or(0)),
+        read.saturating_mul(100) / total.max(1),
+    );
+    let _ = stderr.flush();
 }
 
 fn decode(args: &DecodeArgs) -> ExitCode {

@@ -125,6 +125,29 @@ fn recorded_text(topic: &str, record: &journal::RecordRef<'_>) -> String {
 
 /// Replays the journal in `dir`.
 pub fn replay(dir: &Path) -> Result<ReplayOutcome, ReplayError> {
+    replay_with_progress(dir, &mut |_, _| {})
+}
+
+/// Records between two progress reports.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// Counts the records in the journal in `dir` (a pass that checks every
+/// CRC but decodes nothing): the total a progress bar needs.
+pub fn count_records(dir: &Path) -> Result<u64, ReplayError> {
+    let options = ReplayOptions {
+        start: Start::Beginning,
+        topics: vec!["*".into()],
+        known: KnownVersions::up_to(u16::MAX),
+    };
+    Ok(JournalReader::new(dir).replay(&options, |_| true)?.records)
+}
+
+/// [`replay`], calling `progress(records read, decisions matched)` every
+/// 65 536 records and once at the end.
+pub fn replay_with_progress(
+    dir: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ReplayOutcome, ReplayError> {
     let options = ReplayOptions {
         start: Start::Beginning,
         topics: vec!["*".into()],
@@ -132,10 +155,15 @@ pub fn replay(dir: &Path) -> Result<ReplayOutcome, ReplayError> {
     };
     let mut state = State::default();
     let mut failure: Option<ReplayError> = None;
+    let mut read = 0u64;
     let stats = JournalReader::new(dir).replay(&options, |item| {
         let ReplayItem::Record(record) = item else {
             return true;
         };
+        read += 1;
+        if read.is_multiple_of(PROGRESS_EVERY) {
+            progress(read, state.matched);
+        }
         match state.record(&record) {
             Ok(keep_going) => keep_going,
             Err(error) => {
@@ -144,6 +172,7 @@ pub fn replay(dir: &Path) -> Result<ReplayOutcome, ReplayError> {
             }
         }
     })?;
+    progress(read, state.matched);
     if let Some(error) = failure {
         return Err(error);
     }
