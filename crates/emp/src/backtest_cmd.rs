@@ -18,8 +18,11 @@ use venue::SimulatedSinkConfig;
 /// What to run.
 #[derive(Debug)]
 pub(crate) struct BacktestPlan {
-    /// A journal directory, or a run folder holding `journal/`.
+    /// A journal directory, a run folder holding `journal/`, or a FIX
+    /// message log.
     pub data: PathBuf,
+    /// The venue profile of a FIX capture.
+    pub venue: Option<PathBuf>,
     /// A params file, or the name of one strategy in the recording's
     /// params; `None` runs the recording's params as they were.
     pub strategy: Option<String>,
@@ -121,11 +124,77 @@ fn progress(seed_index: u64, seeds: u64, done: usize, total: usize) {
     let _ = stderr.flush();
 }
 
+/// A FIX capture as a recording: its market data, decoded with the venue
+/// profile's symbols and dialect, and a header that names the profile's
+/// instruments and the built-in demo params (so `--strategy` may name one
+/// of them, or give a file).
+fn capture_recording(plan: &BacktestPlan) -> Result<Recording> {
+    let profile = match &plan.venue {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            venue::exchange::profile::VenueProfile::parse(&text, &path.display().to_string())?
+        }
+        None => emp::demo::demo_profile()?,
+    };
+    let fix = profile.fix.as_ref().with_context(|| {
+        format!(
+            "the venue profile {} has no [fix] table, so its CompID is unknown",
+            profile.name
+        )
+    })?;
+    let dialect = match profile.flavour {
+        venue::exchange::profile::Flavour::CTrader => gateway::fix::orders::OrderDialect::ctrader(),
+        venue::exchange::profile::Flavour::Generic => gateway::fix::orders::OrderDialect::fix44(),
+    };
+    let instruments = profile.instruments();
+    let capture =
+        emp::fix_capture::read_fix_capture_file(&plan.data, &fix.comp_id, &dialect, &instruments)?;
+    if capture.events.is_empty() {
+        bail!(
+            "{} holds no market data from {} (35=W/X with SenderCompID {}): {} other messages, {} other lines",
+            plan.data.display(),
+            profile.name,
+            fix.comp_id,
+            capture.other_messages,
+            capture.skipped_lines
+        );
+    }
+    let started = capture
+        .events
+        .first()
+        .map_or(model::Timestamp::UNIX_EPOCH, |event| {
+            event.header().receive_time
+        });
+    let params = ParamsFile::parse(emp::demo::DEMO_PARAMS, "specs/strategies-demo.toml")?;
+    Ok(Recording {
+        header: Some(RunHeader {
+            run_id: backtest_run_id(0),
+            mode: RunMode::Paper,
+            started,
+            instruments: instruments.iter().cloned().collect(),
+            params_text: emp::demo::DEMO_PARAMS.to_owned(),
+            params_version: params.version.to_string(),
+            seed: None,
+            switched_off: Vec::new(),
+            features: FeatureParams::default(),
+            limits: RiskLimits::default(),
+            emp_version: env!("CARGO_PKG_VERSION").to_owned(),
+        }),
+        events: capture.events,
+        skipped_newer: 0,
+    })
+}
+
 /// Runs the plan and writes `report.json`, `report.md` and `equity.svg`
 /// into `out`; returns the Markdown.
 pub(crate) fn run(plan: &BacktestPlan) -> Result<String> {
-    let dir = journal_dir(&plan.data)?;
-    let recording = Recording::read(&dir)?;
+    let (recording, dir) = if plan.data.is_file() {
+        (capture_recording(plan)?, plan.data.clone())
+    } else {
+        let dir = journal_dir(&plan.data)?;
+        (Recording::read(&dir)?, dir)
+    };
     let header = recording.header.as_ref().context(
         "the recording has no system.run record, so its instruments are unknown; record with `emp demo`",
     )?;

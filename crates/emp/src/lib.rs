@@ -67,6 +67,7 @@ pub mod backtest;
 pub mod demo;
 pub mod engine;
 pub mod export;
+pub mod fix_capture;
 pub mod inprocess;
 pub mod live;
 pub mod metrics;

@@ -21,10 +21,13 @@
 //!   and throughput between our initiator and our acceptor over loopback.
 //! - `emp session status|reset|set-seq --config FILE --session ID`: inspect
 //!   or repair a stopped session's message store.
-//! - `emp backtest --data PATH [--strategy NAME|FILE] [--seed N] [--seeds K]
-//!   [--out DIR]`: recorded market data through the strategies, risk gate
+//! - `emp backtest --data PATH [--venue PROFILE] [--strategy NAME|FILE]
+//!   [--seed N] [--seeds K] [--out DIR]`: recorded market data (a journal,
+//!   a run folder, or a FIX message log) through the strategies, risk gate
 //!   and OMS with simulated execution; a report with bootstrap bands over
 //!   seeds and an equity-curve SVG.
+//! - `emp bench trade|orders`: tick to order over loopback TCP; the order
+//!   path's capacity on one thread.
 //! - `emp replay --journal PATH`: a recorded run's inputs through a fresh
 //!   pipeline, every decision compared with the recorded one.
 //! - `emp export --journal PATH --parquet DIR`: a journal's market data as
@@ -183,9 +186,15 @@ struct ReplayArgs {
 
 #[derive(Debug, Args)]
 struct BacktestArgs {
-    /// A journal directory, or a run folder holding `journal/`.
+    /// A journal directory, a run folder holding `journal/`, or a FIX
+    /// message log captured from a venue (with --venue).
     #[arg(long, value_name = "PATH")]
     data: PathBuf,
+    /// For a FIX capture: the venue profile (specs/venue-*.toml) that says
+    /// its symbols, dialect and CompID. Default: the built-in cTrader
+    /// profile.
+    #[arg(long, value_name = "PROFILE")]
+    venue: Option<PathBuf>,
     /// A params file, or the name of one strategy in the recording's
     /// params (the others are switched off). Default: the recorded params.
     #[arg(long, value_name = "NAME|FILE")]
@@ -463,6 +472,7 @@ fn main() -> ExitCode {
         Command::Backtest(args) => {
             let plan = backtest_cmd::BacktestPlan {
                 data: args.data,
+                venue: args.venue,
                 strategy: args.strategy,
                 seed: args.seed,
                 seeds: args.seeds,

@@ -25,6 +25,13 @@ pub use encode::{BodyWriter, EncodeError, Encoder, Header, TimestampPrecision};
 pub use error::{DecodeError, DecodeErrorKind, Disposition, SessionRejectReason};
 pub use framer::{Frame, Framer, SkipReason};
 
+/// Parses a UTCTimestamp (`YYYYMMDD-HH:MM:SS[.f…]`, 0 to 9 fractional
+/// digits), as in SendingTime or a QuickFIX log line's prefix; `None`
+/// when malformed or outside [`model::Timestamp`]'s range.
+pub fn parse_timestamp(text: &[u8]) -> Option<model::Timestamp> {
+    model::Timestamp::from_utc(value::parse_utc_timestamp(text)?).ok()
+}
+
 /// A FIX tag number.
 pub type Tag = u32;
 
