@@ -463,3 +463,17 @@ fn replay_of_the_event_stream_rebuilds_the_state() {
     assert_eq!(recovered.state().positions(), oms.state().positions());
     assert_eq!(recovered.state().trading_state(), TradingState::Reducing);
 }
+
+#[test]
+fn the_highest_intent_epoch_survives_recovery() {
+    let mut oms = oms();
+    assert_eq!(oms.state().max_epoch(), None);
+    oms.submit(at(1), intent(Side::Buy, "100", "1.2", 5))
+        .unwrap();
+    oms.submit(at(2), intent(Side::Sell, "100", "1.3", 2))
+        .unwrap();
+    assert_eq!(oms.state().max_epoch(), Some(5));
+    let (events, _) = drain(&mut oms);
+    let recovered = Oms::recover(config(), events.iter(), at(3)).unwrap();
+    assert_eq!(recovered.state().max_epoch(), Some(5));
+}

@@ -430,3 +430,42 @@ replace_tolerance_ticks = 1
         "{emitted:?}"
     );
 }
+
+#[test]
+fn a_continued_run_numbers_its_epochs_above_the_recovered_ones() {
+    let mm = r#"
+[[strategy]]
+name = "mm"
+kind = "micro_mm"
+rate_limit_actions = 10
+rate_limit_window_ms = 1000
+instruments = ["BTC-100K-YES"]
+min_half_spread_ticks = 1
+vol_multiplier = 1.0
+skew_per_unit = "0.0001"
+quote_size = "50"
+max_position = "100"
+replace_tolerance_ticks = 1
+"#;
+    let submits = |host: &mut strategy::StrategyHost| -> Vec<(u64, model::IntentId)> {
+        let step = host.step(ms(0), &market(Some(0.02)), &no_inventory(), &[]);
+        step.actions
+            .iter()
+            .map(|emitted| match &emitted.action {
+                Action::Submit(intent) => (intent.epoch, intent.intent_id()),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    let first = submits(&mut host(&format!("{GATE}{mm}")));
+    let mut continued = host(&format!("{GATE}{mm}"));
+    continued.set_epoch_base(7);
+    let second = submits(&mut continued);
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|(epoch, _)| *epoch < 7), "{first:?}");
+    assert!(second.iter().all(|(epoch, _)| *epoch >= 7), "{second:?}");
+    // Same quotes, new ids: the OMS will not take them for the old orders.
+    for ((_, old), (_, new)) in first.iter().zip(&second) {
+        assert_ne!(old, new);
+    }
+}

@@ -176,7 +176,11 @@ fn five_simulated_minutes_trade_and_every_account_agrees() {
     let now = world.now();
     world.engine_mut().begin_stop(now);
     let canceled = world.engine().stats().cancels_sent - stats.cancels_sent;
-    assert_eq!(canceled, u64::try_from(working).unwrap(), "one cancel per working order");
+    assert_eq!(
+        canceled,
+        u64::try_from(working).unwrap(),
+        "one cancel per working order"
+    );
     world.pump();
     let later = world.now().checked_add_nanos(2_000 * MILLI).unwrap();
     world.run_until(later);
