@@ -8,6 +8,15 @@
 //!   execution over seeds, and the report;
 //! - [`replay`]: a recorded run's inputs fed back, every decision compared;
 //! - [`export`]: a journal's market data as Parquet;
+//! - [`engine`]: the live engine, a venue over FIX ([`gateway::fix::link`])
+//!   wired to the pipeline and the journal on one thread, sans-IO; [`live`]
+//!   drives it over TCP; [`trader`] boots a run (config, core state,
+//!   connections, readiness) and [`status`] shows it; [`publish`] copies
+//!   its state into the metrics;
+//! - [`demo`]: `emp demo`, the simulated venue in-process and EMP trading
+//!   against it; [`run_config`]: `emp run`'s config file; [`inprocess`]:
+//!   EMP and the venue core joined by in-memory pipes under simulated time;
+//! - [`fix_capture`]: a FIX message log read back as market data;
 //! - [`metrics`]: Prometheus metrics (counters, gauges, latency
 //!   histograms updated with relaxed atomics on the trading thread), the
 //!   runtime's `emp_*` metric set and the scrape endpoint on its own
