@@ -11,6 +11,10 @@
 //! and message types are tolerated and counted ([`FeedCounters`]);
 //! malformed input is a typed [`WsError`], never a panic.
 //!
+//! The connection side (subscriptions, keep-alive, reconnect with backoff,
+//! staleness) is split the same way: sans-IO state machines in
+//! [`session`] and a tokio driver on tokio-tungstenite in [`client`].
+//!
 //! ```
 //! use gateway::ws::{InstrumentMap, WsOutput, polymarket::PolymarketDecoder};
 //! use model::{InstrumentId, MarketEvent, Timestamp};
@@ -28,8 +32,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod client;
 pub mod coinbase;
 pub mod polymarket;
+pub mod session;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
