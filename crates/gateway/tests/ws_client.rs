@@ -393,9 +393,15 @@ async fn refused_connections_back_off_and_retry() {
     let mut config = pm_config(url, &["A"]);
     config.connect_timeout = Duration::from_secs(2);
     let (handle, mut rx) = spawn_feed(config);
-    let seen = until(&mut rx, |m| m.error.is_some()).await;
+    let lost = |m: &FeedMessage| {
+        m.output
+            .notices
+            .iter()
+            .any(|n| matches!(n, FeedNotice::ConnectionLost(_)))
+    };
+    let seen = until(&mut rx, lost).await;
     assert!(has_status(seen.last().unwrap(), FeedStatus::Disconnected));
     // And again (the driver keeps trying).
-    until(&mut rx, |m| m.error.is_some()).await;
+    until(&mut rx, lost).await;
     handle.shutdown().await;
 }

@@ -121,7 +121,8 @@ pub struct FeedMessage {
     pub received: Timestamp,
     /// Events and notices.
     pub output: WsOutput,
-    /// The decoder's complaint about the frame, if any (the feed goes on).
+    /// The decoder's complaint about the frame, if any (the feed goes on;
+    /// connection failures are [`FeedNotice::ConnectionLost`]).
     pub error: Option<String>,
 }
 
@@ -346,14 +347,14 @@ impl Connection {
             };
             let mut out = WsOutput::default();
             decoder.connection_reset(wall_clock(), &mut out);
-            let error = match end {
+            match end {
                 End::Shutdown => {
                     let _ = self.emit(out, None).await;
                     return;
                 }
-                End::Failed(error) => Some(error),
-            };
-            if !self.emit(out, error).await {
+                End::Failed(reason) => out.notices.push(FeedNotice::ConnectionLost(reason)),
+            }
+            if !self.emit(out, None).await {
                 return;
             }
             let delay = backoff.next_delay();

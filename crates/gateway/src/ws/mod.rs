@@ -128,6 +128,8 @@ pub enum FeedNotice {
     Subscriptions(Vec<(String, Vec<String>)>),
     /// The venue reported an error message.
     VenueError(String),
+    /// The driver lost (or could not make) the connection, and why.
+    ConnectionLost(String),
 }
 
 /// What one or more frames produced. Reuse it: [`WsOutput::clear`] keeps
