@@ -207,7 +207,7 @@ impl CoinbaseDecoder {
                 String::from_utf8_lossy(&text[..text.len().min(64)]).into_owned(),
             ));
         }
-        let envelope: Envelope<'_> = serde_json::from_slice(text).map_err(|e| {
+        let envelope: Envelope<'_> = super::parse_frame(text).map_err(|e| {
             self.counters.malformed += 1;
             WsError::Json(e)
         })?;

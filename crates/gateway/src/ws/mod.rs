@@ -34,6 +34,7 @@
 
 pub mod client;
 pub mod coinbase;
+mod fast;
 pub mod polymarket;
 pub mod session;
 
@@ -444,7 +445,38 @@ macro_rules! json_object {
                 deserializer.deserialize_map(Visitor(std::marker::PhantomData))
             }
         }
+
+        impl<$de> $crate::ws::fast::Fast<$de> for $name<$de> {
+            fn fast(scan: &mut $crate::ws::fast::Scan<$de>) -> Option<Self> {
+                let mut out = $name::default();
+                scan.object(|scan, key| {
+                    match key {
+                        $($($json)|+ => {
+                            out.$field = <Option<$ty> as $crate::ws::fast::Fast<$de>>::fast(scan)?;
+                        })*
+                        _ => {
+                            scan.skip()?;
+                            out.unknown_fields = out.unknown_fields.saturating_add(1);
+                        }
+                    }
+                    Some(())
+                })?;
+                Some(out)
+            }
+        }
     };
+}
+
+/// Decodes `frame` as a `T`: the fast path when it applies, else
+/// `serde_json` (which reports what is wrong).
+fn parse_frame<'a, T>(frame: &'a [u8]) -> Result<T, serde_json::Error>
+where
+    T: fast::Fast<'a> + serde::Deserialize<'a>,
+{
+    match fast::parse(frame) {
+        Some(value) => Ok(value),
+        None => serde_json::from_slice(frame),
+    }
 }
 pub(crate) use json_object;
 

@@ -192,7 +192,7 @@ impl PolymarketDecoder {
         let text = frame.trim_ascii();
         match text.first() {
             Some(b'[') => {
-                let messages: Vec<Message<'_>> = serde_json::from_slice(text).map_err(|e| {
+                let messages: Vec<Message<'_>> = super::parse_frame(text).map_err(|e| {
                     self.counters.malformed += 1;
                     WsError::Json(e)
                 })?;
@@ -205,7 +205,7 @@ impl PolymarketDecoder {
                 first_error.map_or(Ok(()), Err)
             }
             Some(b'{') => {
-                let message: Message<'_> = serde_json::from_slice(text).map_err(|e| {
+                let message: Message<'_> = super::parse_frame(text).map_err(|e| {
                     self.counters.malformed += 1;
                     WsError::Json(e)
                 })?;
