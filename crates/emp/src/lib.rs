@@ -73,6 +73,7 @@
 //! ```
 
 pub mod backtest;
+pub mod capture;
 pub mod demo;
 pub mod engine;
 pub mod export;

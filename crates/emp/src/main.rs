@@ -121,6 +121,26 @@ enum Command {
     /// Write a journal's market data (books, quotes, trades) as Parquet
     /// files for analysis tools: book.parquet and trades.parquet.
     Export(ExportArgs),
+    /// Record Polymarket and Coinbase websocket market data into a journal
+    /// (DIR/journal) for replay and backtest, for --duration or until
+    /// Ctrl-C.
+    Capture(CaptureArgs),
+}
+
+#[derive(Debug, Args)]
+struct CaptureArgs {
+    /// Polymarket asset (token) ids.
+    #[arg(long, num_args = 1.., value_name = "ASSET")]
+    polymarket: Vec<String>,
+    /// Coinbase product ids, such as BTC-USD.
+    #[arg(long, num_args = 1.., value_name = "PRODUCT")]
+    coinbase: Vec<String>,
+    /// The output folder.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// How long to record: 30s, 2m, 1h.
+    #[arg(long, default_value = "60s", value_parser = live_cmd::parse_duration)]
+    duration: std::time::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -491,6 +511,18 @@ fn main() -> ExitCode {
         }
         Command::Replay(args) => replay(&args.journal),
         Command::Export(args) => export(&args),
+        Command::Capture(args) => exit(
+            "emp capture",
+            emp::capture::run(&emp::capture::CapturePlan::new(
+                args.polymarket,
+                args.coinbase,
+                args.out,
+                args.duration,
+            ))
+            .map(|summary| {
+                let _ = writeln!(io::stdout(), "{summary}");
+            }),
+        ),
         Command::Initiator(args) => {
             let plan = initiator::InitiatorPlan {
                 flow: order_flow::FlowPlan {

@@ -7,9 +7,15 @@
 //! settings files with QuickFIX's names ([`fix::settings`]), the mapping
 //! between the OMS's venue commands and events and FIX 4.2 / 4.4 order
 //! messages ([`fix::orders`]), and a tokio TCP acceptor and initiator,
-//! optionally over TLS, that drive sessions ([`transport`]). The Polymarket and Coinbase market-data adapters join
-//! it in a later issue. Everything under [`fix`] is sans-IO: bytes and time
-//! in, bytes, timers and events out.
+//! optionally over TLS, that drive sessions ([`transport`]).
+//!
+//! The websocket market-data adapters live in [`ws`]: Polymarket's CLOB
+//! `market` channel ([`ws::polymarket`]) and Coinbase Advanced Trade
+//! ([`ws::coinbase`]) decode frames into the same [`model::MarketEvent`]s
+//! as FIX market data, plus feed notices (gap, resync, staleness).
+//!
+//! Everything under [`fix`] and the decoders under [`ws`] are sans-IO:
+//! bytes and time in, bytes, timers and events out.
 //!
 //! A session is driven by feeding it input and polling its outputs:
 //!
@@ -75,6 +81,7 @@
 
 pub mod fix;
 pub mod transport;
+pub mod ws;
 
 #[cfg(any(test, feature = "test-fixtures"))]
 pub mod fixtures;

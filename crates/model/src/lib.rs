@@ -58,8 +58,8 @@ pub use ids::{
 };
 pub use instrument::{Instrument, InstrumentError, InstrumentTable};
 pub use market::{
-    BookChange, BookDelta, BookEntry, BookResetReason, BookSide, BookSnapshot, MarketEvent,
-    MarketHeader, Quote, QuoteSide, Trade,
+    BookChange, BookDelta, BookEntry, BookResetReason, BookSide, BookSnapshot, FeedStatus,
+    MarketEvent, MarketHeader, Quote, QuoteSide, Trade,
 };
 pub use order::{
     CancelOrder, IntentId, IntentSpec, NewOrder, OrderIntent, OrderKind, ReplaceOrder, Side,

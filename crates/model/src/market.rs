@@ -176,6 +176,36 @@ pub enum BookResetReason {
     Resubscribing,
     /// Trading in the instrument stopped (halt, market resolved).
     TradingHalted,
+    /// The venue changed the instrument's tick size (a Polymarket
+    /// `tick_size_change`): levels at the old grid are void until the next
+    /// snapshot.
+    TickSizeChanged,
+}
+
+/// The health of one market-data feed (a websocket connection, a FIX
+/// QUOTE session), reported beside its [`MarketEvent`]s. Anything but
+/// [`FeedStatus::Live`] should hold the readiness gate at DEGRADED.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FeedStatus {
+    /// Connected, subscribed, books consistent.
+    Live,
+    /// The venue's sequence numbers skipped: `expected` was due, `received`
+    /// came. Books on the feed are void until resynchronised.
+    Gap {
+        /// The sequence number that was due.
+        expected: u64,
+        /// The sequence number that arrived.
+        received: u64,
+    },
+    /// Resubscribing / waiting for fresh snapshots.
+    Resynchronising,
+    /// Nothing (not even a heartbeat) arrived for `silent_nanos`.
+    Stale {
+        /// How long the feed has been silent, in nanoseconds.
+        silent_nanos: u64,
+    },
+    /// The connection is down; reconnecting.
+    Disconnected,
 }
 
 /// A market-data event, whatever the source.

@@ -1,0 +1,674 @@
+//! Websocket market-data adapters: the Polymarket CLOB `market` channel
+//! ([`polymarket`]) and Coinbase Advanced Trade ([`coinbase`]).
+//!
+//! Both decoders are sans-IO: the text of one websocket frame, the time it
+//! arrived and an [`InstrumentMap`] (the venue's asset / product id →
+//! EMP's [`InstrumentId`]) go in; normalized [`MarketEvent`]s (the same
+//! snapshots, deltas, quotes, trades and resets FIX market data produces)
+//! and [`FeedNotice`]s (feed status, keep-alive answers, tick-size changes)
+//! come out in a [`WsOutput`]. Prices and sizes are parsed as exact
+//! decimals (`.48` and `1.` included), never through `f64`. Unknown fields
+//! and message types are tolerated and counted ([`FeedCounters`]);
+//! malformed input is a typed [`WsError`], never a panic.
+//!
+//! The connection side (subscriptions, keep-alive, reconnect with backoff,
+//! staleness) is split the same way: sans-IO state machines in
+//! [`session`] and a tokio driver on tokio-tungstenite in [`client`].
+//!
+//! ```
+//! use gateway::ws::{InstrumentMap, WsOutput, polymarket::PolymarketDecoder};
+//! use model::{InstrumentId, MarketEvent, Timestamp};
+//!
+//! let mut instruments = InstrumentMap::new();
+//! instruments.insert("123", InstrumentId::new("123.POLYMARKET")?);
+//! let mut decoder = PolymarketDecoder::new(instruments);
+//! let mut out = WsOutput::default();
+//! let frame = br#"{"event_type":"book","asset_id":"123","market":"0x1",
+//!     "bids":[{"price":".48","size":"30"}],"asks":[{"price":".52","size":"25"}],
+//!     "timestamp":"1757908892351"}"#;
+//! decoder.decode(frame, Timestamp::from_unix_nanos(1), &mut out)?;
+//! let MarketEvent::Snapshot(book) = &out.events[0] else { panic!("a book") };
+//! assert_eq!(book.bids[0].price, "0.48".parse()?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod client;
+pub mod coinbase;
+mod fast;
+pub mod polymarket;
+pub mod session;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use model::{
+    BookResetReason, FeedStatus, InstrumentId, MarketEvent, MarketHeader, Price, Quantity,
+    Timestamp, UtcDateTime,
+};
+
+/// Why a frame could not be decoded. The decoder's state is unchanged by
+/// the failing message (its events are rolled back); other messages of
+/// the same frame still count.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WsError {
+    /// Not JSON, or JSON of the wrong shape (a string where an object
+    /// belongs, say).
+    #[error("frame is not a valid message: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A field the message type needs is absent.
+    #[error("{message} message lacks field {field}")]
+    MissingField {
+        /// The message type.
+        message: &'static str,
+        /// The missing field.
+        field: &'static str,
+    },
+    /// A field's value is not what it should be (a price that is not a
+    /// decimal, an unknown side, a bad timestamp).
+    #[error("field {field} = {value:?} is invalid: {reason}")]
+    InvalidValue {
+        /// The field.
+        field: &'static str,
+        /// Its text (possibly cut short).
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A frame that is neither JSON nor a known text answer.
+    #[error("unexpected text frame {0:?}")]
+    UnexpectedText(String),
+}
+
+impl WsError {
+    fn invalid(field: &'static str, value: &str, reason: impl ToString) -> Self {
+        Self::InvalidValue {
+            field,
+            value: value.chars().take(64).collect(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Something a feed reports besides market events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FeedNotice {
+    /// The feed's health changed (gap, resynchronising, live again…).
+    Status(FeedStatus),
+    /// The venue needs a fresh snapshot of these instruments: resubscribe
+    /// them (Coinbase after a sequence gap; Polymarket after a tick-size
+    /// change).
+    ResnapshotNeeded(Vec<InstrumentId>),
+    /// Polymarket's text `PONG`.
+    Pong,
+    /// Any other plain-text frame (`NO NEW ASSETS`, `INVALID OPERATION`).
+    ServerText(String),
+    /// The venue's tick size changed (an instrument update).
+    TickSize {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The new tick.
+        tick: Price,
+        /// The venue's time of the change.
+        exchange_time: Option<Timestamp>,
+    },
+    /// A Polymarket market resolved; its books were reset.
+    MarketResolved {
+        /// The instruments of the market this side knows.
+        instruments: Vec<InstrumentId>,
+        /// The winning instrument, if known.
+        winner: Option<InstrumentId>,
+    },
+    /// A Coinbase heartbeat.
+    Heartbeat {
+        /// `heartbeat_counter`, when it is a number.
+        counter: Option<u64>,
+    },
+    /// Coinbase confirmed its subscriptions: channel → product ids.
+    Subscriptions(Vec<(String, Vec<String>)>),
+    /// The venue reported an error message.
+    VenueError(String),
+    /// The driver lost (or could not make) the connection, and why.
+    ConnectionLost(String),
+}
+
+/// What one or more frames produced. Reuse it: [`WsOutput::clear`] keeps
+/// the allocations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WsOutput {
+    /// Normalized market events, in the venue's order.
+    pub events: Vec<MarketEvent>,
+    /// Everything else.
+    pub notices: Vec<FeedNotice>,
+}
+
+impl WsOutput {
+    /// Empties both lists.
+    pub fn clear(&mut self) {
+        self.events.clear();
+        self.notices.clear();
+    }
+}
+
+/// Typed counters of what a decoder saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FeedCounters {
+    /// Frames given to the decoder.
+    pub frames: u64,
+    /// JSON messages decoded (an array frame holds several).
+    pub messages: u64,
+    /// Messages of a type this adapter does not know (ignored).
+    pub unknown_message_types: u64,
+    /// Object fields this adapter does not know (ignored).
+    pub unknown_fields: u64,
+    /// Updates for an asset / product not in the instrument map (ignored).
+    pub unknown_instruments: u64,
+    /// Messages rejected as malformed (see [`WsError`]).
+    pub malformed: u64,
+    /// Book changes dropped because the book awaits a snapshot.
+    pub dropped_awaiting_snapshot: u64,
+    /// Messages dropped as duplicates (sequence number already seen).
+    pub duplicates: u64,
+    /// Sequence gaps detected.
+    pub gaps: u64,
+    /// Known messages this adapter deliberately ignores (`new_market`,
+    /// trade snapshots…).
+    pub ignored_messages: u64,
+    /// Legacy-schema messages mapped (Polymarket `price_change` before
+    /// 2025-09-15).
+    pub legacy_messages: u64,
+    /// Plain-text frames (`PONG`, `NO NEW ASSETS`…).
+    pub text_frames: u64,
+}
+
+/// A fast, deterministic (unseeded) hasher for venue ids: they come from
+/// our own configuration, not from an adversary choosing collisions.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let (words, rest) = bytes.as_chunks::<8>();
+        let mut hash = self.0;
+        for word in words {
+            hash = (hash.rotate_left(23) ^ u64::from_le_bytes(*word)).wrapping_mul(K);
+        }
+        let mut tail = [0u8; 8];
+        tail[..rest.len()].copy_from_slice(rest);
+        hash =
+            (hash.rotate_left(23) ^ u64::from_le_bytes(tail) ^ bytes.len() as u64).wrapping_mul(K);
+        self.0 = hash ^ (hash >> 29);
+    }
+}
+
+/// One instrument the decoder knows, with its book state.
+#[derive(Clone, Debug)]
+struct Slot {
+    id: InstrumentId,
+    /// A snapshot was received on this connection (the consumer holds a
+    /// book that a gap or reset must void).
+    has_book: bool,
+    /// Deltas are dropped until the next snapshot (true until the first).
+    awaiting_snapshot: bool,
+}
+
+/// The venue's instrument keys (Polymarket asset ids, Coinbase product
+/// ids) and EMP's [`InstrumentId`]s, plus each book's resync state.
+/// Iteration is in insertion order, so resets come out deterministically.
+#[derive(Clone, Debug, Default)]
+pub struct InstrumentMap {
+    slots: Vec<Slot>,
+    index: HashMap<Box<str>, usize, BuildHasherDefault<IdHasher>>,
+    keys: Vec<Box<str>>,
+}
+
+impl InstrumentMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Maps `venue_key` to `instrument` (replacing an earlier mapping).
+    pub fn insert(&mut self, venue_key: &str, instrument: InstrumentId) {
+        let slot = Slot {
+            id: instrument,
+            has_book: false,
+            awaiting_snapshot: true,
+        };
+        if let Some(&at) = self.index.get(venue_key) {
+            self.slots[at] = slot;
+        } else {
+            self.index.insert(venue_key.into(), self.slots.len());
+            self.slots.push(slot);
+            self.keys.push(venue_key.into());
+        }
+    }
+
+    /// The instrument of `venue_key`.
+    pub fn get(&self, venue_key: &str) -> Option<InstrumentId> {
+        self.index.get(venue_key).map(|&at| self.slots[at].id)
+    }
+
+    /// Venue keys and instruments, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, InstrumentId)> {
+        self.keys
+            .iter()
+            .zip(&self.slots)
+            .map(|(key, slot)| (&**key, slot.id))
+    }
+
+    /// How many instruments are mapped.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether no instrument is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Whether `venue_key`'s book waits for a snapshot.
+    pub fn awaiting_snapshot(&self, venue_key: &str) -> bool {
+        self.index
+            .get(venue_key)
+            .is_some_and(|&at| self.slots[at].awaiting_snapshot)
+    }
+
+    fn slot(&mut self, venue_key: &str) -> Option<&mut Slot> {
+        let at = *self.index.get(venue_key)?;
+        self.slots.get_mut(at)
+    }
+
+    /// Voids every book held: a [`MarketEvent::Reset`] for each instrument
+    /// that had one, and marks all as awaiting a snapshot. Returns the
+    /// instruments reset.
+    fn reset_books(
+        &mut self,
+        now: Timestamp,
+        reason: BookResetReason,
+        out: &mut WsOutput,
+    ) -> Vec<InstrumentId> {
+        let mut reset = Vec::new();
+        for slot in &mut self.slots {
+            if slot.has_book {
+                out.events.push(MarketEvent::Reset {
+                    header: header(slot.id, None, None, now),
+                    reason,
+                });
+                reset.push(slot.id);
+            }
+            slot.has_book = false;
+            slot.awaiting_snapshot = true;
+        }
+        reset
+    }
+
+    fn awaiting_count(&self) -> usize {
+        self.slots.iter().filter(|s| s.awaiting_snapshot).count()
+    }
+}
+
+const fn header(
+    instrument: InstrumentId,
+    sequence: Option<u64>,
+    exchange_time: Option<Timestamp>,
+    receive_time: Timestamp,
+) -> MarketHeader {
+    MarketHeader {
+        instrument,
+        sequence,
+        exchange_time,
+        receive_time,
+    }
+}
+
+/// A JSON string, borrowed from the frame unless it had escapes.
+#[derive(Clone, Debug)]
+pub(crate) enum Str<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Str<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Self::Borrowed(text) => text,
+            Self::Owned(text) => text,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Str<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str::Borrowed(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str::Owned(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Str<'de>, E> {
+                Ok(Str::Owned(v))
+            }
+            // Schema drift: integers where strings belong (timestamps,
+            // counters). Floats are refused: prices never go through f64.
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Str<'de>, E> {
+                Ok(Str::Owned(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Str<'de>, E> {
+                Ok(Str::Owned(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// A number that venues send either as a JSON number or as a string
+/// (Coinbase `heartbeat_counter`, `sequence_num`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LooseU64(pub(crate) Option<u64>);
+
+impl<'de> serde::Deserialize<'de> for LooseU64 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = LooseU64;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an unsigned integer or its text")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LooseU64, E> {
+                Ok(LooseU64(Some(v)))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<LooseU64, E> {
+                Ok(LooseU64(u64::try_from(v).ok()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<LooseU64, E> {
+                Ok(LooseU64(None))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LooseU64, E> {
+                Ok(LooseU64(v.trim().parse().ok()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// Declares a borrowed JSON object type whose fields are all optional,
+/// which counts the fields it does not know instead of failing on them,
+/// and which accepts fields in any order. Each field lists the JSON names
+/// it accepts (renames seen in the wild).
+macro_rules! json_object {
+    ($name:ident<$de:lifetime> { $($field:ident : $ty:ty = $($json:literal)|+),* $(,)? }) => {
+        #[derive(Debug, Default)]
+        pub(crate) struct $name<$de> {
+            $(pub(crate) $field: Option<$ty>,)*
+            pub(crate) unknown_fields: u32,
+            _borrow: std::marker::PhantomData<&$de ()>,
+        }
+
+        impl<$de> serde::Deserialize<$de> for $name<$de> {
+            fn deserialize<D: serde::Deserializer<$de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor<$de>(std::marker::PhantomData<&$de ()>);
+                impl<$de> serde::de::Visitor<$de> for Visitor<$de> {
+                    type Value = $name<$de>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("a JSON object (", stringify!($name), ")"))
+                    }
+                    fn visit_map<A: serde::de::MapAccess<$de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        let mut out = $name::default();
+                        while let Some(key) = map.next_key::<$crate::ws::Str<$de>>()? {
+                            match key.as_str() {
+                                $($($json)|+ => out.$field = map.next_value::<Option<$ty>>()?,)*
+                                _ => {
+                                    map.next_value::<serde::de::IgnoredAny>()?;
+                                    out.unknown_fields = out.unknown_fields.saturating_add(1);
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+            }
+        }
+
+        impl<$de> $crate::ws::fast::Fast<$de> for $name<$de> {
+            fn fast(scan: &mut $crate::ws::fast::Scan<$de>) -> Option<Self> {
+                let mut out = $name::default();
+                scan.object(|scan, key| {
+                    match key {
+                        $($($json)|+ => {
+                            out.$field = <Option<$ty> as $crate::ws::fast::Fast<$de>>::fast(scan)?;
+                        })*
+                        _ => {
+                            scan.skip()?;
+                            out.unknown_fields = out.unknown_fields.saturating_add(1);
+                        }
+                    }
+                    Some(())
+                })?;
+                Some(out)
+            }
+        }
+    };
+}
+
+/// Decodes `frame` as a `T`: the fast path when it applies, else
+/// `serde_json` (which reports what is wrong).
+fn parse_frame<'a, T>(frame: &'a [u8]) -> Result<T, serde_json::Error>
+where
+    T: fast::Fast<'a> + serde::Deserialize<'a>,
+{
+    match fast::parse(frame) {
+        Some(value) => Ok(value),
+        None => serde_json::from_slice(frame),
+    }
+}
+pub(crate) use json_object;
+
+/// `text` as an exact price.
+fn price(field: &'static str, text: &str) -> Result<Price, WsError> {
+    Price::parse_ascii(text.as_bytes()).map_err(|e| WsError::invalid(field, text, e))
+}
+
+/// `text` as an exact, non-negative size.
+fn quantity(field: &'static str, text: &str) -> Result<Quantity, WsError> {
+    Quantity::parse_ascii(text.as_bytes()).map_err(|e| WsError::invalid(field, text, e))
+}
+
+/// A Unix time as digits, its unit told by its magnitude: seconds up to
+/// 10¹¹ (year 5138), milliseconds up to 10¹⁴, microseconds up to 10¹⁷,
+/// nanoseconds above.
+fn epoch_timestamp(field: &'static str, text: &str) -> Result<Timestamp, WsError> {
+    let value: u64 = text.parse().map_err(|e| WsError::invalid(field, text, e))?;
+    let nanos = if value < 100_000_000_000 {
+        value.checked_mul(1_000_000_000)
+    } else if value < 100_000_000_000_000 {
+        value.checked_mul(1_000_000)
+    } else if value < 100_000_000_000_000_000 {
+        value.checked_mul(1_000)
+    } else {
+        Some(value)
+    };
+    nanos
+        .map(Timestamp::from_unix_nanos)
+        .ok_or_else(|| WsError::invalid(field, text, "out of range"))
+}
+
+/// An RFC 3339 UTC time as Coinbase writes it:
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)` (a space for the `T` too).
+fn rfc3339(field: &'static str, text: &str) -> Result<Timestamp, WsError> {
+    let bad = |reason: &str| WsError::invalid(field, text, reason);
+    let b = text.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Result<u32, WsError> {
+        let digits = b.get(range).ok_or_else(|| bad("too short"))?;
+        digits.iter().try_fold(0u32, |acc, &d| {
+            if d.is_ascii_digit() {
+                Ok(acc * 10 + u32::from(d - b'0'))
+            } else {
+                Err(bad("expected a digit"))
+            }
+        })
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return Err(bad("not YYYY-MM-DDTHH:MM:SS"));
+    }
+    let small = |v: u32| u8::try_from(v).map_err(|_| bad("field out of range"));
+    let year = u16::try_from(num(0..4)?).map_err(|_| bad("year"))?;
+    let mut at = UtcDateTime {
+        year,
+        month: small(num(5..7)?)?,
+        day: small(num(8..10)?)?,
+        hour: small(num(11..13)?)?,
+        minute: small(num(14..16)?)?,
+        second: small(num(17..19)?)?,
+        nanosecond: 0,
+    };
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        let mut nanos = 0u32;
+        while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+            if i - start < 9 {
+                nanos = nanos * 10 + u32::from(d - b'0');
+            }
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 {
+            return Err(bad("no fractional digits"));
+        }
+        for _ in digits..9 {
+            nanos *= 10;
+        }
+        at.nanosecond = nanos;
+    }
+    let offset_secs: i64 = match b.get(i..) {
+        Some(b"Z" | b"z") => 0,
+        Some([sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]) => {
+            let digit = |d: u8| {
+                if d.is_ascii_digit() {
+                    Ok(i64::from(d - b'0'))
+                } else {
+                    Err(bad("bad offset"))
+                }
+            };
+            let secs =
+                (digit(*h1)? * 10 + digit(*h2)?) * 3600 + (digit(*m1)? * 10 + digit(*m2)?) * 60;
+            if *sign == b'+' { secs } else { -secs }
+        }
+        _ => return Err(bad("expected Z or ±HH:MM")),
+    };
+    let local = Timestamp::from_utc(at).map_err(|e| bad(&e.to_string()))?;
+    let nanos = i128::from(local.unix_nanos()) - i128::from(offset_secs) * 1_000_000_000;
+    u64::try_from(nanos)
+        .map(Timestamp::from_unix_nanos)
+        .map_err(|_| bad("before 1970"))
+}
+
+/// FNV-1a over `parts`, each followed by a zero byte.
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &byte in part.as_bytes().iter().chain(&[0u8]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// Emits `Status(Live)` once nothing awaits a snapshot after a resync.
+fn live_if_resynced(instruments: &InstrumentMap, resyncing: &mut bool, out: &mut WsOutput) {
+    if *resyncing && instruments.awaiting_count() == 0 {
+        *resyncing = false;
+        out.notices.push(FeedNotice::Status(FeedStatus::Live));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_forms() {
+        let t = |s: &str| rfc3339("t", s).map(Timestamp::unix_nanos);
+        assert_eq!(t("1970-01-01T00:00:01Z").unwrap(), 1_000_000_000);
+        assert_eq!(t("1970-01-01T00:00:01.5Z").unwrap(), 1_500_000_000);
+        assert_eq!(t("1970-01-01T00:00:01.123456789Z").unwrap(), 1_123_456_789);
+        assert_eq!(t("1970-01-01 01:00:01+01:00").unwrap(), 1_000_000_000);
+        assert_eq!(
+            t("2024-10-08T09:10:36.04370306Z").unwrap() % 1_000_000_000,
+            43_703_060
+        );
+        for bad in [
+            "",
+            "2024-10-08",
+            "2024-13-08T09:10:36Z",
+            "2024-10-08T09:10:36",
+            "2024-10-08T09:10:36.Z",
+            "2024-1x-08T09:10:36Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            assert!(t(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn epoch_units_by_magnitude() {
+        let t = |s: &str| epoch_timestamp("t", s).map(Timestamp::unix_nanos);
+        assert_eq!(t("1757908892").unwrap(), 1_757_908_892_000_000_000);
+        assert_eq!(t("1757908892351").unwrap(), 1_757_908_892_351_000_000);
+        assert_eq!(t("1757908892351000").unwrap(), 1_757_908_892_351_000_000);
+        assert_eq!(t("1757908892351000123").unwrap(), 1_757_908_892_351_000_123);
+        assert!(t("-1").is_err());
+        assert!(t("12a").is_err());
+        assert!(t("").is_err());
+    }
+
+    #[test]
+    fn exact_decimal_forms() {
+        assert_eq!(price("p", ".48").unwrap(), "0.48".parse().unwrap());
+        assert_eq!(price("p", "1.").unwrap(), Price::from_int(1).unwrap());
+        assert_eq!(
+            quantity("q", "219.217767").unwrap().to_string(),
+            "219.217767"
+        );
+        assert!(quantity("q", "-1").is_err());
+        assert!(price("p", "1e3").is_err());
+        assert!(price("p", "0.1234567891").is_err());
+    }
+
+    #[test]
+    fn instrument_map_keeps_order_and_replaces() {
+        let mut map = InstrumentMap::new();
+        map.insert("b", InstrumentId::new("B").unwrap());
+        map.insert("a", InstrumentId::new("A").unwrap());
+        map.insert("b", InstrumentId::new("B2").unwrap());
+        let keys: Vec<_> = map.iter().map(|(k, v)| (k, v.to_string())).collect();
+        assert_eq!(keys, [("b", "B2".to_owned()), ("a", "A".to_owned())]);
+        assert_eq!(map.len(), 2);
+        assert!(map.get("c").is_none());
+    }
+}
