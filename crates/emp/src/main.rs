@@ -295,12 +295,16 @@ enum SessionCommand {
 #[derive(Debug, Args)]
 struct SessionTarget {
     /// Session settings (sessions/*.toml).
-    #[arg(long, value_name = "FILE")]
-    config: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "store", requires = "session")]
+    config: Option<PathBuf>,
     /// The session: `BeginString:SenderCompID->TargetCompID`, or its
     /// TargetCompID when that is unique.
-    #[arg(long, value_name = "SESSION")]
-    session: String,
+    #[arg(long, value_name = "SESSION", requires = "config")]
+    session: Option<String>,
+    /// Or the store file itself: a run folder's `fix/<session>.store`
+    /// (`emp demo`, `emp run`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["config", "session"])]
+    store: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -398,7 +402,14 @@ fn main() -> ExitCode {
                     session_cmd::Action::SetSeq { sender, target },
                 ),
             };
-            match session_cmd::run(&target.config, &target.session, &action) {
+            let outcome = match (&target.store, &target.config, &target.session) {
+                (Some(store), _, _) => session_cmd::run_store(store, &action),
+                (None, Some(config), Some(session)) => session_cmd::run(config, session, &action),
+                _ => Err(anyhow::anyhow!(
+                    "give --config FILE --session NAME, or --store FILE"
+                )),
+            };
+            match outcome {
                 Ok(report) => {
                     let _ = io::stdout().write_all(report.as_bytes());
                     ExitCode::SUCCESS
