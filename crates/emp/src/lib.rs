@@ -64,6 +64,7 @@
 //! ```
 
 pub mod backtest;
+pub mod control;
 pub mod demo;
 pub mod engine;
 pub mod export;

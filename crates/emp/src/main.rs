@@ -47,6 +47,7 @@ mod backtest_cmd;
 mod bench;
 mod bench_orders;
 mod bench_trade;
+mod ctl_cmd;
 mod echo_app;
 mod fill_app;
 mod fix_decode;
@@ -118,6 +119,9 @@ enum Command {
     /// Write a journal's market data (books, quotes, trades) as Parquet
     /// files for analysis tools: book.parquet and trades.parquet.
     Export(ExportArgs),
+    /// The control plane of a running `emp demo` or `emp run`: status,
+    /// kill switch, trading state, strategies (token: EMP_CONTROL_TOKEN).
+    Ctl(ctl_cmd::CtlArgs),
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +146,10 @@ struct DemoArgs {
     /// Print only the summary at the end.
     #[arg(long)]
     quiet: bool,
+    /// Where the control plane listens, or `off` (default: 127.0.0.1:9465
+    /// when EMP_CONTROL_TOKEN is set, else off).
+    #[arg(long, value_name = "ADDR|off")]
+    control_addr: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +170,9 @@ struct RunArgs {
     /// The run config.
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
+    /// Only read and check the config (and the files it names), then exit.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -295,7 +306,12 @@ enum SessionCommand {
 #[derive(Debug, Args)]
 struct SessionTarget {
     /// Session settings (sessions/*.toml).
-    #[arg(long, value_name = "FILE", required_unless_present = "store", requires = "session")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "store",
+        requires = "session"
+    )]
     config: Option<PathBuf>,
     /// The session: `BeginString:SenderCompID->TargetCompID`, or its
     /// TargetCompID when that is unique.
@@ -381,13 +397,21 @@ fn main() -> ExitCode {
                 args.metrics_addr,
                 args.quiet,
                 args.durability,
+                args.control_addr.as_deref(),
             ),
         ),
         Command::Venue(args) => exit(
             "emp venue",
             live_cmd::venue(&args.config, args.bind, args.log_dir),
         ),
-        Command::Run(args) => exit("emp run", live_cmd::run(&args.config)),
+        Command::Run(args) => exit("emp run", live_cmd::run(&args.config, args.check)),
+        Command::Ctl(args) => match ctl_cmd::run(&args) {
+            Ok(code) => ExitCode::from(code),
+            Err(error) => {
+                eprintln!("emp ctl: {error:#}");
+                ExitCode::from(2)
+            }
+        },
         Command::Fix(FixCommand::Decode(args)) => decode(&args),
         Command::Session(command) => {
             let (target, action) = match command {

@@ -69,7 +69,12 @@ pub(crate) fn run_store(path: &Path, action: &Action) -> anyhow::Result<String> 
     apply(Box::new(store), &name, path, action)
 }
 
-fn apply(mut store: BoxStore, session: &str, path: &Path, action: &Action) -> anyhow::Result<String> {
+fn apply(
+    mut store: BoxStore,
+    session: &str,
+    path: &Path,
+    action: &Action,
+) -> anyhow::Result<String> {
     match action {
         Action::Status => {}
         Action::Reset => {
