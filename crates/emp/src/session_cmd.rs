@@ -49,9 +49,10 @@ pub(crate) fn run(config: &Path, session: &str, action: &Action) -> anyhow::Resu
 }
 
 /// Runs `action` on the file store at `path` (a run folder's
-/// `fix/<session>.store`).
+/// `fix/<session>.store`). `set-seq` creates a missing store (to replace
+/// one moved aside); the others need it to exist.
 pub(crate) fn run_store(path: &Path, action: &Action) -> anyhow::Result<String> {
-    if !path.is_file() {
+    if !path.is_file() && !matches!(action, Action::SetSeq { .. }) {
         bail!(
             "{}: no such message store (a run folder keeps them in fix/*.store)",
             path.display()
