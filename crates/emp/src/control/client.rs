@@ -50,12 +50,44 @@ pub fn request(
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
     stream.write_all(body.as_bytes())?;
+    // The head, then Content-Length bytes (or up to the end when the
+    // server gives no length): a server may keep the connection open.
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let raw = String::from_utf8_lossy(&raw);
-    let (head, body) = raw
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| anyhow::anyhow!("{addr}: not an HTTP answer"))?;
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = raw.windows(4).position(|window| window == b"\r\n\r\n") {
+            break at;
+        }
+        let read = stream.read(&mut chunk)?;
+        if read == 0 {
+            anyhow::bail!("{addr}: the connection closed before an HTTP answer");
+        }
+        raw.extend_from_slice(&chunk[..read]);
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
+    let mut body = raw.split_off(head_end + 4);
+    let length = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse::<usize>().ok())
+            .flatten()
+    });
+    match length {
+        Some(length) => {
+            while body.len() < length {
+                let read = stream.read(&mut chunk)?;
+                if read == 0 {
+                    anyhow::bail!("{addr}: the answer ended early");
+                }
+                body.extend_from_slice(&chunk[..read]);
+            }
+            body.truncate(length);
+        }
+        None => {
+            stream.read_to_end(&mut body)?;
+        }
+    }
+    let body = String::from_utf8_lossy(&body);
     let status = head
         .split(' ')
         .nth(1)
@@ -63,7 +95,7 @@ pub fn request(
         .ok_or_else(|| anyhow::anyhow!("{addr}: no status in {head:?}"))?;
     Ok(Answer {
         status,
-        body: body.to_owned(),
+        body: body.into_owned(),
     })
 }
 

@@ -28,7 +28,7 @@ button { margin-right: .4em; }
 <h1>EMP control</h1>
 <form id="login">
   <label>Control token <input id="token" type="password" autocomplete="off"></label>
-  <button type="submit">Use</button>
+  <button id="login-use" type="submit">Use</button>
 </form>
 <div id="message"></div>
 <p>
