@@ -89,6 +89,7 @@ pub(crate) fn run(
             durability: *durability,
             ctrl_c: true,
             execution: emp::trader::Execution::Venue,
+            control: None,
         };
         let (_keep, stop) = watch::channel(false);
         let summary = emp::demo::run(&options, stop)?;

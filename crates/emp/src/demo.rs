@@ -61,6 +61,8 @@ pub struct DemoOptions {
     pub ctrl_c: bool,
     /// Where orders go (MODE=test: the simulated sink).
     pub execution: crate::trader::Execution,
+    /// Serve the control plane.
+    pub control: Option<crate::control::ControlOptions>,
 }
 
 /// The risk limits of the demo account.
@@ -277,6 +279,8 @@ pub fn run(options: &DemoOptions, stop: watch::Receiver<bool>) -> anyhow::Result
         echo: options.echo,
         metrics_addr: options.metrics_addr,
         ctrl_c: options.ctrl_c,
+        control: options.control.clone(),
+        initial_trading_state: None,
     };
     let outcome = run_trader(&setup, &trader_options, stop);
     let _ = venue_stop_tx.send(true);

@@ -345,6 +345,32 @@ impl<S: MessageStore> Engine<S> {
         self.flush(now);
     }
 
+    /// Applies an operator action (the control plane's): journaled as an
+    /// input (`system.control`) first, then applied to the pipeline, and
+    /// its orders (cancels) sent. Returns the outcome for the operator.
+    ///
+    /// # Errors
+    /// The action was refused ([`ControlAction::apply`]), or the journal
+    /// has failed (then nothing is applied).
+    ///
+    /// [`ControlAction::apply`]: crate::control::ControlAction::apply
+    pub fn control(
+        &mut self,
+        now: Timestamp,
+        action: &crate::control::ControlAction,
+    ) -> Result<String, String> {
+        if !self.journal(now, |recorder| recorder.control(now, action)) {
+            return Err(self
+                .failure
+                .clone()
+                .unwrap_or_else(|| "the journal failed".to_owned()));
+        }
+        let outcome = action.apply(&mut self.pipeline, now);
+        self.record_decisions(now);
+        self.flush(now);
+        outcome
+    }
+
     /// Orders still working (resting, or a request in flight).
     pub fn open_orders(&self) -> usize {
         self.pipeline.oms().state().working_orders().count()

@@ -74,6 +74,7 @@
 
 pub mod backtest;
 pub mod capture;
+pub mod control;
 pub mod demo;
 pub mod engine;
 pub mod export;

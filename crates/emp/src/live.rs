@@ -27,6 +27,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::control::{ControlInbox, ControlRequest};
 use crate::engine::{Engine, EngineError};
 
 /// Longest wait for the cancels of working orders at a stop.
@@ -135,6 +136,21 @@ pub trait DriverHooks<S: MessageStore> {
     fn status(&mut self, engine: &Engine<S>, now: Timestamp);
     /// Every tick-to-order latency measured.
     fn tick_to_order(&mut self, _nanos: u64) {}
+    /// The control plane's requests, if it runs ([`crate::control`]).
+    fn control(&mut self) -> Option<&mut ControlInbox> {
+        None
+    }
+}
+
+/// The next control plane request; never, without a control plane or
+/// once it has gone.
+async fn next_control(inbox: Option<&mut ControlInbox>) -> ControlRequest {
+    if let Some(inbox) = inbox
+        && let Some(request) = inbox.recv().await
+    {
+        return request;
+    }
+    std::future::pending().await
 }
 
 struct Connection {
@@ -327,6 +343,15 @@ pub async fn drive<S: MessageStore>(
                 () = stop_requested(&mut stop), if stopping.is_none() && canceling.is_none() => {
                     canceling = Some(Instant::now());
                     engine.begin_stop(wall_clock());
+                    continue;
+                }
+                // Operator commands (the control plane), answered here on
+                // the trading thread.
+                request = next_control(hooks.control()) => {
+                    let now = wall_clock();
+                    if let Some(line) = crate::control::handle(engine, request, now) {
+                        log.line(now, line);
+                    }
                     continue;
                 }
             }

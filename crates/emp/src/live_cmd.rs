@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use emp::control::{ControlOptions, DEFAULT_CONTROL_ADDR};
 use emp::demo::DemoOptions;
 use gateway::transport::wall_clock;
 use journal::Durability;
@@ -71,7 +72,21 @@ pub(crate) fn demo(
     metrics_addr: MetricsAddr,
     quiet: bool,
     durability: Durability,
+    control_addr: Option<&str>,
 ) -> anyhow::Result<()> {
+    let control = match control_addr {
+        Some("off") => None,
+        Some(text) => {
+            let addr: SocketAddr = text.parse().map_err(|error| {
+                anyhow::anyhow!(
+                    "--control-addr {text:?} is not an address ({error}); write host:port, e.g. 127.0.0.1:9465, or off"
+                )
+            })?;
+            Some(ControlOptions::from_env(addr)?)
+        }
+        // Loopback by default, when a token is there to protect it.
+        None => ControlOptions::from_env(DEFAULT_CONTROL_ADDR).ok(),
+    };
     let options = DemoOptions {
         duration,
         strategy,
@@ -81,6 +96,7 @@ pub(crate) fn demo(
         durability,
         ctrl_c: true,
         execution: emp::trader::Execution::from_env()?.unwrap_or(emp::trader::Execution::Venue),
+        control,
     };
     let (_stop_tx, stop) = watch::channel(false);
     let summary = emp::demo::run(&options, stop)?;
@@ -99,11 +115,31 @@ pub(crate) fn demo(
     Ok(())
 }
 
-/// `emp run --config FILE`.
-pub(crate) fn run(config: &Path) -> anyhow::Result<()> {
+/// `emp run --config FILE` (`--check`: read and check it only).
+pub(crate) fn run(config: &Path, check: bool) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
     let file = emp::run_config::parse(&text, config, wall_clock())?;
+    if check {
+        let setup = &file.setup;
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}: valid; {:?} run in {}, {} instruments, {} subscriptions, control plane {}, initial trading state {}",
+            config.display(),
+            setup.mode,
+            setup.run_dir.display(),
+            setup.instruments.iter().count(),
+            setup.subscriptions.len(),
+            file.options
+                .control
+                .as_ref()
+                .map_or_else(|| "off".to_owned(), |control| control.addr.to_string()),
+            file.options
+                .initial_trading_state
+                .map_or("ACTIVE", oms::risk::TradingState::name),
+        );
+        return Ok(());
+    }
     let (_stop_tx, stop) = watch::channel(false);
     let summary = emp::trader::run_trader(&file.setup, &file.options, stop)?;
     if let Some(failure) = &summary.failure {

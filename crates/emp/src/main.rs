@@ -50,6 +50,7 @@ mod backtest_cmd;
 mod bench;
 mod bench_orders;
 mod bench_trade;
+mod ctl_cmd;
 mod echo_app;
 mod fill_app;
 mod fix_decode;
@@ -125,6 +126,9 @@ enum Command {
     /// (DIR/journal) for replay and backtest, for --duration or until
     /// Ctrl-C.
     Capture(CaptureArgs),
+    /// The control plane of a running `emp demo` or `emp run`: status,
+    /// kill switch, trading state, strategies (token: EMP_CONTROL_TOKEN).
+    Ctl(ctl_cmd::CtlArgs),
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +169,10 @@ struct DemoArgs {
     /// Print only the summary at the end.
     #[arg(long)]
     quiet: bool,
+    /// Where the control plane listens, or `off` (default: 127.0.0.1:9465
+    /// when EMP_CONTROL_TOKEN is set, else off).
+    #[arg(long, value_name = "ADDR|off")]
+    control_addr: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -185,6 +193,9 @@ struct RunArgs {
     /// The run config.
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
+    /// Only read and check the config (and the files it names), then exit.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -324,12 +335,21 @@ enum SessionCommand {
 #[derive(Debug, Args)]
 struct SessionTarget {
     /// Session settings (sessions/*.toml).
-    #[arg(long, value_name = "FILE")]
-    config: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "store",
+        requires = "session"
+    )]
+    config: Option<PathBuf>,
     /// The session: `BeginString:SenderCompID->TargetCompID`, or its
     /// TargetCompID when that is unique.
-    #[arg(long, value_name = "SESSION")]
-    session: String,
+    #[arg(long, value_name = "SESSION", requires = "config")]
+    session: Option<String>,
+    /// Or the store file itself: a run folder's `fix/<session>.store`
+    /// (`emp demo`, `emp run`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["config", "session"])]
+    store: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -406,13 +426,21 @@ fn main() -> ExitCode {
                 args.metrics_addr,
                 args.quiet,
                 args.durability,
+                args.control_addr.as_deref(),
             ),
         ),
         Command::Venue(args) => exit(
             "emp venue",
             live_cmd::venue(&args.config, args.bind, args.log_dir),
         ),
-        Command::Run(args) => exit("emp run", live_cmd::run(&args.config)),
+        Command::Run(args) => exit("emp run", live_cmd::run(&args.config, args.check)),
+        Command::Ctl(args) => match ctl_cmd::run(&args) {
+            Ok(code) => ExitCode::from(code),
+            Err(error) => {
+                eprintln!("emp ctl: {error:#}");
+                ExitCode::from(2)
+            }
+        },
         Command::Fix(FixCommand::Decode(args)) => decode(&args),
         Command::Session(command) => {
             let (target, action) = match command {
@@ -427,7 +455,14 @@ fn main() -> ExitCode {
                     session_cmd::Action::SetSeq { sender, target },
                 ),
             };
-            match session_cmd::run(&target.config, &target.session, &action) {
+            let outcome = match (&target.store, &target.config, &target.session) {
+                (Some(store), _, _) => session_cmd::run_store(store, &action),
+                (None, Some(config), Some(session)) => session_cmd::run(config, session, &action),
+                _ => Err(anyhow::anyhow!(
+                    "give --config FILE --session NAME, or --store FILE"
+                )),
+            };
+            match outcome {
                 Ok(report) => {
                     let _ = io::stdout().write_all(report.as_bytes());
                     ExitCode::SUCCESS

@@ -70,6 +70,9 @@ pub mod topics {
     pub const SESSION: &str = "system.session";
     /// The run began to stop.
     pub const STOP: &str = "system.stop";
+    /// An operator action from the control plane
+    /// ([`ControlAction`](crate::control::ControlAction)).
+    pub const CONTROL: &str = "system.control";
     /// FIX session events and problems, as text for people.
     pub const LINK: &str = "system.link";
 }
@@ -212,6 +215,15 @@ impl Recorder {
     /// Writes that the run began to stop at `now`.
     pub fn stop(&mut self, now: Timestamp) -> Result<u64, JournalError> {
         self.append(topics::STOP, now, now, &now)
+    }
+
+    /// Writes an operator action (an input: replays apply it).
+    pub fn control(
+        &mut self,
+        now: Timestamp,
+        action: &crate::control::ControlAction,
+    ) -> Result<u64, JournalError> {
+        self.append(topics::CONTROL, now, now, action)
     }
 
     /// Writes a session event or problem, as text.

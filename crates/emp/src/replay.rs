@@ -226,7 +226,8 @@ impl State {
             || topic == topics::VENUE
             || topic == topics::TIMER
             || topic == topics::SESSION
-            || topic == topics::STOP;
+            || topic == topics::STOP
+            || topic == topics::CONTROL;
         if is_input {
             let now = self.clock.observe(record.envelope.receive_time);
             let pipeline = self.pipeline.as_mut().ok_or(ReplayError::NoHeader)?;
@@ -243,6 +244,10 @@ impl State {
                 pipeline.on_session(now, up);
             } else if topic == topics::STOP {
                 pipeline.stop_trading(now);
+            } else if topic == topics::CONTROL {
+                let action: crate::control::ControlAction = record.value()?;
+                // A refusal is deterministic: the run refused it too.
+                let _ = action.apply(pipeline, now);
             } else {
                 let event: MarketEvent = record.value()?;
                 // Refused events were not recorded; none should fail here.

@@ -9,6 +9,8 @@
 //! strategy = "mm-eurusd"                  # optional: this strategy (or kind) only
 //! duration_s = 0                          # optional: 0 runs until Ctrl-C
 //! metrics = "127.0.0.1:9464"              # or "off"
+//! control = "127.0.0.1:9465"              # the control plane, or "off"; default:
+//!                                         # this address when EMP_CONTROL_TOKEN is set
 //! durability = "fsync"                    # fsync (each decision) | os
 //! execution = "venue"                     # venue | simulated (MODE=test|live overrides)
 //!
@@ -33,6 +35,7 @@
 //! submits_per_second = 20
 //! modifies_per_second = 40
 //! price_band_bps = 200
+//! initial_state = "halted"                # the trading state at start (default active)
 //! ```
 //!
 //! Relative paths are relative to the config file's folder.
@@ -53,6 +56,7 @@ use oms::risk::{RateLimit, RiskLimits};
 use strategy::ParamsFile;
 use venue::exchange::profile::{Flavour, VenueProfile};
 
+use crate::control::{ControlOptions, DEFAULT_CONTROL_ADDR, parse_trading_state};
 use crate::record::RunMode;
 use crate::trader::{Execution, TraderOptions, TraderSetup};
 
@@ -63,6 +67,7 @@ const RUN_KEYS: &[&str] = &[
     "strategy",
     "duration_s",
     "metrics",
+    "control",
     "durability",
     "execution",
 ];
@@ -88,6 +93,7 @@ const RISK_KEYS: &[&str] = &[
     "submits_per_second",
     "modifies_per_second",
     "price_band_bps",
+    "initial_state",
 ];
 
 /// A run config, read and checked.
@@ -228,6 +234,24 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
                 format!("metrics: {text:?} is not an address ({error}); write host:port, e.g. 127.0.0.1:9464, or \"off\""),
             )
         })?),
+    };
+    let control = match run.optional("control", Fields::text)?.as_deref() {
+        Some("off") => None,
+        Some(text) => {
+            let at = run.offset_of("control");
+            let addr = text.parse::<SocketAddr>().map_err(|error| {
+                source.error(
+                    at,
+                    format!("control: {text:?} is not an address ({error}); write host:port, e.g. 127.0.0.1:9465, or \"off\""),
+                )
+            })?;
+            Some(
+                ControlOptions::from_env(addr)
+                    .map_err(|error| source.error(at, format!("control: {error}")))?,
+            )
+        }
+        // Loopback by default, when a token is there to protect it.
+        None => ControlOptions::from_env(DEFAULT_CONTROL_ADDR).ok(),
     };
     let durability = match run.optional("durability", Fields::text)?.as_deref() {
         None | Some("fsync") => Durability::EveryCommit,
@@ -380,12 +404,21 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
         }
         (Flavour::Generic, _) => (None, session_config(None)?, vec![(Channel::Trade, trade)]),
     };
-    let limits = match table(&source, root.get_ref(), "risk")? {
-        Some((at, risk)) => risk_limits(
-            &source,
-            &Fields::new(&source, risk, at, "[risk]", RISK_KEYS)?,
-        )?,
-        None => RiskLimits::default(),
+    let (limits, initial_trading_state) = match table(&source, root.get_ref(), "risk")? {
+        Some((at, risk)) => {
+            let risk = Fields::new(&source, risk, at, "[risk]", RISK_KEYS)?;
+            let initial = match risk.optional("initial_state", Fields::text)? {
+                None => None,
+                Some(text) => Some(parse_trading_state(&text).ok_or_else(|| {
+                    source.error(
+                        risk.offset_of("initial_state"),
+                        format!("initial_state: {text:?}; use halted, reducing or active"),
+                    )
+                })?),
+            };
+            (risk_limits(&source, &risk)?, initial)
+        }
+        None => (RiskLimits::default(), None),
     };
     limits
         .validate()
@@ -416,6 +449,8 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
             echo: true,
             metrics_addr,
             ctrl_c: true,
+            control,
+            initial_trading_state,
         },
     })
 }

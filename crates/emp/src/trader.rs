@@ -33,12 +33,13 @@ use gateway::transport::{BoxStore, wall_clock};
 use journal::Start;
 use journal::{Durability, JournalConfig, JournalReader, KnownVersions, ReplayItem, ReplayOptions};
 use model::{InstrumentTable, RunId, StrategyId, Timestamp};
-use oms::risk::RiskLimits;
+use oms::risk::{RiskLimits, TradingState};
 use oms::{Oms, OmsConfig, OmsEvent};
 use sensory::FeatureParams;
 use strategy::ParamsFile;
 use tokio::sync::watch;
 
+use crate::control::{ControlAction, ControlInbox, ControlOptions, ControlServer};
 use crate::engine::Engine;
 use crate::live::{DriverHooks, DriverOptions, DriverReport, RunLog, drive};
 use crate::metrics::{MetricsServer, Registry, RuntimeMetrics};
@@ -130,6 +131,11 @@ pub struct TraderOptions {
     pub metrics_addr: Option<SocketAddr>,
     /// Stop on Ctrl-C (SIGINT) too.
     pub ctrl_c: bool,
+    /// Serve the control plane ([`crate::control`]).
+    pub control: Option<ControlOptions>,
+    /// The trading state at start (journaled as an operator action):
+    /// HALTED for a go-live, so an operator releases it.
+    pub initial_trading_state: Option<TradingState>,
 }
 
 /// The journal directory of a run folder.
@@ -250,6 +256,7 @@ struct Hooks<'a> {
     log: &'a RunLog,
     status: StatusLine,
     metrics: Option<MetricsPublisher>,
+    control: Option<ControlInbox>,
 }
 
 impl DriverHooks<BoxStore> for Hooks<'_> {
@@ -270,6 +277,10 @@ impl DriverHooks<BoxStore> for Hooks<'_> {
                 .tick_to_order
                 .observe_nanos(nanos);
         }
+    }
+
+    fn control(&mut self) -> Option<&mut ControlInbox> {
+        self.control.as_mut()
     }
 }
 
@@ -295,6 +306,38 @@ fn serve_metrics(
         MetricsPublisher::new(metrics, engine).context("registering the metrics")?;
     publisher.publish(engine);
     Ok((server, publisher))
+}
+
+/// Applies the initial trading state and starts the control plane, as
+/// `options` ask.
+fn start_control(
+    options: &TraderOptions,
+    engine: &mut Engine<BoxStore>,
+    log: &RunLog,
+) -> anyhow::Result<(Option<ControlServer>, Option<ControlInbox>)> {
+    if let Some(state) = options.initial_trading_state {
+        let now = wall_clock();
+        let action = ControlAction::TradingState {
+            state,
+            reason: "the run's initial trading state".to_owned(),
+        };
+        let outcome = engine.control(now, &action).map_err(anyhow::Error::msg)?;
+        log.line(now, format!("control: {action}: {outcome}"));
+    }
+    let Some(control) = &options.control else {
+        return Ok((None, None));
+    };
+    let (requests, inbox) = crate::control::channel();
+    let server = ControlServer::start(control, requests)?;
+    log.line(
+        wall_clock(),
+        format!(
+            "control plane on http://{}/ (API /api/v1, bearer token from {})",
+            server.local_addr(),
+            crate::control::TOKEN_ENV
+        ),
+    );
+    Ok((Some(server), Some(inbox)))
 }
 
 /// Runs `setup` until `options.duration` ends or `stop` turns true, then
@@ -341,10 +384,13 @@ pub fn run_trader(
         }
         None => (None, None),
     };
+    // The control plane: its own thread, commands over a channel.
+    let (control_server, control) = start_control(options, &mut engine, &log)?;
     let mut hooks = Hooks {
         log: &log,
         status: StatusLine::new(started),
         metrics: publisher,
+        control,
     };
     let fix_dir = setup.run_dir.join("fix");
     let report: DriverReport = runtime.block_on(async {
@@ -380,6 +426,9 @@ pub fn run_trader(
         publisher.publish(&engine);
     }
     if let Some(server) = server {
+        server.shutdown();
+    }
+    if let Some(server) = control_server {
         server.shutdown();
     }
     let summary = RunSummary::new(&engine, &report, started, wall_clock(), &setup.run_dir);

@@ -142,3 +142,51 @@ fn mistakes_name_the_file_the_line_and_the_fix() {
         assert!(message.contains(expected), "{what}: {message}");
     }
 }
+
+#[test]
+fn a_go_live_config_starts_halted_and_names_the_control_plane() {
+    let path = shipped();
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "password_env = \"EMP_VENUE_PASSWORD\"",
+        "password = \"demo-password\"",
+    );
+    let halted = text.replace("[risk]\n", "[risk]\ninitial_state = \"halted\"\n");
+    let file = parse(&halted, &path, now()).unwrap();
+    assert_eq!(
+        file.options.initial_trading_state,
+        Some(oms::risk::TradingState::Halted)
+    );
+    assert_eq!(
+        parse(&text, &path, now())
+            .unwrap()
+            .options
+            .initial_trading_state,
+        None
+    );
+
+    let off = text.replace("[run]\n", "[run]\ncontrol = \"off\"\n");
+    assert!(parse(&off, &path, now()).unwrap().options.control.is_none());
+
+    let wrong = text.replace("[risk]\n", "[risk]\ninitial_state = \"paused\"\n");
+    let error = format!("{:#}", parse(&wrong, &path, now()).unwrap_err());
+    assert!(error.contains("halted, reducing or active"), "{error}");
+    assert!(error.contains("run-ctrader-demo.toml:"), "{error}");
+
+    let bad_addr = text.replace("[run]\n", "[run]\ncontrol = \"everywhere\"\n");
+    let error = format!("{:#}", parse(&bad_addr, &path, now()).unwrap_err());
+    assert!(error.contains("127.0.0.1:9465"), "{error}");
+
+    if std::env::var_os(emp::control::TOKEN_ENV).is_none() {
+        // An explicit control address needs the token.
+        let no_token = text.replace("[run]\n", "[run]\ncontrol = \"127.0.0.1:9465\"\n");
+        let error = format!("{:#}", parse(&no_token, &path, now()).unwrap_err());
+        assert!(error.contains("EMP_CONTROL_TOKEN"), "{error}");
+        assert!(
+            parse(&text, &path, now())
+                .unwrap()
+                .options
+                .control
+                .is_none()
+        );
+    }
+}

@@ -226,3 +226,39 @@ fn status_and_reset_work_on_a_file_store() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_run_folders_store_is_read_and_repaired_by_its_path() {
+    let dir = workdir("store-path");
+    let path = dir.join("FIX.4.4-EMP-VENUE.store");
+    let path_text = path.to_str().unwrap();
+
+    // A missing store: status and reset refuse, set-seq creates it.
+    let (_, err) = text(&emp(&["session", "status", "--store", path_text]));
+    assert!(err.contains("no such message store"), "{err}");
+    let output = emp(&[
+        "session", "set-seq", "--store", path_text, "--sender", "42", "--target", "7",
+    ]);
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(out.contains("next sender seq   42"), "{out}");
+    assert!(out.contains("next target seq   7"), "{out}");
+
+    let store = FileStore::open(&path, Durability::Os, Timestamp::from_unix_nanos(1)).unwrap();
+    assert_eq!((store.next_sender_seq(), store.next_target_seq()), (42, 7));
+    drop(store);
+
+    let output = emp(&["session", "reset", "--store", path_text]);
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(out.contains("next sender seq   1"), "{out}");
+
+    // --store and --config exclude each other; one of them is needed.
+    assert!(
+        !emp(&["session", "status", "--store", path_text, "--config", "x"])
+            .status
+            .success()
+    );
+    assert!(!emp(&["session", "status"]).status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -103,6 +103,8 @@ fn trader_child() {
         echo: false,
         metrics_addr: None,
         ctrl_c: false,
+        control: None,
+        initial_trading_state: None,
     };
     let (_keep, stop) = tokio::sync::watch::channel(false);
     run_trader(&setup, &options, stop).unwrap();
