@@ -203,10 +203,17 @@ fn a_sigkilled_trader_restarts_with_the_venues_orders_and_positions() {
 
     // Run 2, strategies off, reconciles on the same folder; then it too is
     // killed, so the journal holds exactly what it knew.
-    let second = spawn_trader(&run_dir, quote, trade, "off");
-    wait_for(Duration::from_secs(30), "the reconciliation", || {
+    // emp.log continues across runs: run 1 reconciled at its start too,
+    // so wait for one more reconciliation than the log already holds.
+    let reconciliations = || {
         std::fs::read_to_string(run_dir.join("emp.log"))
-            .is_ok_and(|log| log.contains("reconciled with the venue"))
+            .map_or(0, |log| log.matches("reconciled with the venue").count())
+    };
+    let before = reconciliations();
+    assert!(before >= 1, "run 1 reconciled at its start");
+    let second = spawn_trader(&run_dir, quote, trade, "off");
+    wait_for(Duration::from_secs(60), "run 2's reconciliation", || {
+        reconciliations() > before
     });
     std::thread::sleep(Duration::from_millis(500));
     kill(second);
