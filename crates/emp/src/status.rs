@@ -86,7 +86,7 @@ impl StatusLine {
         }
         let _ = write!(
             line,
-            "| {} | orders {} sent {} open {} cxl {} rpl | fills {} | pos",
+            "| {} | orders: {} sent, {} open, {} canceled, {} replaced | fills {} | pos",
             engine.readiness(),
             stats.orders_sent,
             open,
