@@ -16,45 +16,6 @@ use emp::status::{RunSummary, latency};
 use journal::Durability;
 use tokio::sync::watch;
 
-/// Params that quote at the touch on both symbols, re-quoting often.
-const BENCH_PARAMS: &str = r#"# emp bench trade: quotes at the touch, re-quoted on every move.
-[gate]
-spot = "EURUSD.CTRADER"
-targets = ["EURUSD.CTRADER", "USDJPY.CTRADER"]
-spot_ttl_ms = 2000
-book_ttl_ms = 2000
-max_skew_ms = 2000
-warmup_ms = 2000
-
-[[strategy]]
-name = "bench-eurusd"
-kind = "micro_mm"
-enabled = true
-rate_limit_actions = 40
-rate_limit_window_ms = 1000
-instruments = ["EURUSD.CTRADER"]
-min_half_spread_ticks = 1
-vol_multiplier = 0.5
-skew_per_unit = "0.000000001"
-quote_size = "10000"
-max_position = "90000"
-replace_tolerance_ticks = 1
-
-[[strategy]]
-name = "bench-usdjpy"
-kind = "micro_mm"
-enabled = true
-rate_limit_actions = 40
-rate_limit_window_ms = 1000
-instruments = ["USDJPY.CTRADER"]
-min_half_spread_ticks = 1
-vol_multiplier = 0.5
-skew_per_unit = "0.0000001"
-quote_size = "10000"
-max_position = "90000"
-replace_tolerance_ticks = 1
-"#;
-
 /// One measured run.
 struct Measured {
     durability: &'static str,
@@ -70,7 +31,7 @@ pub(crate) fn run(
 ) -> anyhow::Result<String> {
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let params = out.join("bench-params.toml");
-    std::fs::write(&params, BENCH_PARAMS)
+    std::fs::write(&params, emp::demo::TOUCH_PARAMS)
         .with_context(|| format!("writing {}", params.display()))?;
     let mut measured = Vec::new();
     for durability in durabilities {

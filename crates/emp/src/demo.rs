@@ -42,6 +42,10 @@ pub const VENUE_PROFILE: &str = include_str!("../../../specs/venue-ctrader.toml"
 /// The demo's strategy params, built in.
 pub const DEMO_PARAMS: &str = include_str!("../../../specs/strategies-demo.toml");
 
+/// Params that quote at the touch and trade within seconds, for tests and
+/// `emp bench trade` (`specs/strategies-touch.toml`).
+pub const TOUCH_PARAMS: &str = include_str!("../../../specs/strategies-touch.toml");
+
 /// What `emp demo` was asked.
 #[derive(Clone, Debug)]
 pub struct DemoOptions {

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use emp::demo::{ChosenParams, demo_profile};
+use emp::demo::{ChosenParams, TOUCH_PARAMS, demo_profile};
 use emp::inprocess::InProcess;
 use emp::trader::journal_dir;
 use gateway::fix::link::Channel;
@@ -23,45 +23,6 @@ use oms::{AlertCode, OmsEvent};
 const START: u64 = 1_795_168_800_000_000_000;
 const MILLI: u64 = 1_000_000;
 
-/// Params that trade often: quotes at the touch, small inventory skew.
-const PARAMS: &str = r#"
-[gate]
-spot = "EURUSD.CTRADER"
-targets = ["EURUSD.CTRADER", "USDJPY.CTRADER"]
-spot_ttl_ms = 2000
-book_ttl_ms = 2000
-max_skew_ms = 2000
-warmup_ms = 3000
-
-[[strategy]]
-name = "mm-eurusd"
-kind = "micro_mm"
-enabled = true
-rate_limit_actions = 10
-rate_limit_window_ms = 1000
-instruments = ["EURUSD.CTRADER"]
-min_half_spread_ticks = 1
-vol_multiplier = 0.5
-skew_per_unit = "0.000000001"
-quote_size = "100000"
-max_position = "300000"
-replace_tolerance_ticks = 1
-
-[[strategy]]
-name = "mm-usdjpy"
-kind = "micro_mm"
-enabled = true
-rate_limit_actions = 10
-rate_limit_window_ms = 1000
-instruments = ["USDJPY.CTRADER"]
-min_half_spread_ticks = 1
-vol_multiplier = 0.5
-skew_per_unit = "0.0000001"
-quote_size = "100000"
-max_position = "300000"
-replace_tolerance_ticks = 1
-"#;
-
 fn minutes(m: u64) -> Timestamp {
     Timestamp::from_unix_nanos(START + m * 60_000 * MILLI)
 }
@@ -70,8 +31,8 @@ fn minutes(m: u64) -> Timestamp {
 fn five_simulated_minutes_trade_and_every_account_agrees() {
     let dir = tempfile::tempdir().unwrap();
     let params = ChosenParams {
-        text: PARAMS.to_owned(),
-        source: "demo_path.rs".to_owned(),
+        text: TOUCH_PARAMS.to_owned(),
+        source: "specs/strategies-touch.toml".to_owned(),
         switched_off: Vec::new(),
     };
     let mut world = InProcess::new(
@@ -203,8 +164,8 @@ fn five_simulated_minutes_trade_and_every_account_agrees() {
 fn mode_test_swaps_the_sink_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let params = ChosenParams {
-        text: PARAMS.to_owned(),
-        source: "demo_path.rs".to_owned(),
+        text: TOUCH_PARAMS.to_owned(),
+        source: "specs/strategies-touch.toml".to_owned(),
         switched_off: Vec::new(),
     };
     let profile = demo_profile().unwrap();

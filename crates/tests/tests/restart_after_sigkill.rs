@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use emp::demo::{ChosenParams, demo_limits, demo_profile, trader_setup};
+use emp::demo::{ChosenParams, TOUCH_PARAMS, demo_limits, demo_profile, trader_setup};
 use emp::trader::{TraderOptions, journal_dir, recorded_oms_events, run_trader};
 use gateway::transport::wall_clock;
 use journal::Durability;
@@ -28,45 +28,6 @@ const RUN_DIR: &str = "EMP_E2E_CHILD_RUN_DIR";
 const QUOTE: &str = "EMP_E2E_CHILD_QUOTE";
 const TRADE: &str = "EMP_E2E_CHILD_TRADE";
 const STRATEGIES: &str = "EMP_E2E_CHILD_STRATEGIES";
-
-/// Quotes at the touch, so orders rest and fill within seconds.
-const PARAMS: &str = r#"
-[gate]
-spot = "EURUSD.CTRADER"
-targets = ["EURUSD.CTRADER", "USDJPY.CTRADER"]
-spot_ttl_ms = 2000
-book_ttl_ms = 2000
-max_skew_ms = 2000
-warmup_ms = 1000
-
-[[strategy]]
-name = "mm-eurusd"
-kind = "micro_mm"
-enabled = true
-rate_limit_actions = 10
-rate_limit_window_ms = 1000
-instruments = ["EURUSD.CTRADER"]
-min_half_spread_ticks = 1
-vol_multiplier = 0.5
-skew_per_unit = "0.000000001"
-quote_size = "100000"
-max_position = "300000"
-replace_tolerance_ticks = 1
-
-[[strategy]]
-name = "mm-usdjpy"
-kind = "micro_mm"
-enabled = true
-rate_limit_actions = 10
-rate_limit_window_ms = 1000
-instruments = ["USDJPY.CTRADER"]
-min_half_spread_ticks = 1
-vol_multiplier = 0.5
-skew_per_unit = "0.0000001"
-quote_size = "100000"
-max_position = "300000"
-replace_tolerance_ticks = 1
-"#;
 
 /// The trader, when run as a child by the test below; otherwise nothing.
 #[test]
@@ -82,8 +43,8 @@ fn trader_child() {
         vec!["mm-eurusd".parse().unwrap(), "mm-usdjpy".parse().unwrap()]
     };
     let params = ChosenParams {
-        text: PARAMS.to_owned(),
-        source: "restart_after_sigkill.rs".to_owned(),
+        text: TOUCH_PARAMS.to_owned(),
+        source: "specs/strategies-touch.toml".to_owned(),
         switched_off,
     };
     let setup = trader_setup(
