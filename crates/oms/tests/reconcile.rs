@@ -394,6 +394,38 @@ fn position_mismatch_adjusts_the_external_ledger_and_halts() {
     );
 }
 
+/// A hedged account reports one position per id (721), long and short
+/// in the same symbol: their sum is what the account holds.
+#[test]
+fn hedged_positions_in_one_symbol_are_summed_before_comparing() {
+    let mut oms = oms();
+    let buy = intent(Side::Buy, "100", "1.1", 1);
+    let cl = oms.submit(at(1), buy).unwrap();
+    let mut venue = VenueOrder::new(cl, "V1", Side::Buy, "100", "1.1");
+    oms.on_venue_event(at(2), venue.fill("100", "1.1")).unwrap();
+    drain(&mut oms);
+    let (mass, positions) = connect(&mut oms, at(10));
+    oms.on_venue_event(at(11), no_orders(mass)).unwrap();
+    let report = |long: &str, short: &str| {
+        let VenueEvent::Position(mut report) = position(positions, long, short, "1.1") else {
+            unreachable!()
+        };
+        report.total_reports = Some(2);
+        VenueEvent::Position(report)
+    };
+    oms.on_venue_event(at(12), report("130", "0")).unwrap();
+    oms.on_venue_event(at(13), report("0", "30")).unwrap();
+    assert_eq!(oms.state().trading_state(), TradingState::Active);
+    assert!(!oms.is_reconciling());
+    let events = drain(&mut oms).0;
+    assert!(
+        alerts(&events)
+            .iter()
+            .all(|(code, _)| *code == AlertCode::ReconComplete),
+        "{events:?}"
+    );
+}
+
 /// FIX 4.2 venues have no mass status: each working order is queried.
 #[test]
 fn without_mass_status_each_working_order_is_queried() {

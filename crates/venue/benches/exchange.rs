@@ -43,6 +43,7 @@ fn order(id: &str, side: Side, kind: OrderKind, quantity: i64) -> OrderRequest {
         } else {
             TimeInForce::GoodTillCancel
         },
+        position: None,
     }
 }
 

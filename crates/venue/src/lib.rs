@@ -151,6 +151,7 @@
 //!     kind: OrderKind::Market,
 //!     quantity: "0.001".parse()?,
 //!     time_in_force: TimeInForce::ImmediateOrCancel,
+//!     position: None,
 //! });
 //! let fill = events.iter().find_map(|event| match event {
 //!     ExchangeEvent::Execution { report, .. } if report.last_px.is_some() => Some(report),

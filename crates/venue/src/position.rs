@@ -1,6 +1,9 @@
-//! Net positions from the simulated fills, for PositionReports.
+//! Positions from the simulated fills, for PositionReports.
 //!
-//! Netting: one position per instrument. A fill in the position's
+//! Netting ([`Positions`]): one position per instrument. Hedged
+//! ([`HedgedPositions`]): one per position id, each order opening its own
+//! unless it names one (PosMaintRptID 721). Within a position the rule is
+//! the same: A fill in the position's
 //! direction (or from flat) adds its notional to the cost basis; a fill
 //! against it closes size in proportion, taking out the same share of the
 //! cost basis (exactly, with [`Money::mul_ratio`]), and any excess opens
@@ -21,6 +24,40 @@ pub(crate) struct Position {
 }
 
 impl Position {
+    /// Applies one fill: adds in the position's direction, closes in
+    /// proportion against it, and opens the excess the other way.
+    pub(crate) fn apply(&mut self, side: Side, price: Price, quantity: Quantity) {
+        let signed = quantity.signed(side);
+        let opposing =
+            (self.net.raw() > 0 && side == Side::Sell) || (self.net.raw() < 0 && side == Side::Buy);
+        if !opposing {
+            self.net = self.net.checked_add(signed).unwrap_or(self.net);
+            self.cost = self
+                .cost
+                .checked_add(price.notional(quantity))
+                .unwrap_or(self.cost);
+            return;
+        }
+        let open = self.net.abs();
+        let closing = quantity.min(open);
+        let remaining_open = open.saturating_sub(closing);
+        // Keep the share of the cost basis that stays open.
+        self.cost = self
+            .cost
+            .mul_ratio(
+                remaining_open.raw().unsigned_abs(),
+                open.raw().unsigned_abs(),
+            )
+            .unwrap_or(Money::ZERO);
+        let opened = quantity.saturating_sub(closing);
+        if remaining_open.is_zero() {
+            self.net = opened.signed(side);
+            self.cost = price.notional(opened);
+        } else {
+            self.net = remaining_open.signed(side.opposite());
+        }
+    }
+
     /// Average entry price of the open size.
     pub(crate) fn average_price(&self) -> Option<Price> {
         self.cost.abs().per_unit(self.net.abs())
@@ -43,40 +80,14 @@ impl Positions {
         price: Price,
         quantity: Quantity,
     ) {
-        let position = self.by_instrument.entry(instrument).or_insert(Position {
-            symbol,
-            net: NetQuantity::ZERO,
-            cost: Money::ZERO,
-        });
-        let signed = quantity.signed(side);
-        let opposing = (position.net.raw() > 0 && side == Side::Sell)
-            || (position.net.raw() < 0 && side == Side::Buy);
-        if !opposing {
-            position.net = position.net.checked_add(signed).unwrap_or(position.net);
-            position.cost = position
-                .cost
-                .checked_add(price.notional(quantity))
-                .unwrap_or(position.cost);
-            return;
-        }
-        let open = position.net.abs();
-        let closing = quantity.min(open);
-        let remaining_open = open.saturating_sub(closing);
-        // Keep the share of the cost basis that stays open.
-        position.cost = position
-            .cost
-            .mul_ratio(
-                remaining_open.raw().unsigned_abs(),
-                open.raw().unsigned_abs(),
-            )
-            .unwrap_or(Money::ZERO);
-        let opened = quantity.saturating_sub(closing);
-        if remaining_open.is_zero() {
-            position.net = opened.signed(side);
-            position.cost = price.notional(opened);
-        } else {
-            position.net = remaining_open.signed(side.opposite());
-        }
+        self.by_instrument
+            .entry(instrument)
+            .or_insert(Position {
+                symbol,
+                net: NetQuantity::ZERO,
+                cost: Money::ZERO,
+            })
+            .apply(side, price, quantity);
     }
 
     /// The position in `instrument`, flat or not, if it ever traded.
@@ -89,6 +100,64 @@ impl Positions {
         self.by_instrument
             .values()
             .filter(|position| !position.net.is_zero())
+    }
+}
+
+/// A hedged account's positions, by position id (PosMaintRptID 721).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HedgedPositions {
+    by_id: BTreeMap<u64, (InstrumentId, Position)>,
+}
+
+impl HedgedPositions {
+    /// Applies one fill to position `id` (opened by this fill if new).
+    pub(crate) fn apply(
+        &mut self,
+        id: u64,
+        instrument: InstrumentId,
+        symbol: VenueSymbol,
+        side: Side,
+        price: Price,
+        quantity: Quantity,
+    ) {
+        self.by_id
+            .entry(id)
+            .or_insert((
+                instrument,
+                Position {
+                    symbol,
+                    net: NetQuantity::ZERO,
+                    cost: Money::ZERO,
+                },
+            ))
+            .1
+            .apply(side, price, quantity);
+    }
+
+    /// Position `id`'s instrument, when it is open.
+    pub(crate) fn open_instrument(&self, id: u64) -> Option<InstrumentId> {
+        self.by_id
+            .get(&id)
+            .filter(|(_, position)| !position.net.is_zero())
+            .map(|(instrument, _)| *instrument)
+    }
+
+    /// Open positions with their ids, in id order.
+    pub(crate) fn open(&self) -> impl Iterator<Item = (u64, &Position)> {
+        self.by_id
+            .iter()
+            .filter(|(_, (_, position))| !position.net.is_zero())
+            .map(|(id, (_, position))| (*id, position))
+    }
+
+    /// The sum of the open positions in `instrument`.
+    pub(crate) fn net(&self, instrument: &InstrumentId) -> NetQuantity {
+        self.by_id
+            .values()
+            .filter(|(held, _)| held == instrument)
+            .fold(NetQuantity::ZERO, |sum, (_, position)| {
+                sum.checked_add(position.net).unwrap_or(sum)
+            })
     }
 }
 

@@ -172,8 +172,12 @@ impl VenueServer {
             wakes,
         });
         let (stop, stopped) = watch::channel(false);
-        let mut quote = Acceptor::new(Duration::from_secs(10));
-        let mut trade = Acceptor::new(Duration::from_secs(10));
+        // An unknown login (no session for its SenderCompID) is refused as
+        // a wrong password is, as cTrader does.
+        let mut quote = Acceptor::new(Duration::from_secs(10))
+            .with_unknown_logon_reply(crate::fix::INVALID_LOGON_TEXT);
+        let mut trade = Acceptor::new(Duration::from_secs(10))
+            .with_unknown_logon_reply(crate::fix::INVALID_LOGON_TEXT);
         let now = wall_clock();
         for (key, config, authenticator) in configs {
             let id = config.id.clone();

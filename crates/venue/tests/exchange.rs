@@ -12,8 +12,8 @@ use model::{
 };
 use proptest::prelude::*;
 use venue::exchange::{
-    CancelRequest, Exchange, ExchangeConfig, ExchangeEvent, OrderRequest, OwnerId, Reason,
-    ReplaceRequest, SelfTradePolicy,
+    CancelRequest, Exchange, ExchangeConfig, ExchangeEvent, OrderRequest, OwnerId, PositionMode,
+    Reason, ReplaceRequest, SelfTradePolicy,
 };
 
 const ALICE: OwnerId = OwnerId(1);
@@ -87,6 +87,7 @@ fn request(
         kind,
         quantity: qty(quantity),
         time_in_force: tif,
+        position: None,
     }
 }
 
@@ -848,6 +849,7 @@ proptest! {
                         kind,
                         quantity: Quantity::from_int(size).unwrap(),
                         time_in_force: tif,
+                        position: None,
                     };
                     ex.submit(at(now), OwnerId(owner), &order)
                 }
@@ -895,4 +897,77 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_hedged_account_keeps_a_position_per_order_and_reduces_the_one_named() {
+    let mut ex = exchange();
+    ex.set_position_mode(ALICE, PositionMode::Hedged);
+    // BOB rests liquidity on both sides.
+    ex.submit(at(1), BOB, &limit("B1", Side::Sell, "10", "100"));
+    ex.submit(at(1), BOB, &limit("B2", Side::Buy, "9", "100"));
+    // ALICE buys twice: two positions, not one.
+    let first = ex.submit(at(2), ALICE, &market("A1", Side::Buy, "5"));
+    let second = ex.submit(at(3), ALICE, &market("A2", Side::Buy, "3"));
+    let order_id = |events: &[ExchangeEvent]| {
+        events
+            .iter()
+            .find_map(|event| match event {
+                ExchangeEvent::Execution { report, .. } => report.order_id,
+                _ => None,
+            })
+            .unwrap()
+    };
+    let a1 = ex.order_position(ALICE, &order_id(&first)).unwrap();
+    let a2 = ex.order_position(ALICE, &order_id(&second)).unwrap();
+    assert_ne!(a1, a2);
+    assert_eq!(ex.position(ALICE, &xyz()), qty("8").signed(Side::Buy));
+    // Selling 5 against the first position closes it; the second stays.
+    let closing = OrderRequest {
+        position: Some(a1),
+        ..market("A3", Side::Sell, "5")
+    };
+    let events = ex.submit(at(4), ALICE, &closing);
+    assert_eq!(ex.order_position(ALICE, &order_id(&events)), Some(a1));
+    assert_eq!(ex.position(ALICE, &xyz()), qty("3").signed(Side::Buy));
+    let events = ex.positions(at(5), ALICE, "P1".parse().unwrap());
+    let reported: Vec<_> = events
+        .iter()
+        .map(|event| match event {
+            ExchangeEvent::Position {
+                report,
+                position_id,
+                ..
+            } => (*position_id, report.long, report.total_reports),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(reported, vec![(Some(a2), qty("3"), Some(1))]);
+    // A closed position cannot be named again.
+    let stale = OrderRequest {
+        position: Some(a1),
+        ..market("A4", Side::Sell, "1")
+    };
+    let events = ex.submit(at(6), ALICE, &stale);
+    let ExchangeEvent::Execution { report, reason, .. } = &events[0] else {
+        panic!("{events:?}");
+    };
+    assert_eq!(report.exec_type, ExecType::Rejected);
+    assert_eq!(*reason, Some(Reason::UnknownPosition(a1)));
+    // A netting account ignores a named position and nets.
+    ex.submit(at(7), CAROL, &market("C1", Side::Buy, "2"));
+    let named = OrderRequest {
+        position: Some(99),
+        ..market("C2", Side::Buy, "1")
+    };
+    ex.submit(at(8), CAROL, &named);
+    assert_eq!(ex.position(CAROL, &xyz()), qty("3").signed(Side::Buy));
+    let events = ex.positions(at(9), CAROL, "P2".parse().unwrap());
+    assert!(matches!(
+        &events[..],
+        [ExchangeEvent::Position {
+            position_id: None,
+            ..
+        }]
+    ));
 }

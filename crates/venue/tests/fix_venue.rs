@@ -753,3 +753,68 @@ fn generic_venue_sends_exec_ids_and_sized_quotes_on_one_session() {
     assert!(reports.iter().all(|report| report.get(17).is_some()));
     assert!(reports.iter().any(|report| report.get(31).is_some()));
 }
+
+#[test]
+fn a_hedged_account_reports_a_position_per_721_and_reduces_the_one_named() {
+    let mut profile = ctrader_profile();
+    profile.fix.as_mut().unwrap().accounts[0].positions = venue::exchange::PositionMode::Hedged;
+    let mut world = World::new(&profile, PASSWORD);
+    world.advance_ms(2_000);
+    let buy = |world: &mut World, id: &str, extra: &str| {
+        world.send(
+            SessionRole::Trade,
+            "D",
+            &format!("11={id}|55=1|54=1|60=20231114-22:13:20|40=1|38=10000{extra}"),
+        );
+        world.take(SessionRole::Trade)
+    };
+    // Two buys: two positions, each order's ERs naming its own 721.
+    let first = buy(&mut world, "h1", "");
+    let second = buy(&mut world, "h2", "");
+    let position_of = |reports: &[String]| field(&reports[0], "721").unwrap().to_owned();
+    let (p1, p2) = (position_of(&first), position_of(&second));
+    assert_ne!(p1, p2);
+    assert!(
+        first
+            .iter()
+            .all(|report| field(report, "721") == Some(p1.as_str()))
+    );
+    world.send(SessionRole::Trade, "AN", "710=pos-1");
+    let reports = world.take(SessionRole::Trade);
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    let ids: Vec<_> = reports
+        .iter()
+        .map(|r| field(r, "721").unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, [p1.clone(), p2.clone()]);
+    assert!(
+        reports
+            .iter()
+            .all(|r| field(r, "727") == Some("2") && field(r, "704") == Some("10000"))
+    );
+    // A sell naming the first position closes it; the second stays.
+    world.send(
+        SessionRole::Trade,
+        "D",
+        &format!("11=h3|55=1|54=2|60=20231114-22:13:20|40=1|38=10000|721={p1}"),
+    );
+    let closing = world.take(SessionRole::Trade);
+    assert_eq!(field(&closing[0], "721"), Some(p1.as_str()), "{closing:?}");
+    world.send(SessionRole::Trade, "AN", &format!("710=pos-2|721={p2}"));
+    let reports = world.take(SessionRole::Trade);
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(field(&reports[0], "721"), Some(p2.as_str()));
+    // The closed position cannot be named again.
+    world.send(
+        SessionRole::Trade,
+        "D",
+        &format!("11=h4|55=1|54=2|60=20231114-22:13:20|40=1|38=10000|721={p1}"),
+    );
+    let rejected = world.take(SessionRole::Trade);
+    assert_eq!(field(&rejected[0], "150"), Some("8"), "{rejected:?}");
+    assert!(
+        field(&rejected[0], "58")
+            .unwrap()
+            .contains("POSITION_NOT_FOUND")
+    );
+}

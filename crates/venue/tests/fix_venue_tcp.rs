@@ -155,3 +155,66 @@ async fn quote_and_trade_sessions_over_loopback_tcp() {
             .unwrap();
     }
 }
+
+/// An unknown login has no session to reach: the venue answers its Logon
+/// as it answers a wrong password, with a Logout naming RET_INVALID_DATA,
+/// then closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_login_gets_logout_ret_invalid_data() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut profile = VenueProfile::parse(
+        include_str!("../../../specs/venue-ctrader.toml"),
+        "venue-ctrader.toml",
+    )
+    .unwrap();
+    let fix = profile.fix.as_mut().unwrap();
+    fix.quote_port = 0;
+    fix.trade_port = 0;
+    let venue = VenueServer::start(
+        &profile,
+        std::net::IpAddr::from([127, 0, 0, 1]),
+        ServerOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", venue.trade_port()))
+        .await
+        .unwrap();
+    let header = gateway::fix::codec::Header {
+        sender_comp_id: b"demo.emp.99999",
+        target_comp_id: b"CSERVER",
+        msg_seq_num: 1,
+        sending_time: wall_clock(),
+        poss_dup: false,
+        orig_sending_time: None,
+        extra: &[(50, b"TRADE"), (57, b"TRADE")],
+    };
+    let encoder = gateway::fix::codec::Encoder::new(b"FIX.4.4");
+    let mut logon = Vec::new();
+    let mut body = encoder.begin(&mut logon, b"A", &header);
+    body.uint(98, 0)
+        .uint(108, 30)
+        .char(141, b'Y')
+        .str(553, b"99999")
+        .str(554, b"whatever");
+    body.finish().unwrap();
+    stream.write_all(&logon).await.unwrap();
+    let mut reply = Vec::new();
+    // The venue closes after its Logout: read to the end, bounded.
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut reply))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&reply).replace('\x01', "|");
+    assert!(text.contains("|35=5|"), "{text}");
+    assert!(
+        text.contains("|58=InternalError: RET_INVALID_DATA|"),
+        "{text}"
+    );
+    assert!(
+        text.contains("|49=CSERVER|") && text.contains("|56=demo.emp.99999|"),
+        "{text}"
+    );
+    assert!(text.contains("|50=TRADE|"), "{text}");
+    venue.shutdown().await;
+}

@@ -11,6 +11,12 @@ const CTRADER: &str = include_str!("../../../specs/venue-ctrader.toml");
 
 #[test]
 fn the_shipped_profiles_parse() {
+    let hedged = CTRADER.replace("positions = \"netting\"", "positions = \"hedged\"");
+    let profile = VenueProfile::parse(&hedged, "hedged.toml").unwrap();
+    assert_eq!(
+        profile.fix.unwrap().accounts[0].positions,
+        venue::exchange::PositionMode::Hedged
+    );
     let ctrader = VenueProfile::parse(CTRADER, "venue-ctrader.toml").unwrap();
     assert_eq!(ctrader.flavour, Flavour::CTrader);
     assert_eq!(ctrader.sub_step_nanos, 100_000_000);
@@ -54,6 +60,17 @@ fn line_of(text: &str, needle: &str) -> usize {
 
 #[test]
 fn bad_profiles_name_the_line_and_the_fix() {
+    let (line, problem) = error_for(
+        CTRADER,
+        "positions = \"netting\"",
+        "positions = \"hedging\"",
+    );
+    assert_eq!(line, line_of(CTRADER, "positions = \"netting\""));
+    assert!(
+        problem.contains("use netting") && problem.contains("hedged"),
+        "{problem}"
+    );
+
     let (line, problem) = error_for(CTRADER, "symbol = \"4\"", "symbol = \"USDJPY\"");
     assert_eq!(line, line_of(CTRADER, "symbol = \"4\""));
     assert!(problem.contains("numeric"), "{problem}");

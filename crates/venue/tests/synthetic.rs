@@ -148,6 +148,7 @@ fn client_orders_trade_with_background_liquidity() {
         kind: OrderKind::Market,
         quantity: "0.01".parse().unwrap(),
         time_in_force: TimeInForce::ImmediateOrCancel,
+        position: None,
     };
     let events = exchange.submit(at(1), OwnerId(1), &order);
     let fill = events
@@ -248,6 +249,7 @@ fn a_recorded_book_becomes_background_liquidity() {
         kind: OrderKind::Market,
         quantity: q("0.5"),
         time_in_force: TimeInForce::ImmediateOrCancel,
+        position: None,
     };
     let events = exchange.submit(at(2), OwnerId(1), &order);
     assert!(events.iter().any(|event| matches!(event, ExchangeEvent::Execution { report, .. } if report.last_px == Some(p("100.00")))));

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustls::ServerConfig;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
@@ -31,6 +31,8 @@ pub struct Acceptor {
     routes: HashMap<RouteKey, Arc<Mutex<Option<SessionHost>>>>,
     first_message_timeout: Duration,
     tls: Option<Arc<ServerConfig>>,
+    /// Text of the Logout that answers a Logon no session takes.
+    unknown_logon_reply: Option<String>,
 }
 
 impl Acceptor {
@@ -41,7 +43,19 @@ impl Acceptor {
             routes: HashMap::new(),
             first_message_timeout,
             tls: None,
+            unknown_logon_reply: None,
         }
+    }
+
+    /// Answers a Logon that addresses no session of this acceptor (an
+    /// unknown SenderCompID, say) with a Logout (35=5) carrying `text` in
+    /// Text (58), then closes; without this the connection is closed with
+    /// no reply, as QuickFIX does. cTrader answers an unknown login with
+    /// `InternalError: RET_INVALID_DATA`.
+    #[must_use]
+    pub fn with_unknown_logon_reply(mut self, text: impl Into<String>) -> Self {
+        self.unknown_logon_reply = Some(text.into());
+        self
     }
 
     /// The same acceptor over TLS: each connection must complete the
@@ -125,6 +139,12 @@ impl Acceptor {
             return;
         };
         let Some(slot) = self.route(&first.bytes[..first.frame_len]) else {
+            if let Some(text) = &self.unknown_logon_reply
+                && let Some(logout) = logout_for(&first.bytes[..first.frame_len], text)
+            {
+                let _ = stream.write_all(&logout).await;
+                let _ = stream.shutdown().await;
+            }
             return;
         };
         let taken = slot.lock().ok().and_then(|mut guard| guard.take());
@@ -160,6 +180,36 @@ impl Acceptor {
         key.3 = None;
         self.routes.get(&key).cloned()
     }
+}
+
+/// A Logout answering `logon` (when it is one): the CompIDs and SubIDs
+/// reversed, MsgSeqNum 1, `text` in Text (58).
+fn logout_for(logon: &[u8], text: &str) -> Option<Vec<u8>> {
+    let mut decoder = Decoder::default();
+    let decoded = decoder.decode(logon).ok()?;
+    if decoded.msg_type() != b"A" {
+        return None;
+    }
+    let value = |tag| decoded.get(tag).map(|field| field.value());
+    let sub_ids: Vec<(crate::fix::codec::Tag, &[u8])> = [(50, 57), (57, 50)]
+        .into_iter()
+        .filter_map(|(ours, theirs)| value(theirs).map(|sub| (ours, sub)))
+        .collect();
+    let header = crate::fix::codec::Header {
+        sender_comp_id: value(56)?,
+        target_comp_id: value(49)?,
+        msg_seq_num: 1,
+        sending_time: super::wall_clock(),
+        poss_dup: false,
+        orig_sending_time: None,
+        extra: &sub_ids,
+    };
+    let encoder = crate::fix::codec::Encoder::new(decoded.begin_string());
+    let mut wire = Vec::new();
+    let mut body = encoder.begin(&mut wire, b"5", &header);
+    body.str(58, text.as_bytes());
+    body.finish().ok()?;
+    Some(wire)
 }
 
 /// A session waiting for a connection, and where its sequences stand.

@@ -1,5 +1,6 @@
 //! The exchange: one [`Book`] per symbol, client orders with their
-//! lifecycle, stops, GTD expiry and netting positions per owner.
+//! lifecycle, stops, GTD expiry and positions per owner (netting or
+//! hedged).
 //!
 //! Sans-IO: every call takes the time `now` and returns the events it
 //! caused; there is no clock, thread or OS randomness. A `now` earlier
@@ -46,8 +47,11 @@
 //!
 //! **Status** answers with an OrderStatus report (OrdRejReason 5 for an
 //! unknown order); **mass status** with one per working order of the
-//! owner; **positions** with one PositionReport per open netting position
-//! of the owner, built from its fills (or one "no positions" report).
+//! owner; **positions** with one PositionReport per open position of the
+//! owner, built from its fills (or one "no positions" report): one per
+//! symbol on a netting account, one per position id on a hedged one
+//! ([`PositionMode::Hedged`], where each order opens its own position
+//! unless it names an open one with PosMaintRptID 721).
 //!
 //! **GTD** orders expire at their ExpireTime, on the first call whose
 //! `now` reaches it ([`Exchange::advance`], or any other call).
@@ -68,7 +72,7 @@ use model::{
 };
 
 use super::book::{Book, OrderKey, OwnerId};
-use crate::position::Positions;
+use crate::position::{HedgedPositions, Positions};
 
 /// What happens when an order meets a resting order of its own owner.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -96,6 +100,10 @@ pub struct OrderRequest {
     pub quantity: Quantity,
     /// TimeInForce (59) and ExpireTime (126).
     pub time_in_force: TimeInForce,
+    /// PosMaintRptID (721): on a hedged account, the open position this
+    /// order adds to or reduces; without it the order opens a position of
+    /// its own. Ignored on netting accounts.
+    pub position: Option<u64>,
 }
 
 impl From<&NewOrder> for OrderRequest {
@@ -107,8 +115,20 @@ impl From<&NewOrder> for OrderRequest {
             kind: order.kind,
             quantity: order.quantity,
             time_in_force: order.time_in_force,
+            position: None,
         }
     }
+}
+
+/// How an account's fills make positions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PositionMode {
+    /// One net position per symbol (the default).
+    #[default]
+    Netting,
+    /// Positions by id (PosMaintRptID 721): every order opens its own
+    /// unless it names an open one to add to or reduce.
+    Hedged,
 }
 
 /// An OrderCancelRequest.
@@ -215,6 +235,9 @@ pub enum Reason {
     UnknownOrder(ClOrdId),
     /// The order is already done.
     OrderDone(OrdStatus),
+    /// A hedged order named a position (721) the account has not open in
+    /// this symbol.
+    UnknownPosition(u64),
     /// A replace the rules do not allow; the text says which rule.
     ReplaceNotAllowed(&'static str),
     /// A replace whose new quantity is not above the filled quantity.
@@ -310,6 +333,12 @@ impl fmt::Display for Reason {
             Self::ExpireTimePassed(at) => write!(f, "ExpireTime {at} is not in the future"),
             Self::UnknownOrder(id) => write!(f, "ORDER_NOT_FOUND: order {id} not found"),
             Self::OrderDone(status) => write!(f, "too late: the order is {status:?}"),
+            Self::UnknownPosition(id) => {
+                write!(
+                    f,
+                    "POSITION_NOT_FOUND: no open position {id} in this symbol"
+                )
+            }
             Self::ReplaceNotAllowed(rule) => f.write_str(rule),
             Self::QuantityNotAboveFilled { quantity, filled } => write!(
                 f,
@@ -357,6 +386,8 @@ pub enum ExchangeEvent {
         owner: OwnerId,
         /// The report.
         report: PositionReport,
+        /// The position's id on a hedged account (PosMaintRptID 721).
+        position_id: Option<u64>,
     },
     /// Public market data: a [`BookDelta`] of entry adds and deletes, or a
     /// [`Trade`] print.
@@ -388,6 +419,8 @@ struct Order {
     status: OrdStatus,
     /// A stop whose trigger was reached.
     triggered: bool,
+    /// Its position on a hedged account.
+    position: Option<u64>,
 }
 
 impl Order {
@@ -483,6 +516,9 @@ pub struct Exchange {
     used_cl_ord_ids: BTreeSet<(OwnerId, ClOrdId)>,
     expiries: BTreeSet<(Timestamp, OrderKey)>,
     positions: BTreeMap<OwnerId, Positions>,
+    /// Hedged accounts' positions (an owner here is hedged).
+    hedged: BTreeMap<OwnerId, HedgedPositions>,
+    next_position_id: u64,
     clock: Timestamp,
     next_key: u64,
     exec_count: u64,
@@ -517,6 +553,8 @@ impl Exchange {
             used_cl_ord_ids: BTreeSet::new(),
             expiries: BTreeSet::new(),
             positions: BTreeMap::new(),
+            hedged: BTreeMap::new(),
+            next_position_id: 0,
             clock: Timestamp::UNIX_EPOCH,
             next_key: 0,
             exec_count: 0,
@@ -573,8 +611,31 @@ impl Exchange {
         })
     }
 
+    /// Makes `owner`'s account netting (the default) or hedged; set it
+    /// before the account trades.
+    pub fn set_position_mode(&mut self, owner: OwnerId, mode: PositionMode) {
+        match mode {
+            PositionMode::Netting => {
+                self.hedged.remove(&owner);
+            }
+            PositionMode::Hedged => {
+                self.hedged.entry(owner).or_default();
+            }
+        }
+    }
+
+    /// The position (PosMaintRptID 721) of `owner`'s order `order_id` on
+    /// a hedged account.
+    pub fn order_position(&self, owner: OwnerId, order_id: &OrderId) -> Option<u64> {
+        let order = self.orders.get(self.by_order_id.get(order_id)?)?;
+        (order.owner == owner).then_some(order.position).flatten()
+    }
+
     /// `owner`'s net position in `instrument`: the sum of its fills.
     pub fn position(&self, owner: OwnerId, instrument: &InstrumentId) -> NetQuantity {
+        if let Some(hedged) = self.hedged.get(&owner) {
+            return hedged.net(instrument);
+        }
         self.positions
             .get(&owner)
             .and_then(|positions| positions.get(instrument))
@@ -745,6 +806,20 @@ impl Exchange {
         {
             return reject_new(self.next_exec_id(), at, owner, request, reason, out);
         }
+        let position = match (self.hedged.get(&owner), request.position) {
+            (None, _) => None,
+            (Some(hedged), Some(id)) => {
+                if hedged.open_instrument(id) != Some(instrument.id) {
+                    let reason = Reason::UnknownPosition(id);
+                    return reject_new(self.next_exec_id(), at, owner, request, reason, out);
+                }
+                Some(id)
+            }
+            (Some(_), None) => {
+                self.next_position_id += 1;
+                Some(self.next_position_id)
+            }
+        };
         let key = self.new_key();
         let order_id = OrderId::new(&key.0.to_string())
             .unwrap_or_else(|_| unreachable!("digits are a valid OrderID"));
@@ -763,6 +838,7 @@ impl Exchange {
             cum_cost: Money::ZERO,
             status: OrdStatus::New,
             triggered: false,
+            position,
         };
         self.orders.insert(key, order);
         self.by_cl_ord_id.insert((owner, request.cl_ord_id), key);
@@ -957,10 +1033,17 @@ impl Exchange {
         if owner == OwnerId::BACKGROUND {
             return;
         }
-        self.positions
-            .entry(owner)
-            .or_default()
-            .apply(instrument, symbol, side, price, quantity);
+        let position = key
+            .and_then(|key| self.orders.get(&key))
+            .and_then(|order| order.position);
+        match (position, self.hedged.get_mut(&owner)) {
+            (Some(id), Some(hedged)) => hedged.apply(id, instrument, symbol, side, price, quantity),
+            _ => self
+                .positions
+                .entry(owner)
+                .or_default()
+                .apply(instrument, symbol, side, price, quantity),
+        }
         let Some(order) = key.and_then(|key| self.orders.get_mut(&key)) else {
             return;
         };
@@ -1353,11 +1436,18 @@ impl Exchange {
     ) -> Vec<ExchangeEvent> {
         let mut out = Vec::new();
         self.advance_into(now, &mut out);
-        let open: Vec<_> = self
-            .positions
-            .get(&owner)
-            .map(|positions| positions.open().copied().collect())
-            .unwrap_or_default();
+        // (position id on a hedged account, position), in id or symbol order.
+        let open: Vec<(Option<u64>, _)> = match self.hedged.get(&owner) {
+            Some(hedged) => hedged
+                .open()
+                .map(|(id, position)| (Some(id), *position))
+                .collect(),
+            None => self
+                .positions
+                .get(&owner)
+                .map(|positions| positions.open().map(|position| (None, *position)).collect())
+                .unwrap_or_default(),
+        };
         let total = u32::try_from(open.len()).unwrap_or(u32::MAX);
         if open.is_empty() {
             out.push(ExchangeEvent::Position {
@@ -1370,9 +1460,10 @@ impl Exchange {
                     settlement_price: None,
                     total_reports: Some(0),
                 },
+                position_id: None,
             });
         }
-        for position in open {
+        for (position_id, position) in open {
             let size = position.net.abs();
             let long = position.net.raw() > 0;
             out.push(ExchangeEvent::Position {
@@ -1385,6 +1476,7 @@ impl Exchange {
                     settlement_price: position.average_price(),
                     total_reports: Some(total),
                 },
+                position_id,
             });
         }
         out

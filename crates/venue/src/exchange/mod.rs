@@ -17,6 +17,6 @@ pub mod synthetic;
 
 pub use book::{Book, BookError, Fill, MatchOutcome, OrderKey, OwnerId, Resting};
 pub use engine::{
-    CancelRequest, Exchange, ExchangeConfig, ExchangeEvent, OrderRequest, Reason, ReplaceRequest,
-    SelfTradePolicy,
+    CancelRequest, Exchange, ExchangeConfig, ExchangeEvent, OrderRequest, PositionMode, Reason,
+    ReplaceRequest, SelfTradePolicy,
 };

@@ -107,6 +107,9 @@ pub struct AccountProfile {
     pub environment: String,
     /// The broker part of the SenderCompID.
     pub broker: String,
+    /// Netting (one position per symbol, the default) or hedged
+    /// (positions by PosMaintRptID 721).
+    pub positions: super::engine::PositionMode,
 }
 
 impl AccountProfile {
@@ -346,7 +349,7 @@ const FIX_KEYS: &[&str] = &[
     "heartbeat_s",
     "unsupported",
 ];
-const ACCOUNT_KEYS: &[&str] = &["login", "password", "environment", "broker"];
+const ACCOUNT_KEYS: &[&str] = &["login", "password", "environment", "broker", "positions"];
 
 fn port(fields: &Fields<'_, '_>, key: &str) -> Result<Option<u16>, ProfileError> {
     fields.optional(key, |f, v| {
@@ -449,11 +452,22 @@ fn account_profile(
         }
         Ok(text)
     };
+    let positions = match fields.optional("positions", Fields::text)?.as_deref() {
+        None | Some("netting") => super::engine::PositionMode::Netting,
+        Some("hedged") => super::engine::PositionMode::Hedged,
+        Some(other) => {
+            return Err(source.error(
+                fields.offset_of("positions"),
+                format!("positions: {other:?}; use netting (one position per symbol) or hedged (positions by id, 721)"),
+            ));
+        }
+    };
     Ok(AccountProfile {
         login: fields.required("login", Fields::whole)?,
         password: fields.required("password", Fields::text)?,
         environment: part("environment")?,
         broker: part("broker")?,
+        positions,
     })
 }
 const SYMBOL_KEYS: &[&str] = &[

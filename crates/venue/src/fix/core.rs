@@ -280,12 +280,18 @@ impl VenueCore {
 
     fn with_source(
         profile: &VenueProfile,
-        exchange: Exchange,
+        mut exchange: Exchange,
         source: MarketSource,
     ) -> Result<Self, VenueError> {
         let fix = profile.fix.clone().ok_or(VenueError::NoFixSection)?;
         if u32::try_from(fix.accounts.len()).is_err() {
             return Err(VenueError::TooManyAccounts);
+        }
+        for (index, account) in fix.accounts.iter().enumerate() {
+            // Owners are account indexes from 1 (see `owner`).
+            if let Ok(owner) = u32::try_from(index + 1) {
+                exchange.set_position_mode(OwnerId(owner), account.positions);
+            }
         }
         let symbols = profile
             .symbols
@@ -976,6 +982,8 @@ impl VenueCore {
             time_in_force(fields, expire, TimeInForce::Day)?
         };
         let _ = now;
+        // PosMaintRptID: the position a hedged account's order adds to.
+        let position = fields.parsed(721, |text| text.parse::<u64>().ok())?;
         Ok(OrderRequest {
             cl_ord_id,
             symbol,
@@ -983,6 +991,7 @@ impl VenueCore {
             kind,
             quantity,
             time_in_force,
+            position,
         })
     }
 
@@ -1081,9 +1090,12 @@ impl VenueCore {
                     .iter()
                     .find(|symbol| symbol.symbol == report.symbol)
                     .map(|symbol| symbol.instrument);
-                let position_id = match instrument {
-                    Some(instrument) => self.position_id(owner, instrument),
-                    None => 0,
+                // A hedged account's order has its own position; a netting
+                // account has one per symbol.
+                let position_id = match (self.exchange.order_position(owner, &id), instrument) {
+                    (Some(position), _) => position,
+                    (None, Some(instrument)) => self.position_id(owner, instrument),
+                    (None, None) => 0,
                 };
                 self.orders.insert(
                     (owner, id),
@@ -1371,12 +1383,19 @@ impl VenueCore {
     ) {
         let mut reports: Vec<(Option<u64>, model::PositionReport)> = Vec::new();
         for event in events {
-            if let ExchangeEvent::Position { report, .. } = event {
-                let position_id = report
-                    .symbol
-                    .and_then(|symbol| self.symbols.iter().find(|info| info.symbol == symbol))
-                    .map(|info| info.instrument)
-                    .map(|instrument| self.position_id(owner, instrument));
+            if let ExchangeEvent::Position {
+                report,
+                position_id,
+                ..
+            } = event
+            {
+                let position_id = position_id.or_else(|| {
+                    report
+                        .symbol
+                        .and_then(|symbol| self.symbols.iter().find(|info| info.symbol == symbol))
+                        .map(|info| info.instrument)
+                        .map(|instrument| self.position_id(owner, instrument))
+                });
                 reports.push((position_id, report));
             }
         }

@@ -23,7 +23,8 @@
 //!   `QUOTE` or `TRADE`; sequence numbers reset at every Logon. A Logon
 //!   whose Username (553) is not the account's login or whose Password
 //!   (554) is wrong gets 35=5 `58=InternalError: RET_INVALID_DATA` and a
-//!   disconnect.
+//!   disconnect; so does a Logon from an unknown login (a SenderCompID no
+//!   session has), answered by the acceptor itself.
 //! - Wrong session: a trading message on QUOTE, or 35=V on TRADE, gets a
 //!   BusinessMessageReject (35=j) with BusinessRejectReason 4
 //!   (application not available) naming the right session (our choice;
@@ -44,7 +45,9 @@
 //! - 35=D: OrdType 1 market (IOC: the rest of a partial fill is
 //!   canceled, 39=4), 2 limit, 3 stop; 59 is ignored and inferred (market
 //!   3, limit/stop 1, or 6 with 126). Reports: 150=0 39=0 with 59 and
-//!   721 (a position id per account and symbol), 150=F fills with 6, 14,
+//!   721 (the position: one per account and symbol on a netting account;
+//!   on a hedged one the order's own, or the open position its 721
+//!   named, which it adds to or reduces), 150=F fills with 6, 14,
 //!   32, 151 and no 31; rejects (volume below the minimum, off the step,
 //!   price off the tick, unknown symbol) 150=8 39=8 103=0 with 58.
 //!   cTrader sends no ExecID (17) and its dictionary has none, so neither
@@ -58,7 +61,10 @@
 //!   working order with 584 and 911; none → 35=j. 35=AN: one 35=AP per
 //!   open position (710, 721, 727, 728=0, 730, 702=1, 704, 705; 721 on
 //!   the request selects one position), or 727=0 728=2 when flat.
-//!   Positions are netting (hedged accounts are not simulated).
+//!   Positions are netting, or hedged per account (`positions = "hedged"`
+//!   in the profile's `[[account]]`): one 35=AP per open position id; an
+//!   order naming a position that is not open is rejected (150=8,
+//!   `POSITION_NOT_FOUND`).
 //! - Anything else (35=q OrderMassCancelRequest, …): as the profile's
 //!   `unsupported` says, 35=j 380=3 with 372 (default) or 35=3 373=11.
 //!   Malformed requests get 35=3 with 373 (1 missing, 5 bad value, 6 bad
