@@ -606,6 +606,17 @@ fn cancel_replace_status_and_their_rejects() {
         ),
         (Some("I"), Some("mZzEY"), Some("1"))
     );
+    // IssueDate after the order was accepted: nothing to report.
+    world.send(
+        SessionRole::Trade,
+        "AF",
+        "584=later|585=7|225=20231115-00:00:00",
+    );
+    let later = &world.take(SessionRole::Trade)[0];
+    assert_eq!(
+        (field(later, "35"), field(later, "379")),
+        (Some("j"), Some("later"))
+    );
     // Cancel (C.5 request shape): ER 150=4 39=4 with 41.
     world.send(SessionRole::Trade, "F", "11=jR8dBPcZEQa9|41=Is03AvsknNYK");
     assert_eq!(

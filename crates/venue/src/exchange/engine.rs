@@ -421,6 +421,8 @@ struct Order {
     triggered: bool,
     /// Its position on a hedged account.
     position: Option<u64>,
+    /// When it was accepted.
+    accepted: Timestamp,
 }
 
 impl Order {
@@ -839,6 +841,7 @@ impl Exchange {
             status: OrdStatus::New,
             triggered: false,
             position,
+            accepted: at,
         };
         self.orders.insert(key, order);
         self.by_cl_ord_id.insert((owner, request.cl_ord_id), key);
@@ -1394,12 +1397,25 @@ impl Exchange {
         owner: OwnerId,
         request_id: RequestId,
     ) -> Vec<ExchangeEvent> {
+        self.mass_status_since(now, owner, request_id, None)
+    }
+
+    /// [`Self::mass_status`] of the orders accepted at or after `since`
+    /// (cTrader's IssueDate, 225), or all of them.
+    pub fn mass_status_since(
+        &mut self,
+        now: Timestamp,
+        owner: OwnerId,
+        request_id: RequestId,
+        since: Option<Timestamp>,
+    ) -> Vec<ExchangeEvent> {
         let mut out = Vec::new();
         let at = self.advance_into(now, &mut out);
         let working: Vec<OrderKey> = self
             .orders
             .values()
             .filter(|order| order.owner == owner && order.is_working())
+            .filter(|order| since.is_none_or(|since| order.accepted >= since))
             .map(|order| order.key)
             .collect();
         if working.is_empty() {

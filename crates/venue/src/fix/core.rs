@@ -584,7 +584,11 @@ impl VenueCore {
                 if kind != "7" {
                     return Err(Refusal::bad_value(585));
                 }
-                let events = self.exchange.mass_status(now, owner, request_id);
+                // IssueDate: only orders accepted at or after it.
+                let since = fields.timestamp(225)?;
+                let events = self
+                    .exchange
+                    .mass_status_since(now, owner, request_id, since);
                 self.dispatch(now, events);
             }
             "AN" => {

@@ -57,7 +57,8 @@
 //!   379 = the request's 11; a done order → 35=9 434=1.
 //!   35=G: ER 150=5; unknown → 35=j ORDER_NOT_FOUND; other refusals 35=9
 //!   434=2. 35=H: one ER 150=I for the order; unknown → 35=j.
-//!   35=AF (585=7 only; 225 is not used as a filter): one ER 150=I per
+//!   35=AF (585=7 only; IssueDate 225 keeps the orders accepted at or
+//!   after it): one ER 150=I per
 //!   working order with 584 and 911; none → 35=j. 35=AN: one 35=AP per
 //!   open position (710, 721, 727, 728=0, 730, 702=1, 704, 705; 721 on
 //!   the request selects one position), or 727=0 728=2 when flat.
