@@ -204,7 +204,7 @@ impl World {
     }
 }
 
-/// Validates every message in `bytes` against the cTrader dictionary.
+/// Validates every message in `bytes` against the validator's dictionary.
 fn validate_all(validator: &mut Validator, bytes: &[u8]) -> usize {
     let mut decoder = Decoder::new(DecoderConfig::default());
     let mut rest = bytes;
@@ -214,7 +214,7 @@ fn validate_all(validator: &mut Validator, bytes: &[u8]) -> usize {
         let message = &rest[..end];
         let decoded = decoder.decode(message).unwrap();
         if let Err(error) = validator.validate(&decoded) {
-            panic!("the cTrader dictionary rejects {}: {error}", pipes(message));
+            panic!("the dictionary rejects {}: {error}", pipes(message));
         }
         count += 1;
         rest = &rest[end..];
@@ -749,10 +749,42 @@ fn generic_venue_sends_exec_ids_and_sized_quotes_on_one_session() {
     let (_, spot) = core.poll_outbound().unwrap();
     assert_eq!((spot.msg_type, spot.get(262)), ("W", Some("s")));
     assert!(spot.get(271).is_some(), "sizes on a generic venue");
+    // Positions: a FIX 4.4 PositionReport, valid against the standard
+    // dictionary (a strict FIX 4.4 client checks its required fields).
+    let mut validator = Validator::new(
+        gateway::fix::dict::ShippedDictionary::Fix44.load().unwrap(),
+        gateway::fix::dict::ValidationOptions::default(),
+    );
+    let mut check = |out: &venue::fix::Outbound| {
+        let header = gateway::fix::codec::Header {
+            sender_comp_id: b"VENUE",
+            target_comp_id: b"demo.emp.12345",
+            msg_seq_num: 9,
+            sending_time: t1,
+            poss_dup: false,
+            orig_sending_time: None,
+            extra: &[],
+        };
+        let encoder = gateway::fix::codec::Encoder::new(b"FIX.4.4");
+        let mut wire = Vec::new();
+        let mut body = encoder.begin(&mut wire, out.msg_type.as_bytes(), &header);
+        out.write_body(&mut body);
+        body.finish().unwrap();
+        assert_eq!(validate_all(&mut validator, &wire), 1);
+        String::from_utf8_lossy(&wire).replace('\x01', "|")
+    };
     core.on_message(
         key,
         t1,
-        &message(3, "D|34=3|49=demo.emp.12345|56=VENUE|52=20231114-22:13:20|11=c1|55=BTCUSD|54=1|60=20231114-22:13:20|40=1|38=0.001|59=3"),
+        &message(3, "AN|34=3|49=demo.emp.12345|56=VENUE|52=20231114-22:13:20|710=p0|724=0|1=12345|581=1|715=20231114|60=20231114-22:13:20|453=0"),
+    );
+    let (_, flat) = core.poll_outbound().unwrap();
+    let text = check(&flat);
+    assert!(text.contains("|727=0|728=2|"), "{text}");
+    core.on_message(
+        key,
+        t1,
+        &message(30, "D|34=30|49=demo.emp.12345|56=VENUE|52=20231114-22:13:20|11=c1|55=BTCUSD|54=1|60=20231114-22:13:20|40=1|38=0.001|59=3"),
     );
     let mut reports = Vec::new();
     while let Some((_, out)) = core.poll_outbound() {
@@ -763,6 +795,22 @@ fn generic_venue_sends_exec_ids_and_sized_quotes_on_one_session() {
     assert!(reports.len() >= 2);
     assert!(reports.iter().all(|report| report.get(17).is_some()));
     assert!(reports.iter().any(|report| report.get(31).is_some()));
+
+    core.on_message(
+        key,
+        t1,
+        &message(4, "AN|34=4|49=demo.emp.12345|56=VENUE|52=20231114-22:13:20|710=p1|724=0|1=12345|581=1|715=20231114|60=20231114-22:13:20|453=0"),
+    );
+    let (_, position) = core.poll_outbound().unwrap();
+    let text = check(&position);
+    assert!(
+        text.contains("|728=0|") && text.contains("|704=0.001|"),
+        "{text}"
+    );
+    assert!(
+        text.contains("|715=20231114|") && text.contains("|1=12345|"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -595,7 +595,7 @@ impl VenueCore {
                 let request_id = request_id(fields, 710)?;
                 let only = fields.parsed(721, |text| text.parse::<u64>().ok())?;
                 let events = self.exchange.positions(now, owner, request_id);
-                self.positions(key, owner, request_id, only, events);
+                self.positions(now, key, owner, request_id, only, events);
             }
             _ => {}
         }
@@ -1379,6 +1379,7 @@ impl VenueCore {
 
     fn positions(
         &mut self,
+        now: Timestamp,
         key: SessionKey,
         owner: OwnerId,
         request_id: RequestId,
@@ -1408,9 +1409,18 @@ impl VenueCore {
         }
         reports.retain(|(_, report)| report.symbol.is_some());
         let total = reports.len();
+        // FIX 4.4 makes these required in a PositionReport; cTrader's
+        // dictionary does not have them and its samples leave them out.
+        let generic = (!self.is_ctrader()).then(|| GenericPositionFields {
+            business_date: date_text(now),
+            account: self.login_of(owner).unwrap_or_default(),
+        });
         if reports.is_empty() {
             let mut reply = Outbound::new("AP");
             reply.add(710, request_id).add(727, 0).add(728, 2);
+            if let Some(generic) = &generic {
+                generic.add_to(&mut reply, "none", "0");
+            }
             self.queue(key, reply);
             return;
         }
@@ -1430,9 +1440,20 @@ impl VenueCore {
                     730,
                     report.settlement_price.map(|px| price_text(px, digits)),
                 )
-                .add(702, 1)
-                .add(704, report.long)
-                .add(705, report.short);
+                .add(702, 1);
+            if generic.is_some() {
+                // FIX 4.4's NoPositions entries start with PosType; cTrader's
+                // carry none. FIN: the end-of-day (here: current) position.
+                reply.add(703, "FIN");
+            }
+            reply.add(704, report.long).add(705, report.short);
+            if let Some(generic) = &generic {
+                let settlement = report
+                    .settlement_price
+                    .map_or_else(|| "0".to_owned(), |px| price_text(px, digits));
+                let id = position_id.map_or_else(|| "none".to_owned(), |id| id.to_string());
+                generic.add_to(&mut reply, &id, &settlement);
+            }
             self.queue(key, reply);
         }
     }
@@ -1533,4 +1554,43 @@ fn time_in_force(
         Some("6") => TimeInForce::GoodTillDate(expire.ok_or(Refusal::missing(126))?),
         Some(_) => return Err(Refusal::bad_value(59)),
     })
+}
+
+/// What a generic FIX 4.4 PositionReport carries besides cTrader's fields:
+/// the fields FIX 4.4 requires.
+struct GenericPositionFields {
+    /// ClearingBusinessDate (715): the UTC date of the request.
+    business_date: String,
+    /// Account (1): the account's login.
+    account: u64,
+}
+
+impl GenericPositionFields {
+    /// PosMaintRptID (721) when missing, 715, the account as Account (1),
+    /// AccountType (581) 1 and Parties (448/447/452 client id), and the
+    /// settlement prices (730, 731 final, 734).
+    fn add_to(&self, reply: &mut Outbound, position_id: &str, settlement: &str) {
+        if reply.get(721).is_none() {
+            reply.add(721, position_id);
+        }
+        if reply.get(730).is_none() {
+            reply.add(730, settlement);
+        }
+        reply
+            .add(715, &self.business_date)
+            .add(453, 1)
+            .add(448, self.account)
+            .add(447, 'D')
+            .add(452, 3)
+            .add(1, self.account)
+            .add(581, 1)
+            .add(731, 1)
+            .add(734, settlement);
+    }
+}
+
+/// `YYYYMMDD` of `at` (UTC).
+fn date_text(at: Timestamp) -> String {
+    let text = at.to_string();
+    text.get(..10).unwrap_or("19700101").replace('-', "")
 }
