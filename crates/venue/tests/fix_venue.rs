@@ -752,8 +752,8 @@ fn generic_venue_sends_exec_ids_and_sized_quotes_on_one_session() {
     // Positions: a FIX 4.4 PositionReport, valid against the standard
     // dictionary (a strict FIX 4.4 client checks its required fields).
     let mut validator = Validator::new(
-        gateway::fix::dict::ShippedDictionary::Fix44.load().unwrap(),
-        gateway::fix::dict::ValidationOptions::default(),
+        ShippedDictionary::Fix44.load().unwrap(),
+        ValidationOptions::default(),
     );
     let mut check = |out: &venue::fix::Outbound| {
         let header = gateway::fix::codec::Header {
