@@ -328,9 +328,9 @@ fn a_quote_rejected_before_it_ever_worked_is_requoted_under_a_new_id() {
     );
 }
 
-#[test]
-fn the_host_withdraws_quotes_while_degraded() {
-    let mm = r#"
+/// One micro_mm instance as a params file declares it, for the tests that
+/// run it through the host.
+const HOSTED_MM: &str = r#"
 [[strategy]]
 name = "mm"
 kind = "micro_mm"
@@ -344,7 +344,10 @@ quote_size = "50"
 max_position = "100"
 replace_tolerance_ticks = 1
 "#;
-    let mut host = host(&format!("{GATE}{mm}"));
+
+#[test]
+fn the_host_withdraws_quotes_while_degraded() {
+    let mut host = host(&format!("{GATE}{HOSTED_MM}"));
     let step = host.step(ms(0), &market(Some(0.02)), &no_inventory(), &[]);
     assert_eq!(step.actions.len(), 2);
     let ids: Vec<_> = step.actions.iter().map(|e| e.action.intent_id()).collect();
@@ -386,21 +389,7 @@ replace_tolerance_ticks = 1
 
 #[test]
 fn a_replace_waits_while_the_order_has_a_request_in_flight() {
-    let mm = r#"
-[[strategy]]
-name = "mm"
-kind = "micro_mm"
-rate_limit_actions = 10
-rate_limit_window_ms = 1000
-instruments = ["BTC-100K-YES"]
-min_half_spread_ticks = 1
-vol_multiplier = 1.0
-skew_per_unit = "0.0001"
-quote_size = "50"
-max_position = "100"
-replace_tolerance_ticks = 1
-"#;
-    let mut host = host(&format!("{GATE}{mm}"));
+    let mut host = host(&format!("{GATE}{HOSTED_MM}"));
     let step = host.step(ms(0), &market(Some(0.02)), &no_inventory(), &[]);
     let ids: Vec<_> = step.actions.iter().map(|e| e.action.intent_id()).collect();
     // The bid works two ticks off its target (0.53) and its previous
@@ -433,20 +422,6 @@ replace_tolerance_ticks = 1
 
 #[test]
 fn a_continued_run_numbers_its_epochs_above_the_recovered_ones() {
-    let mm = r#"
-[[strategy]]
-name = "mm"
-kind = "micro_mm"
-rate_limit_actions = 10
-rate_limit_window_ms = 1000
-instruments = ["BTC-100K-YES"]
-min_half_spread_ticks = 1
-vol_multiplier = 1.0
-skew_per_unit = "0.0001"
-quote_size = "50"
-max_position = "100"
-replace_tolerance_ticks = 1
-"#;
     let submits = |host: &mut strategy::StrategyHost| -> Vec<(u64, model::IntentId)> {
         let step = host.step(ms(0), &market(Some(0.02)), &no_inventory(), &[]);
         step.actions
@@ -457,8 +432,8 @@ replace_tolerance_ticks = 1
             })
             .collect()
     };
-    let first = submits(&mut host(&format!("{GATE}{mm}")));
-    let mut continued = host(&format!("{GATE}{mm}"));
+    let first = submits(&mut host(&format!("{GATE}{HOSTED_MM}")));
+    let mut continued = host(&format!("{GATE}{HOSTED_MM}"));
     continued.set_epoch_base(7);
     let second = submits(&mut continued);
     assert_eq!(first.len(), 2);

@@ -121,6 +121,18 @@ fn missing(message: &'static str, field: &'static str) -> WsError {
     WsError::MissingField { message, field }
 }
 
+/// The text of a field `message` must carry.
+fn required<'v>(
+    value: &'v Option<Str<'_>>,
+    message: &'static str,
+    field: &'static str,
+) -> Result<&'v str, WsError> {
+    value
+        .as_ref()
+        .map(Str::as_str)
+        .ok_or_else(|| missing(message, field))
+}
+
 fn l2_side(text: &str) -> Result<BookSide, WsError> {
     match text {
         "bid" | "BID" | "buy" | "BUY" => Ok(BookSide::Bid),
@@ -315,11 +327,7 @@ impl CoinbaseDecoder {
         now: Timestamp,
         out: &mut WsOutput,
     ) -> Result<(), WsError> {
-        let product = event
-            .product_id
-            .as_ref()
-            .ok_or_else(|| missing("l2_data", "product_id"))?
-            .as_str();
+        let product = required(&event.product_id, "l2_data", "product_id")?;
         let updates = event.updates.as_deref().unwrap_or_default();
         let snapshot = match event.kind.as_ref().map(Str::as_str) {
             Some("snapshot") => true,
@@ -440,22 +448,8 @@ impl CoinbaseDecoder {
                 .product_id
                 .as_ref()
                 .ok_or_else(|| missing("market_trades", "product_id"))?;
-            let px = price(
-                "price",
-                trade
-                    .price
-                    .as_ref()
-                    .ok_or_else(|| missing("market_trades", "price"))?
-                    .as_str(),
-            )?;
-            let size = quantity(
-                "size",
-                trade
-                    .size
-                    .as_ref()
-                    .ok_or_else(|| missing("market_trades", "size"))?
-                    .as_str(),
-            )?;
+            let px = price("price", required(&trade.price, "market_trades", "price")?)?;
+            let size = quantity("size", required(&trade.size, "market_trades", "size")?)?;
             let aggressor = match trade.side.as_ref().map(Str::as_str) {
                 None | Some("" | "UNKNOWN_ORDER_SIDE") => None,
                 Some("BUY" | "buy") => Some(Side::Buy),
@@ -493,28 +487,14 @@ impl CoinbaseDecoder {
 }
 
 fn parse_level(level: &Level<'_>) -> Result<(BookSide, model::Price, model::Quantity), WsError> {
-    let side = l2_side(
-        level
-            .side
-            .as_ref()
-            .ok_or_else(|| missing("l2_data", "side"))?
-            .as_str(),
-    )?;
+    let side = l2_side(required(&level.side, "l2_data", "side")?)?;
     let px = price(
         "price_level",
-        level
-            .price_level
-            .as_ref()
-            .ok_or_else(|| missing("l2_data", "price_level"))?
-            .as_str(),
+        required(&level.price_level, "l2_data", "price_level")?,
     )?;
     let size = quantity(
         "new_quantity",
-        level
-            .new_quantity
-            .as_ref()
-            .ok_or_else(|| missing("l2_data", "new_quantity"))?
-            .as_str(),
+        required(&level.new_quantity, "l2_data", "new_quantity")?,
     )?;
     Ok((side, px, size))
 }
