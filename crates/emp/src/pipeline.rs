@@ -11,10 +11,11 @@
 //! journal them) and venue commands (after journaling: persist before
 //! send).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use model::{
-    ClOrdId, InstrumentId, InstrumentTable, MarketEvent, RunId, Timestamp, VenueCommand, VenueEvent,
+    ClOrdId, InstrumentId, InstrumentMap, InstrumentTable, MarketEvent, RunId, Timestamp,
+    VenueCommand, VenueEvent,
 };
 use oms::risk::Denial;
 use oms::{Oms, OmsConfig, OmsEvent, VenueEventError, VenueEventOutcome};
@@ -75,7 +76,7 @@ pub enum PipelineOutput {
 
 /// Stores `value` under `key`, overwriting in place when the key is
 /// there (no node shuffling, no old value moved out and dropped).
-fn upsert<V: Clone>(map: &mut BTreeMap<InstrumentId, V>, key: InstrumentId, value: &V) {
+fn upsert<V: Clone>(map: &mut InstrumentMap<V>, key: InstrumentId, value: &V) {
     match map.get_mut(&key) {
         Some(kept) => kept.clone_from(value),
         None => {
@@ -94,8 +95,12 @@ pub struct Pipeline {
     outputs: VecDeque<PipelineOutput>,
     // What the strategies read of the OMS, refilled before each decision
     // into buffers kept here, so a decision allocates nothing.
-    inventory: BTreeMap<InstrumentId, Inventory>,
+    inventory: InstrumentMap<Inventory>,
     working: Vec<WorkingOrder>,
+    /// The OMS revision the two buffers above were filled at: most events
+    /// change no order or position, and refilling cost as much as a
+    /// strategy's decision.
+    refilled_at: Option<u64>,
 }
 
 impl Pipeline {
@@ -125,8 +130,9 @@ impl Pipeline {
             oms,
             market: MarketView::default(),
             outputs: VecDeque::new(),
-            inventory: BTreeMap::new(),
+            inventory: InstrumentMap::new(),
             working: Vec::new(),
+            refilled_at: None,
         })
     }
 
@@ -265,20 +271,25 @@ impl Pipeline {
     /// instrument seen before keeps an all-zero entry, which strategies
     /// read as they read a missing one (`Inputs::inventory_of`).
     fn refill_positions_and_working(&mut self) {
+        let revision = self.oms.revision();
+        if self.refilled_at == Some(revision) {
+            return;
+        }
+        self.refilled_at = Some(revision);
         let state = self.oms.state();
         let inventory = &mut self.inventory;
         inventory
             .values_mut()
             .for_each(|entry| *entry = Inventory::default());
         for (instrument, totals) in state.positions().instruments() {
-            let entry = inventory.entry(*instrument).or_default();
+            let entry = inventory.get_or_default(*instrument);
             entry.position = totals.net();
             entry.average_cost = totals.cost_basis().per_unit(totals.net().abs());
         }
         let working = &mut self.working;
         working.clear();
         for order in state.working_orders() {
-            let entry = inventory.entry(order.instrument).or_default();
+            let entry = inventory.get_or_default(order.instrument);
             let leaves = order.leaves();
             match order.side {
                 model::Side::Buy => {

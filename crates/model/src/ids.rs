@@ -146,6 +146,7 @@ macro_rules! define_id {
         }
 
         impl PartialEq for $name {
+            #[inline]
             fn eq(&self, other: &Self) -> bool {
                 self.0.len == other.0.len && self.0.cmp_text(&other.0).is_eq()
             }
@@ -154,12 +155,14 @@ macro_rules! define_id {
         impl Eq for $name {}
 
         impl PartialOrd for $name {
+            #[inline]
             fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
                 Some(self.cmp(other))
             }
         }
 
         impl Ord for $name {
+            #[inline]
             fn cmp(&self, other: &Self) -> std::cmp::Ordering {
                 self.0.cmp_text(&other.0)
             }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::fixed::{Money, Price, Quantity};
 use crate::ids::{InstrumentId, VenueSymbol};
+use crate::instrument_map::InstrumentMap;
 
 /// One tradable instrument at one venue.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -117,11 +118,11 @@ impl Instrument {
 
 /// Instruments by EMP id and by venue symbol.
 ///
-/// B-trees, not hash maps: looked up on every market event, and a few
-/// word-wise id comparisons cost less than SipHash over the id's bytes.
+/// Looked up by id on every market event: an [`InstrumentMap`], where a
+/// lookup is a few word-wise id comparisons.
 #[derive(Clone, Debug, Default)]
 pub struct InstrumentTable {
-    by_id: BTreeMap<InstrumentId, Instrument>,
+    by_id: InstrumentMap<Instrument>,
     by_symbol: BTreeMap<VenueSymbol, InstrumentId>,
 }
 

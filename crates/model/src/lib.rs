@@ -41,6 +41,7 @@ pub mod execution;
 pub mod fixed;
 pub mod ids;
 pub mod instrument;
+pub mod instrument_map;
 pub mod market;
 pub mod order;
 pub mod sink;
@@ -57,6 +58,7 @@ pub use ids::{
     TradeId, VenueSymbol,
 };
 pub use instrument::{Instrument, InstrumentError, InstrumentTable};
+pub use instrument_map::InstrumentMap;
 pub use market::{
     BookChange, BookDelta, BookEntry, BookResetReason, BookSide, BookSnapshot, FeedStatus,
     MarketEvent, MarketHeader, Quote, QuoteSide, Trade,

@@ -147,6 +147,8 @@ pub struct Oms {
     unresolved_alerted: Vec<IntentId>,
     commands: VecDeque<VenueCommand>,
     events: VecDeque<OmsEvent>,
+    /// Moves on every change of `state`; see [`Self::revision`].
+    revision: u64,
 }
 
 impl Oms {
@@ -183,6 +185,7 @@ impl Oms {
             unresolved_alerted: Vec::new(),
             commands: VecDeque::new(),
             events: VecDeque::new(),
+            revision: 0,
         };
         oms.record_infallible(OmsEvent::Started { at: now });
         oms.roll_day(now);
@@ -192,6 +195,14 @@ impl Oms {
     /// The state (orders, positions, trading state).
     pub const fn state(&self) -> &OmsState {
         &self.state
+    }
+
+    /// A number that moves whenever [`Self::state`] changes: while it
+    /// stays the same, so do the orders and positions, and whatever a
+    /// caller derived from them (the strategies' inventory, say) still
+    /// holds.
+    pub const fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// The configuration.
@@ -223,7 +234,14 @@ impl Oms {
     /// A new last price for an instrument: used for price bands,
     /// exposure and unrealized PnL.
     pub fn on_market_price(&mut self, instrument: InstrumentId, price: Price) {
-        self.marks.insert(instrument, price);
+        // Every market event comes here: overwrite in place rather than
+        // move a ~100-byte key into the map each time.
+        match self.marks.get_mut(&instrument) {
+            Some(mark) => *mark = price,
+            None => {
+                self.marks.insert(instrument, price);
+            }
+        }
     }
 
     // ----- commands -------------------------------------------------------
@@ -528,6 +546,7 @@ impl Oms {
     /// status query per working order, and positions when offered).
     pub fn on_connected(&mut self, now: Timestamp) {
         let (recon, commands) = Reconciliation::start(now, &self.config.reconcile, &mut self.state);
+        self.revision += 1;
         self.reconciliation = Some(recon);
         for command in commands {
             if let VenueCommand::Status(request) = &command
@@ -1318,6 +1337,7 @@ impl Oms {
 
     fn record(&mut self, event: OmsEvent) -> Result<(), ApplyError> {
         self.state.apply(&event)?;
+        self.revision += 1;
         self.events.push_back(event);
         Ok(())
     }
@@ -1332,6 +1352,7 @@ impl Oms {
             });
             return;
         }
+        self.revision += 1;
         self.events.push_back(event);
     }
 }

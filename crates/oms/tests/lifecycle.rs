@@ -477,3 +477,32 @@ fn the_highest_intent_epoch_survives_recovery() {
     let recovered = Oms::recover(config(), events.iter(), at(3)).unwrap();
     assert_eq!(recovered.state().max_epoch(), Some(5));
 }
+
+#[test]
+fn the_revision_moves_with_every_state_change_and_only_then() {
+    let mut oms = oms();
+    let start = oms.revision();
+    // Market prices are not state.
+    oms.on_market_price(instrument(), px("1.2"));
+    assert_eq!(oms.revision(), start);
+
+    let buy = intent(Side::Buy, "100", "1.1", 1);
+    let cl = oms.submit(at(1), buy).unwrap();
+    let submitted = oms.revision();
+    assert!(submitted > start);
+
+    let mut venue = VenueOrder::new(cl, "V1", Side::Buy, "100", "1.1");
+    oms.on_venue_event(at(2), venue.ack()).unwrap();
+    let acked = oms.revision();
+    assert!(acked > submitted);
+    // A duplicate report changes nothing.
+    let fill = venue.fill("40", "1.1");
+    oms.on_venue_event(at(3), fill.clone()).unwrap();
+    let filled = oms.revision();
+    assert!(filled > acked);
+    assert_eq!(
+        oms.on_venue_event(at(4), fill).unwrap(),
+        VenueEventOutcome::Duplicate
+    );
+    assert_eq!(oms.revision(), filled);
+}

@@ -148,9 +148,29 @@ pub struct OrderBook {
     kind: BookKind,
     style: Option<Style>,
     last_sequence: Option<u64>,
-    /// Per side (bids, asks), a count that moves whenever the side's
-    /// levels may have changed; see [`OrderBook::side_version`].
-    versions: [u64; 2],
+    /// Per side (bids, asks): its version and which levels changed since
+    /// the last [`OrderBook::mark_read`].
+    changes: [SideChanges; 2],
+}
+
+/// What changed on one side of the book.
+#[derive(Clone, Copy, Debug, Default)]
+struct SideChanges {
+    /// Moves whenever the side's levels may have changed.
+    version: u64,
+    /// The version at the last [`OrderBook::mark_read`].
+    read_at: u64,
+    /// The lowest level index changed since then (`usize::MAX`: none).
+    from: usize,
+}
+
+impl SideChanges {
+    /// A change at level index `at` (an insert or a removal there moves
+    /// every level after it, which `from` covers).
+    fn touch(&mut self, at: usize) {
+        self.version = self.version.wrapping_add(1);
+        self.from = self.from.min(at);
+    }
 }
 
 impl OrderBook {
@@ -165,7 +185,7 @@ impl OrderBook {
             kind: BookKind::Depth,
             style: None,
             last_sequence: None,
-            versions: [0; 2],
+            changes: [SideChanges::default(); 2],
         }
     }
 
@@ -201,7 +221,28 @@ impl OrderBook {
     /// sizes are known) may have changed: equal numbers from one book mean
     /// the same levels, so values derived from them can be reused.
     pub fn side_version(&self, side: BookSide) -> u64 {
-        self.versions[side_index(side)]
+        self.changes[side_index(side)].version
+    }
+
+    /// The lowest level index of `side` that may differ from the side as
+    /// it was at version `seen`, when `seen` is the version of the last
+    /// [`Self::mark_read`] (`usize::MAX` when no level changed since);
+    /// `None` when the book cannot tell (another version), so a reader
+    /// must assume every level changed. Lets a reader that derived values
+    /// from the first levels keep them when only deeper levels moved,
+    /// without comparing the levels.
+    pub fn changed_from(&self, side: BookSide, seen: u64) -> Option<usize> {
+        let changes = &self.changes[side_index(side)];
+        (changes.read_at == seen).then_some(changes.from)
+    }
+
+    /// Starts tracking changes afresh from the current versions: see
+    /// [`Self::changed_from`].
+    pub fn mark_read(&mut self) {
+        for changes in &mut self.changes {
+            changes.read_at = changes.version;
+            changes.from = usize::MAX;
+        }
     }
 
     /// The best bid.
@@ -353,8 +394,8 @@ impl OrderBook {
     fn clear(&mut self) {
         // Every path that replaces the levels or the book's kind (snapshot,
         // quote, reset, failure) clears first.
-        for version in &mut self.versions {
-            *version = version.wrapping_add(1);
+        for changes in &mut self.changes {
+            changes.touch(0);
         }
         self.bids.clear();
         self.asks.clear();
@@ -434,27 +475,33 @@ impl OrderBook {
         Ok(())
     }
 
-    /// The only way to a side's levels for a change, so that every change
-    /// moves the side's version.
-    fn levels_mut(&mut self, side: BookSide) -> &mut Vec<Level> {
-        let version = &mut self.versions[side_index(side)];
-        *version = version.wrapping_add(1);
+    /// The only way to a side's levels for a change: the level index the
+    /// change is at goes to `change`'s tracking.
+    fn levels_mut(&mut self, side: BookSide) -> (&mut Vec<Level>, &mut SideChanges) {
+        let changes = &mut self.changes[side_index(side)];
         match side {
-            BookSide::Bid => &mut self.bids,
-            BookSide::Ask => &mut self.asks,
+            BookSide::Bid => (&mut self.bids, changes),
+            BookSide::Ask => (&mut self.asks, changes),
         }
     }
 
     fn set_level(&mut self, side: BookSide, price: Price, size: Quantity) {
-        let levels = self.levels_mut(side);
+        let (levels, changes) = self.levels_mut(side);
         match find(levels, side, price) {
             Ok(at) if size.is_zero() => {
+                changes.touch(at);
                 levels.remove(at);
             }
-            Ok(at) => levels[at].size = size,
+            Ok(at) => {
+                changes.touch(at);
+                levels[at].size = size;
+            }
             // Zero for a level we do not have: nothing to remove.
             Err(_) if size.is_zero() => {}
-            Err(at) => levels.insert(at, Level { price, size }),
+            Err(at) => {
+                changes.touch(at);
+                levels.insert(at, Level { price, size });
+            }
         }
     }
 
@@ -467,8 +514,10 @@ impl OrderBook {
         if size.is_zero() {
             return Ok(());
         }
-        let levels = self.levels_mut(side);
-        match find(levels, side, price) {
+        let (levels, changes) = self.levels_mut(side);
+        let found = find(levels, side, price);
+        changes.touch(found.unwrap_or_else(|at| at));
+        match found {
             Ok(at) => {
                 levels[at].size = levels[at]
                     .size
@@ -481,8 +530,9 @@ impl OrderBook {
     }
 
     fn remove_from_level(&mut self, side: BookSide, price: Price, size: Quantity) {
-        let levels = self.levels_mut(side);
+        let (levels, changes) = self.levels_mut(side);
         if let Ok(at) = find(levels, side, price) {
+            changes.touch(at);
             // The level is the sum of its entries, so it holds at least
             // this entry's size; saturating keeps that true regardless.
             let left = levels[at].size.saturating_sub(size);

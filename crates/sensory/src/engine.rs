@@ -273,10 +273,7 @@ impl InstrumentState {
             resync_queued: false,
             spread_z: None,
             trade_price_z: None,
-            sides: [
-                SideMemo::new(params.book_capacity),
-                SideMemo::new(params.book_capacity),
-            ],
+            sides: [SideMemo::new(), SideMemo::new()],
             features: InstrumentFeatures {
                 instrument: config.instrument,
                 version: FEATURE_VERSION,
@@ -408,6 +405,8 @@ impl InstrumentState {
         (how.bid_fill_probability, how.ask_fill_probability) =
             self.flow
                 .fill_probabilities(now, what.best_bid, what.best_ask);
+        // The memos saw both sides as they are now.
+        self.book.mark_read();
     }
 
     /// Why the vector (its WHAT part already computed) must not be traded on.
@@ -432,8 +431,7 @@ fn side_values<'memo>(
     tick: Price,
     params: &FeatureParams,
 ) -> &'memo SideValues {
-    let levels = book.side(side);
-    memo.get(book.side_version(side), levels, mid, |values| {
+    memo.get(book, side, mid, |levels, values| {
         let what_read = what::side(levels, side, mid, tick, params, &mut values.what);
         let costs_read = fill_costs_reading(levels, &params.probe_sizes, mid, &mut values.costs);
         what_read.max(costs_read)

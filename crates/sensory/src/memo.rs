@@ -5,20 +5,22 @@
 //! per-side values (top-N volume, depth, wall, pocket, fill costs) are
 //! functions of the mid, the fixed configuration and only the first levels
 //! of the side: the top N, the depth band and the one after it, and what
-//! the largest probe walks through. So the engine keeps them with a copy
-//! of that prefix and recomputes only when the mid moves or the prefix
-//! differs, or when the prefix was the whole side and the side's length
-//! changed. A change deeper in the book, or one undone within the same
-//! message (an entry replacing another of the same size at the same
-//! price), leaves the values as they were, bit for bit.
+//! the largest probe walks through. So the engine keeps them with how many
+//! levels they read and recomputes only when the mid moves, when a level
+//! within that prefix changed, or when the prefix was the whole side and
+//! the side's length changed. A change deeper in the book leaves the
+//! values as they were, bit for bit.
 //!
-//! [`OrderBook::side_version`] moves on every change of a side, so while
-//! it stays the same not even the prefix needs comparing.
+//! The book says which levels changed ([`OrderBook::changed_from`], the
+//! lowest index touched since it was last marked read), so nothing is
+//! copied or compared level by level; while a side's version stays the
+//! same not even that is asked.
 //!
-//! [`OrderBook::side_version`]: crate::OrderBook::side_version
+//! [`OrderBook::changed_from`]: crate::OrderBook::changed_from
 
-use model::Price;
+use model::{BookSide, Price};
 
+use crate::book::OrderBook;
 use crate::features::{FillCost, Level};
 use crate::what::SideWhat;
 
@@ -34,56 +36,56 @@ pub(crate) struct SideValues {
 /// One side's values and what they were derived from.
 #[derive(Clone, Debug)]
 pub(crate) struct SideMemo {
-    /// The side's version when it was last seen to hold `read`.
+    /// The side's version when the values were last checked against it.
     version: Option<u64>,
     mid: Option<Price>,
-    /// The levels the values were computed from, a prefix of the side.
-    read: Vec<Level>,
-    /// Whether `read` was the whole side.
-    whole: bool,
+    /// How many levels, from the best, the values were derived from.
+    read: usize,
+    /// The side's length then.
+    len: usize,
     values: SideValues,
 }
 
 impl SideMemo {
-    /// Room for `levels` levels before the copy allocates.
-    pub(crate) fn new(levels: usize) -> Self {
+    /// A memo that holds nothing yet.
+    pub(crate) fn new() -> Self {
         Self {
             version: None,
             mid: None,
-            read: Vec::with_capacity(levels),
-            whole: false,
+            read: 0,
+            len: 0,
             values: SideValues::default(),
         }
     }
 
-    /// The values of `levels` (the side at `version`) with `mid`: the kept
-    /// ones when they were derived from the same mid and the same levels,
-    /// else those `compute` writes over them (in place: they are a few
-    /// hundred bytes), which also says how many levels it read.
+    /// The values of `side` of `book` with `mid`: the kept ones when they
+    /// were derived from the same mid and no level they read changed since
+    /// (nor, when they read the whole side, its length), else those
+    /// `compute` writes over them (in place: they are a few hundred
+    /// bytes), which also says how many levels it read. The book's change
+    /// tracking must have been [marked](OrderBook::mark_read) right after
+    /// the previous call for the kept values to be reused.
     pub(crate) fn get(
         &mut self,
-        version: u64,
-        levels: &[Level],
+        book: &OrderBook,
+        side: BookSide,
         mid: Option<Price>,
-        compute: impl FnOnce(&mut SideValues) -> usize,
+        compute: impl FnOnce(&[Level], &mut SideValues) -> usize,
     ) -> &SideValues {
-        let same_levels =
-            self.version.is_some() && (self.version == Some(version) || self.still_holds(levels));
+        let version = book.side_version(side);
+        let levels = book.side(side);
+        let same_levels = self.version.is_some_and(|seen| {
+            seen == version
+                || book.changed_from(side, seen).is_some_and(|from| {
+                    from >= self.read && (self.read < self.len || levels.len() == self.len)
+                })
+        });
         if !same_levels || self.mid != mid {
-            let read = compute(&mut self.values);
-            self.read.clear();
-            self.read.extend_from_slice(&levels[..read]);
-            self.whole = read == levels.len();
+            self.read = compute(levels, &mut self.values);
+            self.len = levels.len();
             self.mid = mid;
         }
         self.version = Some(version);
         &self.values
-    }
-
-    /// Whether `levels` gives the same values as the levels kept: the same
-    /// prefix, and no more or fewer levels when the whole side was read.
-    fn still_holds(&self, levels: &[Level]) -> bool {
-        levels.get(..self.read.len()) == Some(&self.read[..])
-            && (!self.whole || levels.len() == self.read.len())
     }
 }

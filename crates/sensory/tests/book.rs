@@ -405,3 +405,67 @@ fn aggregate_overflow_is_an_integrity_failure_not_a_panic() {
         ApplyOutcome::ResyncNeeded(ResyncReason::SizeOverflow)
     );
 }
+
+#[test]
+fn the_book_says_from_which_level_a_side_changed_since_it_was_marked_read() {
+    let btc = instrument("BTC-USD.COINBASE");
+    let mut book = OrderBook::new(8, 8);
+    let snapshot = level_snapshot(
+        header(btc, None, 0),
+        &[("100", "1"), ("99", "1"), ("98", "1")],
+        &[("101", "1"), ("102", "1"), ("103", "1")],
+    );
+    apply(&mut book, &snapshot);
+    let (bids_seen, asks_seen) = (
+        book.side_version(BookSide::Bid),
+        book.side_version(BookSide::Ask),
+    );
+    // Before the first mark the book cannot tell.
+    assert_eq!(book.changed_from(BookSide::Bid, bids_seen), None);
+    book.mark_read();
+    assert_eq!(
+        book.changed_from(BookSide::Bid, bids_seen),
+        Some(usize::MAX)
+    );
+
+    // A size change on the third bid level, a new fourth level.
+    let update = delta(
+        header(btc, None, 1),
+        vec![set(BookSide::Bid, "98", "5"), set(BookSide::Bid, "97", "2")],
+    );
+    apply(&mut book, &update);
+    assert_ne!(book.side_version(BookSide::Bid), bids_seen);
+    assert_eq!(book.changed_from(BookSide::Bid, bids_seen), Some(2));
+    assert_eq!(
+        book.changed_from(BookSide::Ask, asks_seen),
+        Some(usize::MAX)
+    );
+    // Asked about any other version, it cannot tell.
+    assert_eq!(book.changed_from(BookSide::Bid, bids_seen + 7), None);
+
+    // Removing the best ask moves every ask level.
+    book.mark_read();
+    let asks_seen = book.side_version(BookSide::Ask);
+    apply(
+        &mut book,
+        &delta(header(btc, None, 2), vec![set(BookSide::Ask, "101", "0")]),
+    );
+    assert_eq!(book.changed_from(BookSide::Ask, asks_seen), Some(0));
+
+    // Removing a level the side does not have changes nothing.
+    book.mark_read();
+    let bids_seen = book.side_version(BookSide::Bid);
+    apply(
+        &mut book,
+        &delta(header(btc, None, 3), vec![set(BookSide::Bid, "50", "0")]),
+    );
+    assert_eq!(
+        book.changed_from(BookSide::Bid, bids_seen),
+        Some(usize::MAX)
+    );
+
+    // A snapshot replaces every level.
+    book.mark_read();
+    apply(&mut book, &snapshot);
+    assert_eq!(book.changed_from(BookSide::Bid, bids_seen), Some(0));
+}

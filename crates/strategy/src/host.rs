@@ -20,8 +20,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use model::{
-    InstrumentId, InstrumentTable, IntentId, IntentSpec, OrderIntent, OrderKind, Quantity, RunId,
-    StrategyId, Timestamp,
+    InstrumentId, InstrumentMap, InstrumentTable, IntentId, IntentSpec, OrderIntent, OrderKind,
+    Quantity, RunId, StrategyId, Timestamp,
 };
 
 use crate::action::{Action, Proposal};
@@ -316,7 +316,7 @@ impl StrategyHost {
         &mut self,
         now: Timestamp,
         market: &MarketView,
-        inventory: &BTreeMap<InstrumentId, Inventory>,
+        inventory: &InstrumentMap<Inventory>,
         working: &[WorkingOrder],
     ) -> Step {
         let mut step = Step {

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use model::{
-    InstrumentId, InstrumentTable, IntentId, NetQuantity, OrderKind, Price, Quantity, Side,
-    StrategyId, Timestamp,
+    InstrumentId, InstrumentMap, InstrumentTable, IntentId, NetQuantity, OrderKind, Price,
+    Quantity, Side, StrategyId, Timestamp,
 };
 use sensory::{CrossVenueFeatures, InstrumentFeatures};
 
@@ -15,10 +15,10 @@ use sensory::{CrossVenueFeatures, InstrumentFeatures};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MarketView {
     /// The latest feature vector of each instrument.
-    pub instruments: BTreeMap<InstrumentId, InstrumentFeatures>,
+    pub instruments: InstrumentMap<InstrumentFeatures>,
     /// The latest dislocation of each prediction-market instrument against
     /// the spot, keyed by the prediction-market instrument.
-    pub cross: BTreeMap<InstrumentId, CrossVenueFeatures>,
+    pub cross: InstrumentMap<CrossVenueFeatures>,
     /// An external fair probability for a YES token, in [0, 1], keyed by
     /// the YES token (the NO token's fair value is 1 − p).
     pub oracle: BTreeMap<InstrumentId, f64>,
@@ -109,7 +109,7 @@ pub struct Inputs<'a> {
     pub market: &'a MarketView,
     /// Inventory per instrument; a missing instrument is flat with nothing
     /// pending.
-    pub inventory: &'a BTreeMap<InstrumentId, Inventory>,
+    pub inventory: &'a InstrumentMap<Inventory>,
     /// The deciding strategy's working orders, including those submitted
     /// and not yet acknowledged (the OMS's PendingNew): strategies read a
     /// missing order as ended.

@@ -18,7 +18,6 @@
 //! depends on `model` and `sensory`, never on `gateway` or `oms`.
 //!
 //! ```
-//! use std::collections::BTreeMap;
 //! use model::{Instrument, InstrumentId, InstrumentTable, RunId, Timestamp, VenueSymbol};
 //! use sensory::{CrossVenueFeatures, FEATURE_VERSION, InstrumentFeatures, Level, WhatFeatures};
 //! use strategy::{Action, MarketView, ParamsFile, StrategyHost};
@@ -90,7 +89,7 @@
 //!         spot, prediction: yes, spot_anchor: None, prediction_anchor: None,
 //!         delta_spd: Some(delta), spot_time: Some(at), prediction_time: Some(at),
 //!     });
-//!     let step = host.step(at, market, &BTreeMap::new(), &[]);
+//!     let step = host.step(at, market, &model::InstrumentMap::new(), &[]);
 //!     Ok(step.actions.into_iter().map(|emitted| emitted.action).collect())
 //! };
 //! assert!(decide(&mut market, 0, 0.0)?.is_empty()); // STARTING → WARMING → RUNNING, inside the band

@@ -8,10 +8,8 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::*;
-use model::{Side, TimeInForce};
+use model::{InstrumentMap, Side, TimeInForce};
 use sensory::InvalidReason;
 use strategy::strategies::binary_market::{self, BinaryMarketParams, BinaryMarketState, TokenPair};
 use strategy::{Inputs, Inventory, MarketView, Proposal};
@@ -57,7 +55,7 @@ fn run(
     state: &mut BinaryMarketState,
 ) -> Vec<(Order, u64, String)> {
     let table = instruments();
-    let inventory: BTreeMap<_, _> = [(id(YES), yes), (id(NO), no)].into();
+    let inventory: InstrumentMap<_> = [(id(YES), yes), (id(NO), no)].into();
     let inputs = Inputs {
         now: ms(0),
         market,

@@ -8,10 +8,8 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::*;
-use model::{OrderKind, Side, TimeInForce};
+use model::{InstrumentMap, OrderKind, Side, TimeInForce};
 use sensory::InvalidReason;
 use strategy::strategies::micro_mm::{self, MicroMmParams, MicroMmState};
 use strategy::{Action, Inputs, Inventory, MarketView, Proposal, SuppressReason, WorkingOrder};
@@ -43,7 +41,7 @@ fn decide(
     state: &mut MicroMmState,
 ) -> Vec<Proposal> {
     let table = instruments();
-    let inventory: BTreeMap<_, _> = [(id(YES), inventory)].into();
+    let inventory: InstrumentMap<_> = [(id(YES), inventory)].into();
     let inputs = Inputs {
         now: ms(0),
         market,

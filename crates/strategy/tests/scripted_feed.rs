@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::*;
-use model::{NetQuantity, Side, TimeInForce};
+use model::{InstrumentMap, NetQuantity, Side, TimeInForce};
 use sensory::InvalidReason;
 use strategy::{
     Action, Inventory, MarketView, ReadinessEvent, ReadinessReason, ReadinessState, StrategyHost,
@@ -82,7 +81,7 @@ fn run(
             feed.pm_update(t);
         }
         feed.publish_delta(delta(t));
-        let inventory: BTreeMap<_, _> = [(
+        let inventory: InstrumentMap<_> = [(
             id(YES),
             Inventory {
                 position,

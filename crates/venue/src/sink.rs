@@ -84,9 +84,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use model::{
     CancelOrder, CancelReject, CancelRejectResponseTo, ClOrdId, ExecId, ExecType, ExecutionReport,
-    ExecutionSink, Instrument, InstrumentId, InstrumentTable, Money, NewOrder, OrdStatus, OrderId,
-    OrderKind, PositionReport, Price, Quantity, ReplaceOrder, RequestId, Side, StatusRequest,
-    TimeInForce, Timestamp, Trade, VenueCommand, VenueEvent,
+    ExecutionSink, Instrument, InstrumentId, InstrumentMap, InstrumentTable, Money, NewOrder,
+    OrdStatus, OrderId, OrderKind, PositionReport, Price, Quantity, ReplaceOrder, RequestId, Side,
+    StatusRequest, TimeInForce, Timestamp, Trade, VenueCommand, VenueEvent,
 };
 use sensory::book::OrderBook;
 
@@ -144,8 +144,8 @@ pub struct SimulatedSink {
     /// Every ClOrdID seen on a new, cancel or replace (duplicate check).
     used_cl_ord_ids: BTreeSet<ClOrdId>,
     /// Working orders per instrument.
-    working: BTreeMap<InstrumentId, BTreeSet<usize>>,
-    markets: BTreeMap<InstrumentId, MarketState>,
+    working: InstrumentMap<BTreeSet<usize>>,
+    markets: InstrumentMap<MarketState>,
     /// Scratch for the resting orders of one book or trade update, kept
     /// so an update does not allocate.
     resting: Vec<usize>,
@@ -173,8 +173,8 @@ impl SimulatedSink {
             by_cl_ord_id: BTreeMap::new(),
             by_order_id: BTreeMap::new(),
             used_cl_ord_ids: BTreeSet::new(),
-            working: BTreeMap::new(),
-            markets: BTreeMap::new(),
+            working: InstrumentMap::new(),
+            markets: InstrumentMap::new(),
             resting: Vec::new(),
             positions: Positions::default(),
             trades: Vec::new(),
@@ -216,8 +216,7 @@ impl SimulatedSink {
         self.advance(now);
         let (depth, assumed) = (self.config.book_depth, self.config.assumed_level_size);
         self.markets
-            .entry(*instrument)
-            .or_default()
+            .get_or_default(*instrument)
             .update(book, depth, assumed);
 
         // A kept buffer: this runs on every book update.
@@ -269,8 +268,7 @@ impl SimulatedSink {
         let now = self.observe(now);
         self.advance(now);
         self.markets
-            .entry(instrument)
-            .or_default()
+            .get_or_default(instrument)
             .on_trade(trade.price);
         // Orders resting before the print; a stop it triggers does not
         // also fill from it.
@@ -422,7 +420,7 @@ impl SimulatedSink {
         });
         self.by_cl_ord_id.insert(new.cl_ord_id, idx);
         self.by_order_id.insert(order_id, idx);
-        self.working.entry(new.instrument).or_default().insert(idx);
+        self.working.get_or_default(new.instrument).insert(idx);
         if let TimeInForce::GoodTillDate(expire) = new.time_in_force {
             self.expiries.insert((expire, idx));
         }
@@ -489,7 +487,7 @@ impl SimulatedSink {
         let order = &self.orders[idx];
         let (side, limit, leaves) = (order.side, order.limit(), order.leaves());
         let tif = order.time_in_force;
-        let market = self.markets.entry(order.instrument).or_default();
+        let market = self.markets.get_or_default(order.instrument);
         if tif == TimeInForce::FillOrKill {
             let within = available(market.opposite(side), side, limit);
             if within < leaves {

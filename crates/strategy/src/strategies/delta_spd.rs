@@ -25,8 +25,6 @@
 //! `−max_position` when shorting is allowed, else above zero), rounded
 //! down to the lot. Each fired crossing starts a new epoch.
 
-use std::collections::BTreeMap;
-
 use model::{InstrumentId, OrderKind, Quantity, Side, TimeInForce};
 
 use crate::action::{OrderRequest, Proposal};
@@ -70,8 +68,11 @@ pub enum Band {
 /// What persists between decisions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeltaSpdState {
-    /// The band per token; absent until first seen inside.
-    pub bands: BTreeMap<InstrumentId, Band>,
+    /// The band per token, in the order of [`DeltaSpdParams::instruments`]
+    /// (filled in by the first decision); `None` until first seen inside.
+    /// Indexed, not keyed by id: the host compares and copies this state
+    /// around every decision.
+    pub bands: Vec<Option<Band>>,
     /// Crossings fired so far (the intent epoch).
     pub epoch: u64,
 }
@@ -83,7 +84,10 @@ pub fn decide(
     state: &mut DeltaSpdState,
 ) -> Vec<Proposal> {
     let mut proposals = Vec::new();
-    for instrument in &params.instruments {
+    if state.bands.len() != params.instruments.len() {
+        state.bands.resize(params.instruments.len(), None);
+    }
+    for (instrument, band_seen) in params.instruments.iter().zip(&mut state.bands) {
         let Some(delta) = inputs
             .market
             .cross
@@ -93,7 +97,7 @@ pub fn decide(
         else {
             continue;
         };
-        let previous = state.bands.get(instrument).copied();
+        let previous = *band_seen;
         let outside = if delta >= params.threshold {
             Some(Band::Above)
         } else if delta <= -params.threshold {
@@ -107,7 +111,7 @@ pub fn decide(
                 if delta.abs() < params.threshold - params.hysteresis
                     && previous != Some(Band::Inside)
                 {
-                    state.bands.insert(*instrument, Band::Inside);
+                    *band_seen = Some(Band::Inside);
                 }
             }
             // Never seen inside, or this crossing was already acted on.
@@ -118,7 +122,7 @@ pub fn decide(
                     order_for(inputs, params, *instrument, band, delta, state.epoch + 1)
                 {
                     state.epoch += 1;
-                    state.bands.insert(*instrument, band);
+                    *band_seen = Some(band);
                     proposals.push(Proposal::Submit(request));
                 }
             }

@@ -28,8 +28,6 @@
 //! never doubled, and one that ended gets a fresh id (the OMS refuses an
 //! intent id twice).
 
-use std::collections::BTreeMap;
-
 use model::{Instrument, InstrumentId, OrderKind, Price, Quantity, Side, TimeInForce};
 use sensory::InstrumentFeatures;
 
@@ -69,8 +67,11 @@ pub struct SideEpoch {
 /// What persists between decisions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MicroMmState {
-    /// Generations per instrument and side.
-    pub sides: BTreeMap<(InstrumentId, Side), SideEpoch>,
+    /// Generations per instrument, `[buy, sell]`, in the order of
+    /// [`MicroMmParams::instruments`] (filled in by the first decision).
+    /// Indexed, not keyed by id: the host compares and copies this state
+    /// around every decision.
+    pub sides: Vec<[SideEpoch; 2]>,
 }
 
 /// The quotes wanted for one instrument: price and size per side, `None`
@@ -198,7 +199,12 @@ pub fn decide(
     state: &mut MicroMmState,
 ) -> Vec<Proposal> {
     let mut proposals = Vec::new();
-    for instrument in &params.instruments {
+    if state.sides.len() != params.instruments.len() {
+        state
+            .sides
+            .resize(params.instruments.len(), [SideEpoch::default(); 2]);
+    }
+    for (instrument, generations) in params.instruments.iter().zip(&mut state.sides) {
         match targets(inputs, params, instrument) {
             Err(why) => {
                 for order in inputs
@@ -219,14 +225,16 @@ pub fn decide(
                 let tolerance =
                     exact::ticks(i64::from(params.replace_tolerance_ticks), spec.tick_size)
                         .unwrap_or(Price::ZERO);
-                for (side, want) in [(Side::Buy, target.bid), (Side::Sell, target.ask)] {
+                let [buy, sell] = generations;
+                for (side, want, generation) in
+                    [(Side::Buy, target.bid, buy), (Side::Sell, target.ask, sell)]
+                {
                     // Borrowed, not collected: this runs on every event.
                     let mut working = inputs
                         .working
                         .iter()
                         .filter(|order| order.instrument == *instrument && order.side == side);
                     let keep = working.next();
-                    let generation = state.sides.entry((*instrument, side)).or_default();
                     if keep.is_none() && generation.sent {
                         generation.epoch += 1;
                         generation.sent = false;

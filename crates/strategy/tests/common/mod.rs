@@ -3,11 +3,9 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
-use std::collections::BTreeMap;
-
 use model::{
-    Instrument, InstrumentId, InstrumentTable, IntentId, NetQuantity, OrderKind, Price, Quantity,
-    RunId, Side, StrategyId, Timestamp, VenueSymbol,
+    Instrument, InstrumentId, InstrumentMap, InstrumentTable, IntentId, NetQuantity, OrderKind,
+    Price, Quantity, RunId, Side, StrategyId, Timestamp, VenueSymbol,
 };
 use sensory::{
     CrossVenueFeatures, FEATURE_VERSION, InstrumentFeatures, Level, WhatFeatures, WhenFeatures,
@@ -160,11 +158,11 @@ pub(crate) fn host(text: &str) -> StrategyHost {
     StrategyHost::new(RunId::new("run-1").unwrap(), params, instruments()).unwrap()
 }
 
-pub(crate) fn no_inventory() -> BTreeMap<InstrumentId, Inventory> {
-    BTreeMap::new()
+pub(crate) fn no_inventory() -> InstrumentMap<Inventory> {
+    InstrumentMap::new()
 }
 
-pub(crate) fn inventory(entries: &[(&str, Inventory)]) -> BTreeMap<InstrumentId, Inventory> {
+pub(crate) fn inventory(entries: &[(&str, Inventory)]) -> InstrumentMap<Inventory> {
     entries.iter().map(|(name, inv)| (id(name), *inv)).collect()
 }
 
