@@ -20,13 +20,13 @@
 use std::collections::VecDeque;
 
 use model::{
-    ClOrdId, ExecType, ExecutionReport, Instrument, InstrumentId, InstrumentTable, IntentId, Money,
-    OrdStatus, OrderIntent, OrderKind, Price, Quantity, Timestamp, VenueCommand, VenueEvent,
+    ClOrdId, ExecType, ExecutionReport, Instrument, InstrumentId, InstrumentMap, InstrumentTable,
+    IntentId, Money, OrdStatus, OrderIntent, OrderKind, Price, Quantity, Timestamp, VenueCommand,
+    VenueEvent,
 };
 
 use crate::alert::AlertCode;
 use crate::events::{OmsEvent, OrderUpdate};
-use crate::fast_hash::FastMap;
 use crate::order::{Order, PendingRequest};
 use crate::reconcile::Reconciliation;
 use crate::risk::{
@@ -140,7 +140,7 @@ pub enum VenueEventOutcome {
 pub struct Oms {
     config: OmsConfig,
     state: OmsState,
-    marks: FastMap<InstrumentId, Price>,
+    marks: InstrumentMap<Price>,
     submit_rate: Option<RateLimiter>,
     modify_rate: Option<RateLimiter>,
     reconciliation: Option<Reconciliation>,
@@ -178,7 +178,7 @@ impl Oms {
         let mut oms = Self {
             config,
             state,
-            marks: FastMap::default(),
+            marks: InstrumentMap::new(),
             submit_rate,
             modify_rate,
             reconciliation: None,
@@ -234,14 +234,7 @@ impl Oms {
     /// A new last price for an instrument: used for price bands,
     /// exposure and unrealized PnL.
     pub fn on_market_price(&mut self, instrument: InstrumentId, price: Price) {
-        // Every market event comes here: overwrite in place rather than
-        // move a ~100-byte key into the map each time.
-        match self.marks.get_mut(&instrument) {
-            Some(mark) => *mark = price,
-            None => {
-                self.marks.insert(instrument, price);
-            }
-        }
+        *self.marks.get_or_default(instrument) = price;
     }
 
     // ----- commands -------------------------------------------------------

@@ -241,7 +241,7 @@ impl PositionPlan {
         now: Timestamp,
         state: &OmsState,
         config: &OmsConfig,
-        marks: &crate::fast_hash::FastMap<model::InstrumentId, Price>,
+        marks: &model::InstrumentMap<Price>,
     ) -> Vec<OmsEvent> {
         let mut events = Vec::new();
         if !self.checked {

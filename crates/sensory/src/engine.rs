@@ -28,13 +28,14 @@
 
 use std::collections::VecDeque;
 
-use model::{BookSide, InstrumentId, MarketEvent, MarketHeader, Price, Timestamp, Trade};
+use model::{
+    BookSide, InstrumentId, InstrumentMap, MarketEvent, MarketHeader, Price, Timestamp, Trade,
+};
 
 use crate::anomaly::{Churn, RollingWindow};
 use crate::book::{ApplyOutcome, BookStatus, OrderBook, ResyncReason};
 use crate::config::{ConfigError, FeatureParams, InstrumentConfig, SensoryConfig};
 use crate::cross_venue::PairState;
-use crate::fast_hash::FastMap;
 use crate::features::{
     AnomalyFeatures, CrossVenueFeatures, FEATURE_VERSION, HowFeatures, InstrumentFeatures,
     InvalidReason, WhenFeatures,
@@ -81,7 +82,7 @@ pub struct SensoryStats {
 /// The engine; see the [module docs](self).
 #[derive(Debug)]
 pub struct Sensory {
-    index: FastMap<InstrumentId, usize>,
+    index: InstrumentMap<usize>,
     instruments: Vec<InstrumentState>,
     pairs: Vec<PairState>,
     resyncs: VecDeque<ResyncRequest>,
@@ -112,8 +113,7 @@ struct InstrumentState {
 impl Sensory {
     /// An engine for `config`'s instruments, pairs and calendar.
     pub fn new(config: SensoryConfig) -> Result<Self, ConfigError> {
-        let mut index =
-            FastMap::with_capacity_and_hasher(config.instruments.len(), Default::default());
+        let mut index = InstrumentMap::new();
         let mut instruments = Vec::with_capacity(config.instruments.len());
         for instrument in config.instruments {
             instrument.validate()?;

@@ -61,6 +61,7 @@ impl ExecutionStatus {
 
 impl MarketView {
     /// The features of `instrument`, if any were published.
+    #[inline]
     pub fn features(&self, instrument: &InstrumentId) -> Option<&InstrumentFeatures> {
         self.instruments.get(instrument)
     }
@@ -120,6 +121,7 @@ pub struct Inputs<'a> {
 
 impl Inputs<'_> {
     /// The inventory of `instrument` (flat when unknown).
+    #[inline]
     pub fn inventory_of(&self, instrument: &InstrumentId) -> Inventory {
         self.inventory.get(instrument).copied().unwrap_or_default()
     }
