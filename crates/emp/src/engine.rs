@@ -909,3 +909,93 @@ impl<S: MessageStore> Engine<S> {
         self.pipeline.host().gate().state()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(micros: u64) -> Timestamp {
+        Timestamp::from_unix_nanos(1_790_000_000_000_000_000 + micros * 1_000)
+    }
+
+    fn id(text: &str) -> ClOrdId {
+        ClOrdId::new(text).unwrap()
+    }
+
+    fn acked(micros: u64) -> Answered {
+        Answered {
+            ack: Some(Duration::from_micros(micros)),
+            fill: None,
+        }
+    }
+
+    #[test]
+    fn requests_are_timed_to_their_first_answer_and_new_orders_to_their_first_fill() {
+        let mut times = RequestTimes::default();
+        times.sent(id("N1"), at(0), true);
+        times.sent(id("C1"), at(10), false);
+        times.sent(id("N2"), at(20), true);
+        assert_eq!(times.unanswered(), 3);
+
+        // Accepted after 40 µs: the ack only.
+        assert_eq!(times.answered(&id("N1"), at(40), false, false), acked(40));
+        assert_eq!(times.unanswered(), 2);
+        // The first fill, 300 µs after the send; later fills are not timed.
+        assert_eq!(
+            times.answered(&id("N1"), at(300), true, false),
+            Answered {
+                ack: None,
+                fill: Some(Duration::from_micros(300)),
+            }
+        );
+        assert_eq!(
+            times.answered(&id("N1"), at(500), true, true),
+            Answered::default()
+        );
+        // A cancel is answered once (a report or a cancel reject).
+        assert_eq!(times.answered(&id("C1"), at(60), false, true), acked(50));
+        assert_eq!(
+            times.answered(&id("C1"), at(70), false, true),
+            Answered::default()
+        );
+        // A new order filled by its first answer: ack and fill at once.
+        assert_eq!(
+            times.answered(&id("N2"), at(120), true, true),
+            Answered {
+                ack: Some(Duration::from_micros(100)),
+                fill: Some(Duration::from_micros(100)),
+            }
+        );
+        assert_eq!(times.unanswered(), 0);
+        assert!(times.requests.is_empty(), "{times:?}");
+        // An answer to a request never sent (the venue's own orders).
+        assert_eq!(
+            times.answered(&id("X"), at(1), true, true),
+            Answered::default()
+        );
+    }
+
+    #[test]
+    fn a_rejected_order_is_forgotten_and_a_resent_id_counted_once() {
+        let mut times = RequestTimes::default();
+        times.sent(id("N1"), at(0), true);
+        times.sent(id("N1"), at(5), true);
+        assert_eq!(times.unanswered(), 1);
+        assert_eq!(times.answered(&id("N1"), at(25), false, true), acked(20));
+        assert!(times.requests.is_empty());
+    }
+
+    #[test]
+    fn at_most_max_timed_requests_are_followed() {
+        let mut times = RequestTimes::default();
+        for n in 0..MAX_TIMED_REQUESTS + 10 {
+            times.sent(id(&format!("N{n}")), at(0), true);
+        }
+        assert_eq!(times.unanswered(), MAX_TIMED_REQUESTS);
+        let beyond = format!("N{}", MAX_TIMED_REQUESTS + 5);
+        assert_eq!(
+            times.answered(&id(&beyond), at(9), false, false),
+            Answered::default()
+        );
+    }
+}

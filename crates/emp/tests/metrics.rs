@@ -512,3 +512,97 @@ fn promtool_accepts_the_rendered_metrics() {
     assert!(output.status.success(), "promtool:\n{report}\n---\n{text}");
     assert_eq!(report.trim(), "", "promtool:\n{report}\n---\n{text}");
 }
+
+/// The value of every sample line starting with `prefix` (a family name
+/// and the start of its labels), summed.
+fn sum_of(text: &str, prefix: &str) -> f64 {
+    text.lines()
+        .filter(|line| line.starts_with(prefix))
+        .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum()
+}
+
+#[test]
+fn a_simulated_minute_of_demo_trading_feeds_the_new_families_where_events_happen() {
+    use emp::demo::{ChosenParams, TOUCH_PARAMS, demo_profile};
+    use emp::inprocess::InProcess;
+    use emp::publish::MetricsPublisher;
+    use gateway::fix::link::Channel;
+    use journal::Durability;
+
+    // 2026-11-20T10:00:00Z.
+    const START: u64 = 1_795_168_800_000_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let params = ChosenParams {
+        text: TOUCH_PARAMS.to_owned(),
+        source: "specs/strategies-touch.toml".to_owned(),
+        switched_off: Vec::new(),
+    };
+    let mut world = InProcess::new(
+        &demo_profile().unwrap(),
+        params,
+        dir.path(),
+        Durability::OsOnly,
+        Timestamp::from_unix_nanos(START),
+    )
+    .unwrap();
+    let registry = Registry::new();
+    let metrics = RuntimeMetrics::new(&registry).unwrap();
+    world.engine_mut().set_metrics(metrics.clone());
+    // Building the engine committed the run's header before metrics.
+    let commits_before = world.engine().stats().commits;
+    let mut publisher = MetricsPublisher::new(metrics, world.engine()).unwrap();
+    world.connect();
+    world.run_until(Timestamp::from_unix_nanos(START + 60_000_000_000));
+    publisher.publish(world.engine(), world.now());
+    let text = registry.render();
+
+    let engine = world.engine();
+    let stats = *engine.stats();
+    assert!(stats.orders_sent >= 1 && stats.fills >= 1, "{stats:?}");
+    let trade = engine.link().session(Channel::Trade).stats();
+    let out = "emp_fix_messages_total{session=\"TRADE\",direction=\"out\",";
+    // By MsgType, the counts add up to the session's own.
+    assert_eq!(sum_of(&text, out), trade.messages_sent as f64);
+    assert_eq!(
+        sum_of(
+            &text,
+            "emp_fix_messages_total{session=\"TRADE\",direction=\"in\","
+        ),
+        trade.messages_received as f64
+    );
+    assert_eq!(sample(&text, &format!("{out}msg_type=\"A\"}}")), "1");
+    assert_eq!(
+        sample(&text, &format!("{out}msg_type=\"D\"}}")),
+        stats.orders_sent.to_string()
+    );
+    let reports: f64 = sample(
+        &text,
+        "emp_fix_messages_total{session=\"TRADE\",direction=\"in\",msg_type=\"8\"}",
+    )
+    .parse()
+    .unwrap();
+    assert!(reports >= stats.reports as f64, "{reports} {stats:?}");
+    // Every order request answered once: acks timed, none left in flight.
+    let requests = stats.orders_sent + stats.cancels_sent + stats.replaces_sent;
+    let acks: u64 = sample(&text, "emp_order_ack_latency_seconds_count")
+        .parse()
+        .unwrap();
+    assert!(acks >= 1 && acks <= requests, "{acks} of {requests}");
+    let fills: u64 = sample(&text, "emp_order_fill_latency_seconds_count")
+        .parse()
+        .unwrap();
+    assert!(fills <= stats.fills, "{fills} {stats:?}");
+    let inflight: u64 = sample(&text, "emp_orders_inflight").parse().unwrap();
+    assert_eq!(inflight + acks, requests, "{stats:?}");
+    // The journal committed, and each commit was timed.
+    assert_eq!(
+        sample(&text, "emp_journal_commit_seconds_count"),
+        (stats.commits - commits_before).to_string()
+    );
+    assert!(sum_of(&text, "emp_md_events_total{") >= 1.0);
+    assert_eq!(
+        sample(&text, "emp_fix_session_state{session=\"TRADE\"}"),
+        "2"
+    );
+}
