@@ -13,7 +13,10 @@
 //!    events), commits the journal, and only then hands the OMS's
 //!    commands to the TRADE session (persist before send); a book that
 //!    fails a check is resubscribed;
-//! 3. keeps counters for the status line and the metrics.
+//! 3. keeps counters for the status line and the metrics, and, when
+//!    metrics are served, times each order request from its send to the
+//!    venue's first answer and each new order to its first fill
+//!    ([`RequestTimes`]), and each journal commit.
 //!
 //! A journal failure stops every command from going out (they stay queued
 //! in the OMS, never sent unrecorded) and is reported through
@@ -25,13 +28,15 @@
 //! as `order.venue`); market data still comes from the QUOTE session and
 //! every other part runs as in live.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use gateway::fix::link::{Channel, LinkEvent, VenueLink};
 use gateway::fix::store::MessageStore;
 use journal::JournalError;
-use model::{ExecType, MarketEvent, Timestamp, VenueEvent};
+use model::{ClOrdId, ExecType, MarketEvent, Timestamp, VenueEvent};
 use oms::OmsEvent;
+use sensory::ResyncReason;
 use strategy::{ExecutionStatus, ReadinessState};
 
 use model::ExecutionSink;
@@ -89,6 +94,91 @@ pub struct EngineStats {
     pub commits: u64,
 }
 
+/// The most order requests [`RequestTimes`] follows at once; requests sent
+/// beyond it (thousands unanswered: the venue is gone) are not timed.
+pub const MAX_TIMED_REQUESTS: usize = 4_096;
+
+/// When each order request went out, until the venue answers it (and,
+/// for a new order, until its first fill): the source of
+/// `emp_orders_inflight`, `emp_order_ack_latency_seconds` and
+/// `emp_order_fill_latency_seconds`. Keyed by ClOrdID; bounded by
+/// [`MAX_TIMED_REQUESTS`]. Times are the engine's `now` (wall clock).
+#[derive(Debug, Default)]
+pub struct RequestTimes {
+    requests: HashMap<ClOrdId, SentRequest>,
+    /// Requests not answered yet.
+    unanswered: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct SentRequest {
+    at: Timestamp,
+    answered: bool,
+    new_order: bool,
+}
+
+/// What a venue answer meant for the request it names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Answered {
+    /// The first answer to the request: its latency.
+    pub ack: Option<Duration>,
+    /// The first fill of a new order: its latency from the send.
+    pub fill: Option<Duration>,
+}
+
+impl RequestTimes {
+    /// A request with `cl_ord_id` went out at `at`.
+    pub fn sent(&mut self, cl_ord_id: ClOrdId, at: Timestamp, new_order: bool) {
+        if self.requests.len() >= MAX_TIMED_REQUESTS {
+            return;
+        }
+        let request = SentRequest {
+            at,
+            answered: false,
+            new_order,
+        };
+        // A ClOrdID sent again replaces its earlier request.
+        match self.requests.insert(cl_ord_id, request) {
+            Some(replaced) if !replaced.answered => {}
+            _ => self.unanswered += 1,
+        }
+    }
+
+    /// The venue answered `cl_ord_id` at `now`: `fill` when the answer is
+    /// an execution, `done` when it leaves nothing more to time (the order
+    /// is in a terminal state, or the answer is a cancel reject).
+    pub fn answered(
+        &mut self,
+        cl_ord_id: &ClOrdId,
+        now: Timestamp,
+        fill: bool,
+        done: bool,
+    ) -> Answered {
+        let Some(request) = self.requests.get_mut(cl_ord_id) else {
+            return Answered::default();
+        };
+        let elapsed = Duration::from_nanos(now.saturating_nanos_since(request.at));
+        let mut answer = Answered::default();
+        if !request.answered {
+            request.answered = true;
+            self.unanswered = self.unanswered.saturating_sub(1);
+            answer.ack = Some(elapsed);
+        }
+        if fill && request.new_order {
+            answer.fill = Some(elapsed);
+        }
+        if fill || done || !request.new_order {
+            self.requests.remove(cl_ord_id);
+        }
+        answer
+    }
+
+    /// Requests sent and not answered yet.
+    pub const fn unanswered(&self) -> usize {
+        self.unanswered
+    }
+}
+
 /// What one input led to, for the driver's latency measurement.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct InputOutcome {
@@ -117,8 +207,10 @@ pub struct Engine<S: MessageStore> {
     commands: Vec<model::VenueCommand>,
     /// OMS events were journaled since the last commit.
     decided: bool,
-    /// Per-event metrics (relaxed atomic adds), when served.
+    /// Per-event metrics (pre-registered handles), when served.
     metrics: Option<RuntimeMetrics>,
+    /// Order requests being timed, when metrics are served.
+    request_times: RequestTimes,
     /// Execution status as last logged.
     execution: ExecutionStatus,
     /// MODE=test: the simulated sink that takes the commands instead of
@@ -161,6 +253,7 @@ impl<S: MessageStore> Engine<S> {
             commands: Vec::new(),
             decided: false,
             metrics: None,
+            request_times: RequestTimes::default(),
             execution: ExecutionStatus::SessionDown,
             simulated: None,
         };
@@ -318,8 +411,12 @@ impl<S: MessageStore> Engine<S> {
         if self.failure.is_some() {
             return false;
         }
+        let started = self.metrics.as_ref().map(|_| Instant::now());
         match self.recorder.commit(now) {
             Ok(_) => {
+                if let (Some(metrics), Some(started)) = (&self.metrics, started) {
+                    metrics.journal.commit_latency.record(started.elapsed());
+                }
                 self.stats.commits += 1;
                 self.uncommitted_since = None;
                 true
@@ -420,25 +517,51 @@ impl<S: MessageStore> Engine<S> {
 
     /// Counts a command that went out; 1 for an order action (new,
     /// cancel, replace), 0 for a query.
-    fn count_sent(&mut self, command: &model::VenueCommand) -> u32 {
-        match command {
-            model::VenueCommand::New(_) => {
+    fn count_sent(&mut self, now: Timestamp, command: &model::VenueCommand) -> u32 {
+        let (cl_ord_id, new_order) = match command {
+            model::VenueCommand::New(order) => {
                 self.stats.orders_sent += 1;
                 self.count(OrderEvent::Submitted);
-                1
+                (order.cl_ord_id, true)
             }
-            model::VenueCommand::Cancel(_) => {
+            model::VenueCommand::Cancel(cancel) => {
                 self.stats.cancels_sent += 1;
-                1
+                (cancel.cl_ord_id, false)
             }
-            model::VenueCommand::Replace(_) => {
+            model::VenueCommand::Replace(replace) => {
                 self.stats.replaces_sent += 1;
-                1
+                (replace.cl_ord_id, false)
             }
             _ => {
                 self.stats.queries_sent += 1;
-                0
+                return 0;
             }
+        };
+        if let Some(metrics) = &self.metrics {
+            self.request_times.sent(cl_ord_id, now, new_order);
+            metrics
+                .orders
+                .inflight
+                .set(self.request_times.unanswered() as f64);
+        }
+        1
+    }
+
+    /// Times the venue's answer to the request `cl_ord_id` names.
+    fn time_answer(&mut self, cl_ord_id: Option<&ClOrdId>, now: Timestamp, fill: bool, done: bool) {
+        let (Some(metrics), Some(cl_ord_id)) = (&self.metrics, cl_ord_id) else {
+            return;
+        };
+        let answer = self.request_times.answered(cl_ord_id, now, fill, done);
+        if let Some(ack) = answer.ack {
+            metrics.orders.ack_latency.record(ack);
+            metrics
+                .orders
+                .inflight
+                .set(self.request_times.unanswered() as f64);
+        }
+        if let Some(fill) = answer.fill {
+            metrics.orders.fill_latency.record(fill);
         }
     }
 
@@ -490,7 +613,7 @@ impl<S: MessageStore> Engine<S> {
                         self.stats.trade_logons += 1;
                         self.stats.reconciliations += 1;
                         if let Some(metrics) = &self.metrics {
-                            metrics.risk.reconciliation_runs.inc();
+                            metrics.risk.reconciliation_runs.increment(1);
                         }
                         if self.journal(now, |recorder| recorder.session(now, true)) {
                             self.pipeline.on_session(now, true);
@@ -589,13 +712,25 @@ impl<S: MessageStore> Engine<S> {
         if !self.journal(now, |recorder| recorder.venue(now, &event)) {
             return;
         }
+        match &event {
+            VenueEvent::Execution(report) => self.time_answer(
+                report.cl_ord_id.as_ref(),
+                now,
+                report.exec_type == ExecType::Trade,
+                report.ord_status.is_terminal(),
+            ),
+            VenueEvent::CancelReject(reject) => {
+                self.time_answer(Some(&reject.cl_ord_id), now, false, true);
+            }
+            _ => {}
+        }
         if let VenueEvent::Execution(report) = &event {
             self.stats.reports += 1;
             let counted = match report.exec_type {
                 ExecType::Trade => {
                     self.stats.fills += 1;
                     if let Some(metrics) = &self.metrics {
-                        metrics.orders.fills.inc();
+                        metrics.orders.fills.increment(1);
                     }
                     Some(if report.ord_status == model::OrdStatus::Filled {
                         OrderEvent::Filled
@@ -668,7 +803,7 @@ impl<S: MessageStore> Engine<S> {
                 }
             };
             if sent {
-                orders += self.count_sent(command);
+                orders += self.count_sent(now, command);
             }
         }
         self.commands = commands;
@@ -749,7 +884,10 @@ impl<S: MessageStore> Engine<S> {
             PipelineOutput::Resync(request) => {
                 self.stats.resyncs += 1;
                 if let Some(metrics) = &self.metrics {
-                    metrics.market_data.resyncs.inc();
+                    metrics.market_data.resyncs.increment(1);
+                    if matches!(request.reason, ResyncReason::SequenceGap { .. }) {
+                        metrics.market_data.sequence_gaps.increment(1);
+                    }
                 }
                 let text = format!(
                     "{} book failed a check ({:?}); resubscribing",
@@ -769,5 +907,95 @@ impl<S: MessageStore> Engine<S> {
     /// The readiness gate's state.
     pub fn readiness(&self) -> ReadinessState {
         self.pipeline.host().gate().state()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(micros: u64) -> Timestamp {
+        Timestamp::from_unix_nanos(1_790_000_000_000_000_000 + micros * 1_000)
+    }
+
+    fn id(text: &str) -> ClOrdId {
+        ClOrdId::new(text).unwrap()
+    }
+
+    fn acked(micros: u64) -> Answered {
+        Answered {
+            ack: Some(Duration::from_micros(micros)),
+            fill: None,
+        }
+    }
+
+    #[test]
+    fn requests_are_timed_to_their_first_answer_and_new_orders_to_their_first_fill() {
+        let mut times = RequestTimes::default();
+        times.sent(id("N1"), at(0), true);
+        times.sent(id("C1"), at(10), false);
+        times.sent(id("N2"), at(20), true);
+        assert_eq!(times.unanswered(), 3);
+
+        // Accepted after 40 µs: the ack only.
+        assert_eq!(times.answered(&id("N1"), at(40), false, false), acked(40));
+        assert_eq!(times.unanswered(), 2);
+        // The first fill, 300 µs after the send; later fills are not timed.
+        assert_eq!(
+            times.answered(&id("N1"), at(300), true, false),
+            Answered {
+                ack: None,
+                fill: Some(Duration::from_micros(300)),
+            }
+        );
+        assert_eq!(
+            times.answered(&id("N1"), at(500), true, true),
+            Answered::default()
+        );
+        // A cancel is answered once (a report or a cancel reject).
+        assert_eq!(times.answered(&id("C1"), at(60), false, true), acked(50));
+        assert_eq!(
+            times.answered(&id("C1"), at(70), false, true),
+            Answered::default()
+        );
+        // A new order filled by its first answer: ack and fill at once.
+        assert_eq!(
+            times.answered(&id("N2"), at(120), true, true),
+            Answered {
+                ack: Some(Duration::from_micros(100)),
+                fill: Some(Duration::from_micros(100)),
+            }
+        );
+        assert_eq!(times.unanswered(), 0);
+        assert!(times.requests.is_empty(), "{times:?}");
+        // An answer to a request never sent (the venue's own orders).
+        assert_eq!(
+            times.answered(&id("X"), at(1), true, true),
+            Answered::default()
+        );
+    }
+
+    #[test]
+    fn a_rejected_order_is_forgotten_and_a_resent_id_counted_once() {
+        let mut times = RequestTimes::default();
+        times.sent(id("N1"), at(0), true);
+        times.sent(id("N1"), at(5), true);
+        assert_eq!(times.unanswered(), 1);
+        assert_eq!(times.answered(&id("N1"), at(25), false, true), acked(20));
+        assert!(times.requests.is_empty());
+    }
+
+    #[test]
+    fn at_most_max_timed_requests_are_followed() {
+        let mut times = RequestTimes::default();
+        for n in 0..MAX_TIMED_REQUESTS + 10 {
+            times.sent(id(&format!("N{n}")), at(0), true);
+        }
+        assert_eq!(times.unanswered(), MAX_TIMED_REQUESTS);
+        let beyond = format!("N{}", MAX_TIMED_REQUESTS + 5);
+        assert_eq!(
+            times.answered(&id(&beyond), at(9), false, false),
+            Answered::default()
+        );
     }
 }

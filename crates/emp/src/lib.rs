@@ -17,9 +17,11 @@
 //!   against it; [`run_config`]: `emp run`'s config file; [`inprocess`]:
 //!   EMP and the venue core joined by in-memory pipes under simulated time;
 //! - [`fix_capture`]: a FIX message log read back as market data;
-//! - [`metrics`]: Prometheus metrics (counters, gauges, latency
-//!   histograms updated with relaxed atomics on the trading thread), the
-//!   runtime's `emp_*` metric set and the scrape endpoint on its own
+//! - [`metrics`]: Prometheus metrics through the `metrics` facade
+//!   (counters, gauges, latency histograms; the trading thread only
+//!   touches handles registered at setup) on a local
+//!   `metrics-exporter-prometheus` recorder, the runtime's `emp_*` metric
+//!   set, process CPU and memory, and the scrape endpoint on its own
 //!   thread.
 //!
 //! ```

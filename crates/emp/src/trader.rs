@@ -262,7 +262,7 @@ struct Hooks<'a> {
 impl DriverHooks<BoxStore> for Hooks<'_> {
     fn status(&mut self, engine: &Engine<BoxStore>, now: Timestamp) {
         if let Some(publisher) = &mut self.metrics {
-            publisher.publish(engine);
+            publisher.publish(engine, now);
         }
         let line = self.status.line(engine, now);
         self.log.status(line);
@@ -275,7 +275,7 @@ impl DriverHooks<BoxStore> for Hooks<'_> {
                 .metrics()
                 .orders
                 .tick_to_order
-                .observe_nanos(nanos);
+                .record(Duration::from_nanos(nanos));
         }
     }
 
@@ -304,7 +304,7 @@ fn serve_metrics(
     engine.set_metrics(metrics.clone());
     let mut publisher =
         MetricsPublisher::new(metrics, engine).context("registering the metrics")?;
-    publisher.publish(engine);
+    publisher.publish(engine, wall_clock());
     Ok((server, publisher))
 }
 
@@ -423,7 +423,7 @@ pub fn run_trader(
         .await
     })?;
     if let Some(publisher) = &mut hooks.metrics {
-        publisher.publish(&engine);
+        publisher.publish(&engine, wall_clock());
     }
     if let Some(server) = server {
         server.shutdown();

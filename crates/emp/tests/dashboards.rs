@@ -365,7 +365,7 @@ fn real_scrape() -> String {
     let metrics = RuntimeMetrics::new(&registry).unwrap();
     engine.set_metrics(metrics.clone());
     let mut publisher = MetricsPublisher::new(metrics, &engine).unwrap();
-    publisher.publish(&engine);
+    publisher.publish(&engine, now);
     let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), registry).unwrap();
 
     let mut stream = TcpStream::connect(server.local_addr()).unwrap();

@@ -8,8 +8,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use emp::metrics::{
-    CONTENT_TYPE, FixSessionState, MdEventKind, MetricsServer, OrderEvent, Registry, RuntimeMetrics,
+    CONTENT_TYPE, Direction, FixSessionState, MdEventKind, MetricsServer, OrderEvent, Registry,
+    RuntimeMetrics, money_f64, net_quantity_f64,
 };
+use gateway::fix::session::MsgTypeCounts;
 use model::Timestamp;
 use oms::risk::{DenyCode, TradingState};
 use strategy::ReadinessState;
@@ -84,13 +86,25 @@ fn exercise(metrics: &RuntimeMetrics) {
     trade.set_state(FixSessionState::LoggedOn);
     quote.set_state(FixSessionState::AwaitingLogon);
     trade.set_seqnums(1_001, 998);
-    for _ in 0..1_000 {
-        trade.messages_sent.inc();
+    let mut sent = MsgTypeCounts::default();
+    for _ in 0..998 {
+        sent.count(b"D");
     }
-    trade.messages_received.add(997);
-    trade.reconnects.inc();
-    trade.resend_requests_sent.inc();
-    trade.session_rejects_received.add(2);
+    sent.count(b"A");
+    sent.count(b"AE");
+    trade.count_messages(Direction::Out, &sent, &MsgTypeCounts::default());
+    let mut received = MsgTypeCounts::default();
+    for _ in 0..997 {
+        received.count(b"8");
+    }
+    trade.count_messages(Direction::In, &received, &MsgTypeCounts::default());
+    trade.reconnects.increment(1);
+    trade.resend_requests_sent.increment(1);
+    trade.gap_fills_received.increment(1);
+    trade.session_rejects_received.increment(2);
+    trade.test_requests_sent.increment(3);
+    trade.heartbeat_timeouts.increment(1);
+    trade.messages_resent.increment(4);
 
     let orders = &metrics.orders;
     for _ in 0..5 {
@@ -102,38 +116,47 @@ fn exercise(metrics: &RuntimeMetrics) {
     orders.denied_code("MAX_ORDER_QTY");
     orders.denied_code("MAX_ORDER_QTY");
     orders.open.set(3);
-    orders.fills.add(4);
-    orders.ack_latency.observe_nanos(40_000);
-    orders.ack_latency.observe_nanos(3_000_000);
-    orders.tick_to_order.observe(Duration::from_micros(7));
+    orders.inflight.set(2);
+    orders.fills.increment(4);
+    orders.ack_latency.record(Duration::from_micros(40));
+    orders.ack_latency.record(Duration::from_millis(3));
+    orders.fill_latency.record(Duration::from_micros(250));
+    orders.tick_to_order.record(Duration::from_micros(7));
 
     metrics.risk.set_trading_state(TradingState::Reducing);
     metrics.risk.set_kill_switch(true);
-    metrics.risk.reconciliation_runs.inc();
-    metrics.risk.reconciliation_discrepancies.add(2);
+    metrics.risk.set_throttle_tokens(Some(17), None);
+    metrics.risk.reconciliation_runs.increment(1);
+    metrics.risk.reconciliation_discrepancies.increment(2);
     metrics.readiness.set(ReadinessState::Running);
 
-    let at = Timestamp::from_unix_nanos(1_790_000_000_123_456_789);
+    let at = Timestamp::from_unix_nanos(1_790_000_000_123_456_000);
     metrics.market_data.record(MdEventKind::Quote, at);
     metrics.market_data.record(MdEventKind::Trade, at);
-    metrics.market_data.resyncs.inc();
+    metrics.market_data.resyncs.increment(1);
+    metrics.market_data.sequence_gaps.increment(1);
 
     let portfolio = &metrics.portfolio;
     portfolio
         .position("EURUSD")
         .unwrap()
-        .set_net_quantity("-10000.5".parse().unwrap());
+        .set(net_quantity_f64("-10000.5".parse().unwrap()));
     portfolio
         .position("we\"ird\\name\n")
         .unwrap()
-        .set_net_quantity("0.000000001".parse().unwrap());
+        .set(net_quantity_f64("0.000000001".parse().unwrap()));
     portfolio
         .pnl_realized
-        .set_money("-1234.567890123456789".parse().unwrap());
-    portfolio.pnl_unrealized.set_money("250".parse().unwrap());
+        .set(money_f64("-1234.567890123".parse().unwrap()));
+    portfolio
+        .pnl_unrealized
+        .set(money_f64("250".parse().unwrap()));
 
-    metrics.journal.records.add(12);
-    metrics.journal.commit_latency.observe_nanos(2_000_000);
+    metrics.journal.records.increment(12);
+    metrics
+        .journal
+        .commit_latency
+        .record(Duration::from_millis(2));
 }
 
 #[test]
@@ -173,12 +196,28 @@ fn a_scrape_over_loopback_sees_what_another_thread_updated() {
         ),
         ("emp_fix_next_target_seqnum{session=\"QUOTE\"}".into(), "0"),
         (
-            "emp_fix_messages_total{session=\"TRADE\",direction=\"out\"}".into(),
-            "1000",
+            "emp_fix_messages_total{session=\"TRADE\",direction=\"out\",msg_type=\"D\"}".into(),
+            "998",
         ),
         (
-            "emp_fix_messages_total{session=\"TRADE\",direction=\"in\"}".into(),
+            "emp_fix_messages_total{session=\"TRADE\",direction=\"out\",msg_type=\"A\"}".into(),
+            "1",
+        ),
+        (
+            "emp_fix_messages_total{session=\"TRADE\",direction=\"out\",msg_type=\"other\"}".into(),
+            "1",
+        ),
+        (
+            "emp_fix_messages_total{session=\"TRADE\",direction=\"in\",msg_type=\"8\"}".into(),
             "997",
+        ),
+        (
+            "emp_fix_messages_total{session=\"QUOTE\",direction=\"in\",msg_type=\"W\"}".into(),
+            "0",
+        ),
+        (
+            "emp_fix_messages_resent_total{session=\"TRADE\"}".into(),
+            "4",
         ),
         ("emp_fix_reconnects_total{session=\"TRADE\"}".into(), "1"),
         (
@@ -186,8 +225,21 @@ fn a_scrape_over_loopback_sees_what_another_thread_updated() {
             "1",
         ),
         (
+            "emp_fix_gap_fills_total{session=\"TRADE\",direction=\"in\"}".into(),
+            "1",
+        ),
+        (
+            "emp_fix_gap_fills_total{session=\"TRADE\",direction=\"out\"}".into(),
+            "0",
+        ),
+        (
             "emp_fix_session_rejects_total{session=\"TRADE\",direction=\"in\"}".into(),
             "2",
+        ),
+        ("emp_fix_test_requests_total{session=\"TRADE\"}".into(), "3"),
+        (
+            "emp_fix_heartbeat_timeouts_total{session=\"TRADE\"}".into(),
+            "1",
         ),
         ("emp_orders_total{event=\"submitted\"}".into(), "5"),
         ("emp_orders_total{event=\"accepted\"}".into(), "1"),
@@ -198,15 +250,14 @@ fn a_scrape_over_loopback_sees_what_another_thread_updated() {
             "emp_order_denied_total{reason=\"QUANTITY_EXCEEDS_MAX_PER_ORDER\"}".into(),
             "1",
         ),
-        (
-            "emp_order_denied_total{reason=\"MAX_ORDER_QTY\"}".into(),
-            "2",
-        ),
+        // A code this build does not know folds into "other".
+        ("emp_order_denied_total{reason=\"other\"}".into(), "2"),
         (
             "emp_order_denied_total{reason=\"TRADING_HALTED\"}".into(),
             "0",
         ),
         ("emp_orders_open".into(), "3"),
+        ("emp_orders_inflight".into(), "2"),
         ("emp_fills_total".into(), "4"),
         (
             "emp_order_ack_latency_seconds_bucket{le=\"0.000025\"}".into(),
@@ -227,20 +278,35 @@ fn a_scrape_over_loopback_sees_what_another_thread_updated() {
         ("emp_order_ack_latency_seconds_sum".into(), "0.00304"),
         ("emp_order_ack_latency_seconds_count".into(), "2"),
         (
+            "emp_order_fill_latency_seconds_bucket{le=\"0.0001\"}".into(),
+            "0",
+        ),
+        (
+            "emp_order_fill_latency_seconds_bucket{le=\"0.00025\"}".into(),
+            "1",
+        ),
+        (
+            "emp_tick_to_order_seconds_bucket{le=\"0.000005\"}".into(),
+            "0",
+        ),
+        (
             "emp_tick_to_order_seconds_bucket{le=\"0.00001\"}".into(),
             "1",
         ),
         ("emp_trading_state".into(), "1"),
         ("emp_kill_switch".into(), "1"),
+        ("emp_risk_rate_limit_tokens{kind=\"submit\"}".into(), "17"),
+        ("emp_risk_rate_limit_tokens{kind=\"modify\"}".into(), "-1"),
         ("emp_reconciliation_runs_total".into(), "1"),
         ("emp_reconciliation_discrepancies_total".into(), "2"),
         ("emp_readiness_state".into(), "2"),
         ("emp_md_events_total{kind=\"quote\"}".into(), "1"),
         ("emp_md_events_total{kind=\"snapshot\"}".into(), "0"),
         ("emp_md_resyncs_total".into(), "1"),
+        ("emp_md_sequence_gaps_total".into(), "1"),
         (
             "emp_md_last_event_timestamp_seconds".into(),
-            "1790000000.123456789",
+            "1790000000.123456",
         ),
         (
             "emp_position_quantity{instrument=\"EURUSD\"}".into(),
@@ -254,6 +320,10 @@ fn a_scrape_over_loopback_sees_what_another_thread_updated() {
         ("emp_pnl_unrealized".into(), "250"),
         ("emp_journal_records_total".into(), "12"),
         ("emp_journal_commit_seconds_count".into(), "1"),
+        (
+            "emp_journal_commit_seconds_bucket{le=\"0.0025\"}".into(),
+            "1",
+        ),
     ];
     for (series, value) in &expect {
         assert_eq!(sample(text, series), *value, "{series}");
@@ -264,6 +334,22 @@ fn a_scrape_over_loopback_sees_what_another_thread_updated() {
     assert!(start > 1.6e9, "{start}");
     let uptime: f64 = sample(text, "emp_uptime_seconds").parse().unwrap();
     assert!(uptime >= 0.0);
+    // The event was "received" in 2026; the staleness is the time since.
+    let staleness: f64 = sample(text, "emp_md_staleness_seconds").parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(
+        (staleness - (now - 1_790_000_000.123_456)).abs() < 60.0,
+        "{staleness}"
+    );
+    let cpu: f64 = sample(text, "process_cpu_seconds_total").parse().unwrap();
+    assert!(cpu >= 0.0, "{cpu}");
+    let rss: f64 = sample(text, "process_resident_memory_bytes")
+        .parse()
+        .unwrap();
+    assert!(rss > 1e6, "{rss}");
 
     // Every family's HELP and TYPE exactly once, families in name order.
     let types: Vec<&str> = text
@@ -281,12 +367,21 @@ fn a_scrape_over_loopback_sees_what_another_thread_updated() {
             .count(),
         types.len()
     );
-    assert_eq!(types.len(), 29);
+    assert_eq!(types.len(), 40);
 
     // Later updates show in the next scrape.
     metrics.orders.record(OrderEvent::Submitted);
+    metrics.orders.ack_latency.record(Duration::from_secs(1));
     let again = get(addr, "/metrics").body;
     assert_eq!(sample(&again, "emp_orders_total{event=\"submitted\"}"), "6");
+    assert_eq!(
+        sample(&again, "emp_order_ack_latency_seconds_bucket{le=\"0.1\"}"),
+        "2"
+    );
+    assert_eq!(
+        sample(&again, "emp_order_ack_latency_seconds_bucket{le=\"+Inf\"}"),
+        "3"
+    );
 
     server.shutdown();
     assert!(
@@ -298,7 +393,7 @@ fn a_scrape_over_loopback_sees_what_another_thread_updated() {
 #[test]
 fn the_endpoint_answers_index_unknown_paths_methods_and_garbage() {
     let registry = Registry::new();
-    registry.counter("emp_x_total", "X.").unwrap().inc();
+    registry.counter("emp_x_total", "X.").unwrap().increment(1);
     let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), registry).unwrap();
     let addr = server.local_addr();
 
@@ -416,4 +511,98 @@ fn promtool_accepts_the_rendered_metrics() {
     // Exit status 0 and no lint findings either.
     assert!(output.status.success(), "promtool:\n{report}\n---\n{text}");
     assert_eq!(report.trim(), "", "promtool:\n{report}\n---\n{text}");
+}
+
+/// The value of every sample line starting with `prefix` (a family name
+/// and the start of its labels), summed.
+fn sum_of(text: &str, prefix: &str) -> f64 {
+    text.lines()
+        .filter(|line| line.starts_with(prefix))
+        .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum()
+}
+
+#[test]
+fn a_simulated_minute_of_demo_trading_feeds_the_new_families_where_events_happen() {
+    use emp::demo::{ChosenParams, TOUCH_PARAMS, demo_profile};
+    use emp::inprocess::InProcess;
+    use emp::publish::MetricsPublisher;
+    use gateway::fix::link::Channel;
+    use journal::Durability;
+
+    // 2026-11-20T10:00:00Z.
+    const START: u64 = 1_795_168_800_000_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let params = ChosenParams {
+        text: TOUCH_PARAMS.to_owned(),
+        source: "specs/strategies-touch.toml".to_owned(),
+        switched_off: Vec::new(),
+    };
+    let mut world = InProcess::new(
+        &demo_profile().unwrap(),
+        params,
+        dir.path(),
+        Durability::OsOnly,
+        Timestamp::from_unix_nanos(START),
+    )
+    .unwrap();
+    let registry = Registry::new();
+    let metrics = RuntimeMetrics::new(&registry).unwrap();
+    world.engine_mut().set_metrics(metrics.clone());
+    // Building the engine committed the run's header before metrics.
+    let commits_before = world.engine().stats().commits;
+    let mut publisher = MetricsPublisher::new(metrics, world.engine()).unwrap();
+    world.connect();
+    world.run_until(Timestamp::from_unix_nanos(START + 60_000_000_000));
+    publisher.publish(world.engine(), world.now());
+    let text = registry.render();
+
+    let engine = world.engine();
+    let stats = *engine.stats();
+    assert!(stats.orders_sent >= 1 && stats.fills >= 1, "{stats:?}");
+    let trade = engine.link().session(Channel::Trade).stats();
+    let out = "emp_fix_messages_total{session=\"TRADE\",direction=\"out\",";
+    // By MsgType, the counts add up to the session's own.
+    assert_eq!(sum_of(&text, out), trade.messages_sent as f64);
+    assert_eq!(
+        sum_of(
+            &text,
+            "emp_fix_messages_total{session=\"TRADE\",direction=\"in\","
+        ),
+        trade.messages_received as f64
+    );
+    assert_eq!(sample(&text, &format!("{out}msg_type=\"A\"}}")), "1");
+    assert_eq!(
+        sample(&text, &format!("{out}msg_type=\"D\"}}")),
+        stats.orders_sent.to_string()
+    );
+    let reports: f64 = sample(
+        &text,
+        "emp_fix_messages_total{session=\"TRADE\",direction=\"in\",msg_type=\"8\"}",
+    )
+    .parse()
+    .unwrap();
+    assert!(reports >= stats.reports as f64, "{reports} {stats:?}");
+    // Every order request answered once: acks timed, none left in flight.
+    let requests = stats.orders_sent + stats.cancels_sent + stats.replaces_sent;
+    let acks: u64 = sample(&text, "emp_order_ack_latency_seconds_count")
+        .parse()
+        .unwrap();
+    assert!(acks >= 1 && acks <= requests, "{acks} of {requests}");
+    let fills: u64 = sample(&text, "emp_order_fill_latency_seconds_count")
+        .parse()
+        .unwrap();
+    assert!(fills <= stats.fills, "{fills} {stats:?}");
+    let inflight: u64 = sample(&text, "emp_orders_inflight").parse().unwrap();
+    assert_eq!(inflight + acks, requests, "{stats:?}");
+    // The journal committed, and each commit was timed.
+    assert_eq!(
+        sample(&text, "emp_journal_commit_seconds_count"),
+        (stats.commits - commits_before).to_string()
+    );
+    assert!(sum_of(&text, "emp_md_events_total{") >= 1.0);
+    assert_eq!(
+        sample(&text, "emp_fix_session_state{session=\"TRADE\"}"),
+        "2"
+    );
 }

@@ -206,6 +206,13 @@ fn gap_is_requested_queued_messages_wait_and_are_delivered_in_order() {
     assert_eq!(delivered, [2, 3, 5, 6]);
     assert!(h.app[1].poss_dup);
     assert_eq!(h.session.next_target_seq(), 7);
+    let stats = h.session.stats();
+    assert_eq!(stats.gap_fills_received, 1);
+    assert_eq!(stats.resend_requests_sent, 1);
+    assert_eq!(stats.sent_by_type.get("2"), 1);
+    assert_eq!(stats.received_by_type.get("4"), 1);
+    let by_type: u64 = stats.received_by_type.iter().map(|(_, n)| n).sum();
+    assert_eq!(by_type, stats.messages_received);
 }
 
 #[test]
@@ -252,6 +259,25 @@ fn resend_request_resends_application_messages_and_gap_fills_admin_ones() {
     ]);
     // Nothing was consumed by the resend.
     assert_eq!(h.session.next_sender_seq(), 5);
+    let stats = h.session.stats();
+    assert_eq!((stats.gap_fills_sent, stats.messages_resent), (2, 2));
+    assert_eq!(stats.sent_by_type.get("D"), 4, "two sent, two resent");
+    assert_eq!(stats.sent_by_type.get("4"), 2);
+    assert_eq!(stats.received_by_type.get("2"), 1);
+    let by_type: u64 = stats.sent_by_type.iter().map(|(_, n)| n).sum();
+    assert_eq!(by_type, stats.messages_sent);
+}
+
+#[test]
+fn a_session_reject_received_is_counted() {
+    let mut h = Harness::logged_on();
+    h.recv("35=3|34=2|49=TW44|52=NOW|56=ISLD|45=1|373=1|58=x");
+    h.expect(&[]);
+    assert_eq!(h.session.next_target_seq(), 3);
+    let stats = h.session.stats();
+    assert_eq!(stats.rejects_received, 1);
+    assert_eq!(stats.received_by_type.get("3"), 1);
+    assert_eq!(stats.rejects_sent, 0);
 }
 
 #[test]
@@ -270,6 +296,10 @@ fn idle_session_heartbeats_then_tests_then_disconnects() {
         "{sent:?}"
     );
     assert_eq!(h.closed, Some(CloseReason::HeartbeatTimeout));
+    let stats = h.session.stats();
+    assert_eq!(stats.heartbeat_timeouts, 1);
+    assert_eq!(stats.test_requests_sent, 2);
+    assert_eq!(stats.sent_by_type.get("1"), 2);
 }
 
 #[test]

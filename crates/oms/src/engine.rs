@@ -226,6 +226,15 @@ impl Oms {
         self.reconciliation.is_some()
     }
 
+    /// Acquisitions the submit and the modify throttle would still allow
+    /// at `now` (for the risk throttle metrics); `None` for a throttle
+    /// that is not configured.
+    pub fn throttle_tokens(&self, now: Timestamp) -> (Option<u32>, Option<u32>) {
+        let remaining =
+            |limiter: &Option<RateLimiter>| limiter.as_ref().map(|limiter| limiter.remaining(now));
+        (remaining(&self.submit_rate), remaining(&self.modify_rate))
+    }
+
     /// The last market price of an instrument.
     pub fn mark(&self, instrument: &InstrumentId) -> Option<Price> {
         self.marks.get(instrument).copied()

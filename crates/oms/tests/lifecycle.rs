@@ -506,3 +506,21 @@ fn the_revision_moves_with_every_state_change_and_only_then() {
     );
     assert_eq!(oms.revision(), filled);
 }
+
+#[test]
+fn throttle_tokens_count_down_with_submissions_and_come_back_after_the_window() {
+    assert_eq!(oms().throttle_tokens(at(0)), (None, None), "no throttles");
+    let mut config = config();
+    config.limits.submit_rate = Some(oms::risk::RateLimit::per_second(3));
+    config.limits.modify_rate = Some(oms::risk::RateLimit::per_second(5));
+    let mut oms = Oms::new(config, at(0));
+    oms.on_market_price(instrument(), px("1.1"));
+    assert_eq!(oms.throttle_tokens(at(1)), (Some(3), Some(5)));
+    for epoch in 1..=2 {
+        oms.submit(at(1), intent(Side::Buy, "1", "1.1", epoch))
+            .unwrap();
+    }
+    assert_eq!(oms.throttle_tokens(at(1)), (Some(1), Some(5)));
+    // A second later both slots are free again.
+    assert_eq!(oms.throttle_tokens(at(1_001)), (Some(3), Some(5)));
+}

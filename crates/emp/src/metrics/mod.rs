@@ -1,29 +1,35 @@
-//! Prometheus metrics without an external metrics crate.
+//! Prometheus metrics through the [`metrics`](::metrics) facade, recorded
+//! and rendered by `metrics-exporter-prometheus`.
 //!
-//! - [`Registry`]: metric families by name, each a set of series by label
-//!   values, rendered in Prometheus text format 0.0.4
-//!   ([`Registry::render`]);
-//! - instruments, cheap-to-clone handles on lock-free atomics:
-//!   [`Counter`] (`u64`, monotonic), [`Gauge`] (`i64`), [`DecimalGauge`]
-//!   (an exact decimal set from a fixed-point raw value and its scale, such
-//!   as a `Money` or `Quantity`, turned into text only when rendered) and
-//!   [`Histogram`] (fixed latency buckets from 1 µs to 10 s, exported in
-//!   seconds, fed in nanoseconds);
+//! - [`Registry`]: a *local* `PrometheusRecorder` (never the global one,
+//!   so a process or a test can hold several independent registries) with
+//!   EMP's rules on top: checked names (counters end `_total`), label
+//!   names fixed per family, at most [`MAX_SERIES_PER_FAMILY`] series per
+//!   family, histograms with the [`LATENCY_BUCKETS_SECONDS`] buckets (5 µs
+//!   to 100 ms), and [`Registry::render`] in Prometheus text format 0.0.4,
+//!   sorted, with the process metrics;
+//! - the handles are the facade's own [`Counter`], [`Gauge`] and
+//!   [`Histogram`], registered once at setup;
 //! - [`RuntimeMetrics`]: every `emp_*` metric the runtime updates, with
 //!   named handles (see [`runtime`] for the table);
-//! - [`MetricsServer`]: `GET /metrics` on its own OS thread.
+//! - the process metrics, `process_cpu_seconds_total` and
+//!   `process_resident_memory_bytes`, read from `/proc` at scrape time;
+//! - [`MetricsServer`]: `GET /metrics` on its own OS thread, which also
+//!   runs the recorder's upkeep.
 //!
 //! The trading thread (decode → session → risk/OMS → encode) only ever
-//! updates handles: a relaxed atomic add or store, never a lock, an
-//! allocation or formatting. Registration locks and happens at setup (or
-//! on the first use of a rare label value); rendering and HTTP run on the
-//! metrics thread. Label values must be few and known (sessions,
-//! instruments, kinds, codes), never ids; a family refuses more than
-//! [`MAX_SERIES_PER_FAMILY`] series.
+//! updates handles it was given at setup: an atomic add or store, or a
+//! histogram sample appended to a lock-free list. No lookup by name, no
+//! label formatting, no lock. Registration locks and happens at setup;
+//! rendering and HTTP run on the metrics thread. Label values must be few
+//! and known (sessions, instruments, kinds, codes, MsgTypes), never ids:
+//! values outside a fixed set fold into `other`.
 //!
 //! ```
-//! use emp::metrics::{MetricsServer, OrderEvent, Registry, RuntimeMetrics};
 //! use std::io::{Read as _, Write as _};
+//! use std::time::Duration;
+//!
+//! use emp::metrics::{MetricsServer, OrderEvent, Registry, RuntimeMetrics, net_quantity_f64};
 //!
 //! let registry = Registry::new();
 //! let metrics = RuntimeMetrics::new(&registry)?;
@@ -33,16 +39,15 @@
 //! let orders = metrics.orders.clone();
 //! let position = metrics.portfolio.position("EURUSD")?;
 //!
-//! // On the hot thread: relaxed atomics only.
-//! trade.messages_sent.inc();
+//! // On the hot thread: pre-registered handles only.
 //! trade.set_seqnums(2, 2);
 //! orders.record(OrderEvent::Submitted);
-//! orders.ack_latency.observe_nanos(35_000);
-//! position.set_net_quantity("-10000".parse()?);
+//! orders.ack_latency.record(Duration::from_micros(35));
+//! position.set(net_quantity_f64("-10000".parse()?));
 //!
 //! // The text a scrape gets, made on the metrics thread.
 //! let text = registry.render();
-//! assert!(text.contains("emp_fix_messages_total{session=\"TRADE\",direction=\"out\"} 1\n"));
+//! assert!(text.contains("emp_fix_next_sender_seqnum{session=\"TRADE\"} 2\n"));
 //! assert!(text.contains("emp_orders_total{event=\"submitted\"} 1\n"));
 //! assert!(text.contains("emp_position_quantity{instrument=\"EURUSD\"} -10000\n"));
 //! assert!(text.contains("emp_order_ack_latency_seconds_bucket{le=\"0.00005\"} 1\n"));
@@ -58,20 +63,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod instrument;
+mod process;
 mod registry;
 pub mod runtime;
 mod server;
-mod text;
 
-pub use instrument::{
-    Counter, DecimalGauge, Gauge, Histogram, HistogramSnapshot, LATENCY_BUCKETS_NANOS,
-    MAX_DECIMAL_SCALE,
+pub use ::metrics::{Counter, Gauge, Histogram};
+pub use registry::{
+    Family, LATENCY_BUCKETS_SECONDS, MAX_SERIES_PER_FAMILY, MetricsError, Registry,
 };
-pub use registry::{Family, MAX_SERIES_PER_FAMILY, MetricsError, Registry};
 pub use runtime::{
-    FixSessionMetrics, FixSessionState, JournalMetrics, MarketDataMetrics, MdEventKind, OrderEvent,
-    OrderMetrics, PortfolioMetrics, ReadinessMetrics, RiskMetrics, RuntimeMetrics,
+    Direction, FixSessionMetrics, FixSessionState, JournalMetrics, MarketDataMetrics, MdEventKind,
+    OTHER_DENY_REASON, OrderEvent, OrderMetrics, PortfolioMetrics, ReadinessMetrics, RiskMetrics,
+    RuntimeMetrics, decimal_to_f64, money_f64, net_quantity_f64,
 };
-pub use server::MetricsServer;
-pub use text::CONTENT_TYPE;
+pub use server::{CONTENT_TYPE, MetricsServer};

@@ -16,7 +16,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
 use super::registry::Registry;
-use super::text::CONTENT_TYPE;
+
+/// The `Content-Type` of `/metrics`: Prometheus text format 0.0.4.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// How often the server thread moves recorded histogram samples into
+/// their buckets ([`Registry::run_upkeep`]), scraped or not, so they never
+/// pile up between scrapes.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The largest request head (request line and headers) accepted.
 const MAX_REQUEST_BYTES: usize = 8 * 1024;
@@ -30,7 +37,8 @@ const INDEX_HTML: &str = "<!DOCTYPE html>\n<html><head><title>EMP metrics</title
 <body><h1>EMP</h1><p><a href=\"/metrics\">/metrics</a> (Prometheus text format)</p></body></html>\n";
 
 /// The metrics endpoint: `GET /metrics` renders the registry in Prometheus
-/// text format, `GET /` is a page linking it.
+/// text format, `GET /` is a page linking it. Between requests the thread
+/// runs the registry's upkeep every 5 s.
 ///
 /// It stops on [`shutdown`](Self::shutdown) or when dropped.
 #[derive(Debug)]
@@ -109,9 +117,12 @@ impl Drop for MetricsServer {
 }
 
 async fn serve(listener: TcpListener, registry: Registry, mut stopped: oneshot::Receiver<()>) {
+    let mut upkeep = tokio::time::interval(UPKEEP_INTERVAL);
+    upkeep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = &mut stopped => return,
+            _ = upkeep.tick() => registry.run_upkeep(),
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
                     tokio::select! {

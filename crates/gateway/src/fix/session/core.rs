@@ -410,6 +410,7 @@ impl<S: MessageStore> Session<S> {
             return;
         }
         if since_received >= interval * 24 / 10 {
+            self.stats.heartbeat_timeouts += 1;
             self.notice("Timed out waiting for heartbeat".to_owned());
             self.disconnect(now, CloseReason::HeartbeatTimeout);
         } else if since_received >= interval * 12 * (self.test_requests_sent + 1) / 10 {
@@ -649,6 +650,7 @@ impl<S: MessageStore> Session<S> {
             }
         };
         self.stats.messages_received += 1;
+        self.stats.received_by_type.count(message.msg_type());
         self.next_message(now, &message);
         if !queued {
             self.next_queued(now);
@@ -753,6 +755,7 @@ impl<S: MessageStore> Session<S> {
             Kind::ResendRequest => self.next_resend_request(now, message),
             Kind::Reject => {
                 if self.verify(now, message, false, true) {
+                    self.stats.rejects_received += 1;
                     self.incr_target();
                 }
             }
@@ -873,6 +876,9 @@ impl<S: MessageStore> Session<S> {
         let gap_fill = message.flag(Slot::GapFillFlag);
         if !self.verify(now, message, gap_fill, gap_fill) {
             return;
+        }
+        if gap_fill {
+            self.stats.gap_fills_received += 1;
         }
         if let Some(new_seq) = message.uint(Slot::NewSeqNo) {
             let expected = self.store.next_target_seq();
@@ -1224,6 +1230,7 @@ impl<S: MessageStore> Session<S> {
         }
         if transmit && self.connected {
             self.stats.messages_sent += 1;
+            self.stats.sent_by_type.count(msg_type);
         } else {
             self.output.truncate(range.start);
         }

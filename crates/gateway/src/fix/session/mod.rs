@@ -15,7 +15,10 @@ mod schedule;
 
 pub use config::{Role, SessionConfig, SessionId};
 pub use core::{SendError, Session};
-pub use event::{AppMessage, Authenticator, CloseReason, SessionEvent, SessionStats};
+pub use event::{
+    AppMessage, Authenticator, COUNTED_MSG_TYPES, CloseReason, MsgTypeCounts, SessionEvent,
+    SessionStats,
+};
 pub use schedule::{
     ScheduleError, SessionDays, SessionSchedule, SessionTimeZone, TimeOfDay, Weekday,
 };
