@@ -328,11 +328,13 @@ impl StrategyHost {
             state: self.gate.state(),
             problem: self.gate.problem(),
         };
-        // Only read when not RUNNING; formatting it every step is costly.
-        let halt_reason = (!running).then(|| match self.gate.problem() {
-            Some(problem) => format!("gate {}: {problem}", self.gate.state()),
-            None => format!("gate {}", self.gate.state()),
-        });
+        // Only read when not RUNNING and a strategy has quotes to withdraw:
+        // formatting it on every step is costly.
+        let gate = &self.gate;
+        let halt_reason = || match gate.problem() {
+            Some(problem) => format!("gate {}: {problem}", gate.state()),
+            None => format!("gate {}", gate.state()),
+        };
         for slot in &mut self.slots {
             let inputs = Inputs {
                 now,
@@ -345,11 +347,11 @@ impl StrategyHost {
                 slot.scratch.clone_from(&slot.state);
             }
             let mut proposals = strategies::decide(&inputs, &slot.params.kind, &mut slot.scratch);
-            if let Some(halt_reason) = &halt_reason {
+            if !running {
                 proposals.extend(strategies::when_not_running(
                     &inputs,
                     &slot.params.kind,
-                    halt_reason,
+                    &halt_reason,
                 ));
             }
             if proposals.is_empty() {

@@ -62,10 +62,14 @@ pub(crate) fn decide(
 pub(crate) fn when_not_running(
     inputs: &Inputs<'_>,
     kind: &StrategyKind,
-    why: &str,
+    why: &dyn Fn() -> String,
 ) -> Vec<Proposal> {
     match kind {
-        StrategyKind::MicroMm(_) => micro_mm::withdraw(inputs.working, why),
+        // The reason is built only when there is a quote to withdraw.
+        StrategyKind::MicroMm(_) if !inputs.working.is_empty() => {
+            micro_mm::withdraw(inputs.working, &why())
+        }
+        StrategyKind::MicroMm(_) => Vec::new(),
         StrategyKind::DeltaSpd(_) | StrategyKind::BinaryMarket(_) => Vec::new(),
     }
 }
