@@ -28,6 +28,7 @@ pub(crate) fn run(
     duration: Duration,
     durabilities: &[Durability],
     out: PathBuf,
+    metrics_addr: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<String> {
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let params = out.join("bench-params.toml");
@@ -45,7 +46,7 @@ pub(crate) fn run(
             duration,
             strategy: Some(params.display().to_string()),
             run_dir: Some(out.join(name)),
-            metrics_addr: None,
+            metrics_addr,
             echo: false,
             durability: *durability,
             ctrl_c: true,

@@ -283,6 +283,11 @@ struct BenchTradeArgs {
     /// Where the runs' folders go.
     #[arg(long, default_value = "var/bench-trade")]
     out: PathBuf,
+    /// Serve Prometheus metrics during the runs, as a production run does
+    /// (port 0 picks a free one): compare with and without to see what
+    /// metrics cost on the path.
+    #[arg(long)]
+    metrics_addr: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Args)]
@@ -493,7 +498,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Bench(BenchCommand::Trade(args)) => {
-            match bench_trade::run(args.duration, &args.durability, args.out) {
+            match bench_trade::run(args.duration, &args.durability, args.out, args.metrics_addr) {
                 Ok(table) => {
                     let _ = io::stdout().write_all(table.as_bytes());
                     ExitCode::SUCCESS
