@@ -35,6 +35,8 @@
 pub mod client;
 pub mod coinbase;
 mod fast;
+#[cfg(test)]
+mod hot_tests;
 pub mod polymarket;
 pub mod session;
 
@@ -192,17 +194,29 @@ impl Hasher for IdHasher {
         self.0
     }
 
+    /// Constant time: the length and three words (head, middle, tail) of
+    /// the key. Venue ids are long random-looking numbers (Polymarket's
+    /// 77-digit token ids) or short tickers; a collision costs one more
+    /// comparison, never a wrong answer.
     fn write(&mut self, bytes: &[u8]) {
         const K: u64 = 0x9e37_79b9_7f4a_7c15;
-        let (words, rest) = bytes.as_chunks::<8>();
-        let mut hash = self.0;
-        for word in words {
-            hash = (hash.rotate_left(23) ^ u64::from_le_bytes(*word)).wrapping_mul(K);
-        }
-        let mut tail = [0u8; 8];
-        tail[..rest.len()].copy_from_slice(rest);
-        hash =
-            (hash.rotate_left(23) ^ u64::from_le_bytes(tail) ^ bytes.len() as u64).wrapping_mul(K);
+        let n = bytes.len();
+        let word = |at: usize| {
+            bytes
+                .get(at..)
+                .and_then(<[u8]>::first_chunk::<8>)
+                .map_or(0, |w| u64::from_le_bytes(*w))
+        };
+        let (head, middle, tail) = if n >= 8 {
+            (word(0), word(n / 2 - 4), word(n - 8))
+        } else {
+            let mut short = [0u8; 8];
+            short[..n].copy_from_slice(bytes);
+            (u64::from_le_bytes(short), 0, 0)
+        };
+        let mut hash = (self.0.rotate_left(23) ^ head).wrapping_mul(K);
+        hash = (hash.rotate_left(23) ^ middle).wrapping_mul(K);
+        hash = (hash.rotate_left(23) ^ tail ^ n as u64).wrapping_mul(K);
         self.0 = hash ^ (hash >> 29);
     }
 }
@@ -278,6 +292,11 @@ impl InstrumentMap {
         self.index
             .get(venue_key)
             .is_some_and(|&at| self.slots[at].awaiting_snapshot)
+    }
+
+    /// Where `venue_key`'s slot is.
+    fn position(&self, venue_key: &str) -> Option<usize> {
+        self.index.get(venue_key).copied()
     }
 
     fn slot(&mut self, venue_key: &str) -> Option<&mut Slot> {
@@ -415,6 +434,12 @@ macro_rules! json_object {
             $(pub(crate) $field: Option<$ty>,)*
             pub(crate) unknown_fields: u32,
             _borrow: std::marker::PhantomData<&$de ()>,
+        }
+
+        impl $name<'_> {
+            /// Every JSON name this type reads.
+            #[allow(dead_code, reason = "read by the hot paths of some types only")]
+            pub(crate) const KEYS: &'static [&'static str] = &[$($($json),+),*];
         }
 
         impl<$de> serde::Deserialize<$de> for $name<$de> {
