@@ -26,16 +26,19 @@ pub(crate) struct Scan<'a> {
 
 impl<'a> Scan<'a> {
     /// A cursor at the start of `text`.
+    #[inline(always)]
     pub(crate) const fn new(text: &'a str) -> Self {
         Self { text, at: 0 }
     }
 
     /// Whether only whitespace is left.
+    #[inline(always)]
     pub(crate) fn at_end(&mut self) -> bool {
         self.skip_ws();
         self.at == self.text.len()
     }
 
+    #[inline(always)]
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
     }
@@ -44,6 +47,7 @@ impl<'a> Scan<'a> {
     /// spaces and newlines comes from a mask, not a branch per byte
     /// (pretty-printed frames are mostly indentation); tabs and carriage
     /// returns, and the last few bytes, go one at a time.
+    #[inline(always)]
     fn skip_ws(&mut self) {
         /// High bit of each zero byte of `x`, exactly.
         const fn zero_bytes(x: u64) -> u64 {
@@ -74,11 +78,13 @@ impl<'a> Scan<'a> {
         }
     }
 
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
         self.skip_ws();
         self.bytes().get(self.at).copied()
     }
 
+    #[inline(always)]
     fn eat(&mut self, byte: u8) -> Option<()> {
         (self.peek()? == byte).then(|| self.at += 1)
     }
@@ -86,6 +92,7 @@ impl<'a> Scan<'a> {
     /// The end of the string body starting at `from`: the index of the
     /// first `"` or `\\`, sixteen bytes at a time (most keys and values
     /// end within the first sixteen, so the loop rarely goes round).
+    #[inline(always)]
     fn string_end(&self, mut from: usize) -> Option<usize> {
         let bytes = self.bytes();
         let hits = |word: &[u8; 8]| {
@@ -115,6 +122,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A string without escapes.
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
@@ -128,6 +136,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A number's text (checked loosely: the consumer parses it).
+    #[inline(always)]
     pub(crate) fn number(&mut self) -> Option<&'a str> {
         self.skip_ws();
         let start = self.at;
@@ -166,6 +175,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Calls `field` with each key, the cursor on its value.
+    #[inline(always)]
     pub(crate) fn object(
         &mut self,
         mut field: impl FnMut(&mut Self, &'a str) -> Option<()>,
@@ -190,6 +200,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Calls `item` with the cursor on each element.
+    #[inline(always)]
     pub(crate) fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.eat(b'[')?;
         if self.eat(b']').is_some() {

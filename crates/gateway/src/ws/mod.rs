@@ -539,15 +539,15 @@ fn epoch_timestamp(field: &'static str, text: &str) -> Result<Timestamp, WsError
 fn rfc3339(field: &'static str, text: &str) -> Result<Timestamp, WsError> {
     let bad = |reason: &str| WsError::invalid(field, text, reason);
     let b = text.as_bytes();
-    let num = |range: std::ops::Range<usize>| -> Result<u32, WsError> {
-        let digits = b.get(range).ok_or_else(|| bad("too short"))?;
-        digits.iter().try_fold(0u32, |acc, &d| {
-            if d.is_ascii_digit() {
-                Ok(acc * 10 + u32::from(d - b'0'))
-            } else {
-                Err(bad("expected a digit"))
-            }
+    // Digits as a number; `None` for a non-digit (the error is built only
+    // then: this runs for every Coinbase message).
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b.get(range)?.iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
         })
+    };
+    let num = |range: std::ops::Range<usize>| -> Result<u32, WsError> {
+        digits(range).ok_or_else(|| bad("expected a digit"))
     };
     if b.len() < 20
         || b[4] != b'-'

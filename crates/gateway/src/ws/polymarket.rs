@@ -105,6 +105,8 @@ pub struct PolymarketDecoder {
     resyncing: bool,
     /// The hot path's changes, kept between frames for their allocation.
     hot: Vec<HotChange>,
+    /// The hot path's events so far: (slot, index in the output).
+    hot_events: Vec<(usize, usize)>,
 }
 
 /// One `price_changes` entry as the hot path reads it: already parsed,
@@ -219,6 +221,7 @@ impl PolymarketDecoder {
             counters: FeedCounters::default(),
             resyncing: true,
             hot: Vec::new(),
+            hot_events: Vec::new(),
         }
     }
 
@@ -375,7 +378,8 @@ impl PolymarketDecoder {
         };
         self.counters.messages += 1;
         self.counters.unknown_fields += unknown;
-        let start = out.events.len();
+        // Events are found by slot, not by comparing instrument ids.
+        self.hot_events.clear();
         for change in &self.hot {
             let Some(at) = change.slot else {
                 self.counters.unknown_instruments += 1;
@@ -386,48 +390,49 @@ impl PolymarketDecoder {
                 self.counters.dropped_awaiting_snapshot += 1;
                 continue;
             }
-            let id = slot.id;
             let set = BookChange::SetLevel {
                 side: change.side,
                 price: change.price,
                 size: change.size,
             };
-            let existing = out.events[start..]
-                .iter_mut()
-                .find_map(|event| match event {
-                    MarketEvent::Delta(delta) if delta.header.instrument == id => Some(delta),
-                    _ => None,
-                });
-            match existing {
-                Some(delta) => delta.changes.push(set),
+            match self.hot_events.iter().find(|(s, _)| *s == at) {
+                Some(&(_, index)) => {
+                    if let Some(MarketEvent::Delta(delta)) = out.events.get_mut(index) {
+                        delta.changes.push(set);
+                    }
+                }
                 None => {
                     let mut changes = Vec::with_capacity(self.hot.len());
                     changes.push(set);
+                    self.hot_events.push((at, out.events.len()));
                     out.events.push(MarketEvent::Delta(BookDelta {
-                        header: header(id, None, time, now),
+                        header: header(slot.id, None, time, now),
                         changes,
                     }));
                 }
             }
         }
-        let quotes = out.events.len();
+        self.hot_events.clear();
         for change in &self.hot {
             let Some(at) = change.slot else { continue };
             if change.best_bid.is_none() && change.best_ask.is_none() {
                 continue;
             }
-            let id = self.instruments.slots[at].id;
-            let quote = MarketEvent::Quote(Quote {
-                header: header(id, None, time, now),
+            let quote = Quote {
+                header: header(self.instruments.slots[at].id, None, time, now),
                 bid: hot_quote_side(change.best_bid),
                 ask: hot_quote_side(change.best_ask),
-            });
-            let existing = out.events[quotes..]
-                .iter_mut()
-                .find(|event| matches!(event, MarketEvent::Quote(q) if q.header.instrument == id));
-            match existing {
-                Some(event) => *event = quote,
-                None => out.events.push(quote),
+            };
+            match self.hot_events.iter().find(|(s, _)| *s == at) {
+                Some(&(_, index)) => {
+                    if let Some(MarketEvent::Quote(kept)) = out.events.get_mut(index) {
+                        *kept = quote;
+                    }
+                }
+                None => {
+                    self.hot_events.push((at, out.events.len()));
+                    out.events.push(MarketEvent::Quote(quote));
+                }
             }
         }
         true
