@@ -72,11 +72,6 @@ impl FeedSpec {
             FeedVenue::Polymarket => shard(&ids, self.config.max_assets_per_connection),
         }
     }
-
-    /// Every instrument of the feed.
-    pub fn instruments(&self) -> impl Iterator<Item = InstrumentId> + '_ {
-        self.config.instruments.iter().map(|(_, id)| *id)
-    }
 }
 
 /// Reads the `[feeds]` table of a config's `root`, if there is one.

@@ -220,15 +220,16 @@ fn feeds_read_into_websocket_clients_for_the_run() {
     let (text, path) = with_feeds(FEEDS);
     let file = parse(&text, &path, now()).unwrap();
     let feeds = &file.setup.feeds;
-    assert_eq!(feeds.len(), 2);
-    let polymarket = &feeds[0];
+    assert_eq!(feeds.len(), 2, "in file order");
+    let polymarket = &feeds[1];
     assert_eq!(polymarket.name, "polymarket");
     assert_eq!(
         polymarket.config.url, "wss://ws-subscriptions-clob.polymarket.com/ws/market",
         "the default URL"
     );
     assert_eq!(polymarket.config.max_assets_per_connection, 1);
-    let coinbase = &feeds[1];
+    let coinbase = &feeds[0];
+    assert_eq!(coinbase.name, "coinbase");
     assert_eq!(coinbase.config.url, "ws://127.0.0.1:9001");
     assert_eq!(
         coinbase.config.liveness.stale_after,
