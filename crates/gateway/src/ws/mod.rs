@@ -11,6 +11,13 @@
 //! and message types are tolerated and counted ([`FeedCounters`]);
 //! malformed input is a typed [`WsError`], never a panic.
 //!
+//! The two most frequent frames, a Polymarket `price_change` and a
+//! Coinbase `l2_data` update, take a hot path: one pass over the text
+//! straight to the events, with no intermediate message structs. Any
+//! frame it does not expect goes the general way, which decides and
+//! reports everything; both give the same output for every frame the hot
+//! path takes (a differential property test checks it).
+//!
 //! The connection side (subscriptions, keep-alive, reconnect with backoff,
 //! staleness) is split the same way: sans-IO state machines in
 //! [`session`] and a tokio driver on tokio-tungstenite in [`client`].
