@@ -9,8 +9,11 @@
 //! ([`Recorder::market`]), and feed notices (status changes, gaps, stale
 //! alarms, tick-size changes, decode errors) as `system.link` text.
 //!
-//! Instruments are named `<asset id>.POLYMARKET` and `<product>.COINBASE`.
-//! Their definitions are nominal (the venues' metadata APIs are not
+//! Given as lists, instruments are named `<asset id>.POLYMARKET` and
+//! `<product>.COINBASE`; read from the `[feeds]` section of a run config
+//! ([`CapturePlan::from_config`]), they are named as it maps them, and
+//! the URLs, asset cap and staleness are its too. Their definitions are
+//! nominal (the venues' metadata APIs are not
 //! queried): Polymarket tick 0.001, size step 0.000001; Coinbase tick 0.01,
 //! size step 0.00000001.
 //!
@@ -18,57 +21,93 @@
 //! use emp::capture::{CapturePlan, run};
 //! use std::time::Duration;
 //!
-//! let plan = CapturePlan::new(vec![], vec!["BTC-USD".into()], "var/capture".into(), Duration::from_secs(60));
+//! let plan = CapturePlan::new(vec![], vec!["BTC-USD".into()], "var/capture".into(), Duration::from_secs(60))?;
 //! let summary = run(&plan)?;
 //! assert!(summary.events > 0);
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use config::Source;
 use gateway::ws::client::{FeedConfig, FeedMessage, FeedVenue, spawn_feed, wall_clock};
 use journal::{Durability, JournalConfig};
 use model::{Instrument, InstrumentId, MarketEvent, Price, Quantity, RunId, VenueSymbol};
 use tokio::sync::mpsc;
 
+use crate::feeds::{FeedSpec, parse_feeds};
 use crate::record::{Recorder, RunHeader, RunMode};
 
 /// What to capture, where, for how long.
 #[derive(Clone, Debug)]
 pub struct CapturePlan {
-    /// Polymarket asset (token) ids.
-    pub polymarket: Vec<String>,
-    /// Coinbase product ids.
-    pub coinbase: Vec<String>,
+    /// The feeds, with their instruments and URLs.
+    pub feeds: Vec<FeedSpec>,
     /// The output folder (the journal goes to `journal/` in it).
     pub out: PathBuf,
     /// How long to record.
     pub duration: Duration,
-    /// Polymarket's market-channel URL.
-    pub polymarket_url: String,
-    /// Coinbase's market-data URL.
-    pub coinbase_url: String,
 }
 
 impl CapturePlan {
-    /// A plan against the venues' public endpoints.
+    /// A plan for Polymarket assets and Coinbase products against the
+    /// venues' public endpoints, each instrument named after its venue id.
     pub fn new(
         polymarket: Vec<String>,
         coinbase: Vec<String>,
         out: PathBuf,
         duration: Duration,
-    ) -> Self {
-        Self {
-            polymarket,
-            coinbase,
+    ) -> anyhow::Result<Self> {
+        let mut feeds = Vec::new();
+        for (venue, name, keys) in [
+            (FeedVenue::Polymarket, "polymarket", polymarket),
+            (FeedVenue::Coinbase, "coinbase", coinbase),
+        ] {
+            if keys.is_empty() {
+                continue;
+            }
+            let mut pairs = Vec::new();
+            for key in keys {
+                let id = match venue {
+                    FeedVenue::Polymarket => polymarket_instrument(&key)?,
+                    FeedVenue::Coinbase => coinbase_instrument(&key)?,
+                };
+                pairs.push((key, id));
+            }
+            feeds.push(FeedSpec {
+                name: name.to_owned(),
+                config: FeedConfig::new(venue, pairs),
+            });
+        }
+        Ok(Self {
+            feeds,
             out,
             duration,
-            polymarket_url: FeedVenue::Polymarket.default_url().to_owned(),
-            coinbase_url: FeedVenue::Coinbase.default_url().to_owned(),
+        })
+    }
+
+    /// A plan for the `[feeds]` section of the run config at `path`
+    /// (its other tables are not read).
+    pub fn from_config(path: &Path, out: PathBuf, duration: Duration) -> anyhow::Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let name = path.display().to_string();
+        let source = Source::new(&text, &name);
+        let root = source.parse()?;
+        let feeds = parse_feeds(&source, root.get_ref(), None)?;
+        if feeds.is_empty() {
+            anyhow::bail!(
+                "{name}: no [feeds] section; add [[feeds.polymarket]] or [[feeds.coinbase]] (see sessions/feeds-example.toml)"
+            );
         }
+        Ok(Self {
+            feeds,
+            out,
+            duration,
+        })
     }
 }
 
@@ -147,23 +186,25 @@ fn definition(
 /// The nominal definitions of the plan's instruments.
 pub fn instruments(plan: &CapturePlan) -> anyhow::Result<Vec<Instrument>> {
     let mut all = Vec::new();
-    for asset in &plan.polymarket {
-        all.push(definition(
-            polymarket_instrument(asset)?,
-            asset,
-            Price::from_raw(1_000_000),
-            Quantity::from_raw(1_000).unwrap_or(Quantity::ZERO),
-            3,
-        )?);
-    }
-    for product in &plan.coinbase {
-        all.push(definition(
-            coinbase_instrument(product)?,
-            product,
-            Price::from_raw(10_000_000),
-            Quantity::from_raw(10).unwrap_or(Quantity::ZERO),
-            2,
-        )?);
+    for spec in &plan.feeds {
+        for (key, id) in &spec.config.instruments {
+            all.push(match spec.config.venue {
+                FeedVenue::Polymarket => definition(
+                    *id,
+                    key,
+                    Price::from_raw(1_000_000),
+                    Quantity::from_raw(1_000).unwrap_or(Quantity::ZERO),
+                    3,
+                )?,
+                FeedVenue::Coinbase => definition(
+                    *id,
+                    key,
+                    Price::from_raw(10_000_000),
+                    Quantity::from_raw(10).unwrap_or(Quantity::ZERO),
+                    2,
+                )?,
+            });
+        }
     }
     Ok(all)
 }
@@ -186,8 +227,10 @@ pub async fn capture(
     plan: &CapturePlan,
     stop: impl Future<Output = ()>,
 ) -> anyhow::Result<CaptureSummary> {
-    if plan.polymarket.is_empty() && plan.coinbase.is_empty() {
-        anyhow::bail!("nothing to capture: give --polymarket ASSET… and/or --coinbase PRODUCT…");
+    if plan.feeds.is_empty() {
+        anyhow::bail!(
+            "nothing to capture: give --polymarket ASSET… and/or --coinbase PRODUCT…, or --config FILE with a [feeds] section"
+        );
     }
     let journal = plan.out.join("journal");
     std::fs::create_dir_all(&plan.out)
@@ -215,44 +258,19 @@ pub async fn capture(
     })?;
     recorder.commit(started)?;
 
-    let (tx, mut rx) = mpsc::channel::<(&'static str, FeedMessage)>(4096);
+    let (tx, mut rx) = mpsc::channel::<(String, FeedMessage)>(4096);
     let mut handles = Vec::new();
     let mut forwarders = Vec::new();
-    let feeds = [
-        (
-            FeedVenue::Polymarket,
-            "polymarket",
-            &plan.polymarket,
-            &plan.polymarket_url,
-        ),
-        (
-            FeedVenue::Coinbase,
-            "coinbase",
-            &plan.coinbase,
-            &plan.coinbase_url,
-        ),
-    ];
-    for (venue, name, keys, url) in feeds {
-        if keys.is_empty() {
-            continue;
-        }
-        let mut pairs = Vec::new();
-        for key in keys {
-            let id = match venue {
-                FeedVenue::Polymarket => polymarket_instrument(key)?,
-                FeedVenue::Coinbase => coinbase_instrument(key)?,
-            };
-            pairs.push((key.clone(), id));
-        }
-        let mut config = FeedConfig::new(venue, pairs);
-        config.url.clone_from(url);
+    for spec in &plan.feeds {
+        let mut config = spec.config.clone();
         config.seed = started.unix_nanos();
         let (handle, mut messages) = spawn_feed(config);
         handles.push(handle);
         let tx = tx.clone();
+        let name = spec.name.clone();
         forwarders.push(tokio::spawn(async move {
             while let Some(message) = messages.recv().await {
-                if tx.send((name, message)).await.is_err() {
+                if tx.send((name.clone(), message)).await.is_err() {
                     break;
                 }
             }
@@ -273,7 +291,7 @@ pub async fn capture(
                 None => break,
             },
         };
-        write(&mut recorder, name, &message, &mut summary)?;
+        write(&mut recorder, &name, &message, &mut summary)?;
         recorder.commit(message.received)?;
     }
     // Stop the connections, then journal everything they sent (up to
@@ -288,7 +306,7 @@ pub async fn capture(
     };
     let draining = async {
         while let Some((name, message)) = rx.recv().await {
-            write(&mut recorder, name, &message, &mut summary)?;
+            write(&mut recorder, &name, &message, &mut summary)?;
         }
         anyhow::Ok(())
     };

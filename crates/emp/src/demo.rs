@@ -203,6 +203,7 @@ pub fn trader_setup(
         run_dir,
         durability,
         execution: crate::trader::Execution::Venue,
+        feeds: Vec::new(),
     })
 }
 

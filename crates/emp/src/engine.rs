@@ -33,8 +33,10 @@ use std::time::{Duration, Instant};
 
 use gateway::fix::link::{Channel, LinkEvent, VenueLink};
 use gateway::fix::store::MessageStore;
+use gateway::ws::FeedNotice;
+use gateway::ws::client::FeedMessage;
 use journal::JournalError;
-use model::{ClOrdId, ExecType, MarketEvent, Timestamp, VenueEvent};
+use model::{ClOrdId, ExecType, InstrumentId, MarketEvent, Timestamp, VenueEvent};
 use oms::OmsEvent;
 use sensory::ResyncReason;
 use strategy::{ExecutionStatus, ReadinessState};
@@ -44,7 +46,7 @@ use venue::SimulatedSink;
 
 use crate::metrics::{OrderEvent, RuntimeMetrics};
 use crate::pipeline::{Pipeline, PipelineOutput};
-use crate::record::{Recorder, RunHeader};
+use crate::record::{FeedStatusInput, Recorder, RunHeader};
 
 /// Counters for the status line and the metrics; plain numbers, read by
 /// the driver between inputs.
@@ -218,6 +220,17 @@ pub struct Engine<S: MessageStore> {
     simulated: Option<Box<SimulatedSink>>,
 }
 
+/// The header of `event`, to restamp.
+const fn receive_header(event: &mut MarketEvent) -> &mut model::MarketHeader {
+    match event {
+        MarketEvent::Snapshot(snapshot) => &mut snapshot.header,
+        MarketEvent::Delta(delta) => &mut delta.header,
+        MarketEvent::Quote(quote) => &mut quote.header,
+        MarketEvent::Trade(trade) => &mut trade.header,
+        MarketEvent::Reset { header, .. } => header,
+    }
+}
+
 /// Longest time a journaled input waits for its commit when no decision
 /// forces one sooner (a decision is committed before its commands go out).
 pub const COMMIT_INTERVAL_NANOS: u64 = 100_000_000;
@@ -356,6 +369,71 @@ impl<S: MessageStore> Engine<S> {
     pub fn handle_input(&mut self, channel: Channel, now: Timestamp, bytes: &[u8]) -> InputOutcome {
         self.link.handle_input(channel, now, bytes);
         self.process(now)
+    }
+
+    /// A websocket feed's message ([`crate::feeds`]) that arrived at
+    /// `now`: its market events as market data (journaled `md.*`, like the
+    /// QUOTE session's), its status changes for `instruments` (the
+    /// connection's) as feed inputs (journaled `system.feed`: the gate
+    /// degrades for those instruments until the feed is Live and their
+    /// books rebuilt), the rest (venue errors, lost connections, rejected
+    /// frames) as `system.link` text. Then decisions are journaled and
+    /// orders sent, as after FIX input.
+    ///
+    /// The events' receive time becomes `now`, the time the trading
+    /// thread took them (the frame reached the feed thread up to the
+    /// queue's wait earlier): what the journal records is what the
+    /// pipeline decided at, so a replay decides at the same times.
+    pub fn on_feed_message(
+        &mut self,
+        now: Timestamp,
+        feed: &str,
+        instruments: &[InstrumentId],
+        mut message: FeedMessage,
+    ) -> InputOutcome {
+        let mut outcome = InputOutcome::default();
+        for event in &mut message.output.events {
+            outcome.market_events += 1;
+            receive_header(event).receive_time = now;
+            self.on_market(now, event);
+            self.record_decisions(now);
+        }
+        for notice in &message.output.notices {
+            match notice {
+                FeedNotice::Status(status) => {
+                    let input = FeedStatusInput {
+                        feed: feed.to_owned(),
+                        instruments: instruments.to_vec(),
+                        status: *status,
+                    };
+                    if self.journal(now, |recorder| recorder.feed(now, &input)) {
+                        self.pipeline.on_feed_status(now, instruments, *status);
+                    }
+                    self.log.push_back(format!("feed {feed}: {status:?}"));
+                    self.record_decisions(now);
+                }
+                FeedNotice::Pong | FeedNotice::Heartbeat { .. } => {}
+                FeedNotice::ResnapshotNeeded(_) | FeedNotice::Subscriptions(_) => {
+                    self.log.push_back(format!("feed {feed}: {notice:?}"));
+                }
+                other => {
+                    let text = format!("feed {feed}: {other:?}");
+                    self.journal(now, |recorder| recorder.link(now, &text));
+                    self.log.push_back(text);
+                }
+            }
+        }
+        if let Some(error) = &message.error {
+            self.stats.problems += 1;
+            let text = format!("feed {feed}: rejected frame: {error}");
+            self.journal(now, |recorder| recorder.link(now, &text));
+            self.log.push_back(text);
+        }
+        self.note_execution(now);
+        outcome.order_actions = self.flush(now);
+        self.note_execution(now);
+        self.pipeline_deadline = self.pipeline.next_deadline(now);
+        outcome
     }
 
     /// Bytes to write on the channel's connection.

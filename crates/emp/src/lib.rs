@@ -80,6 +80,7 @@ pub mod control;
 pub mod demo;
 pub mod engine;
 pub mod export;
+pub mod feeds;
 pub mod fix_capture;
 pub mod inprocess;
 pub mod live;

@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 
 use crate::control::{ControlInbox, ControlRequest};
 use crate::engine::{Engine, EngineError};
+use crate::feeds::{FeedInbox, FeedItem};
 
 /// Longest wait for the cancels of working orders at a stop.
 pub const CANCEL_WAIT: Duration = Duration::from_secs(2);
@@ -163,10 +164,22 @@ struct Connection {
     read_buf: Vec<u8>,
 }
 
-/// What woke the driver up on one connection.
+/// What woke the driver up on one connection (or a websocket feed).
 enum Wake {
     Read(std::io::Result<usize>),
     Connected(std::io::Result<TcpStream>),
+    Feed(FeedItem),
+}
+
+/// The next websocket feed message; never, without feeds or once they
+/// have all stopped.
+async fn next_feed(inbox: Option<&mut FeedInbox>) -> FeedItem {
+    if let Some(inbox) = inbox
+        && let Some(item) = inbox.recv().await
+    {
+        return item;
+    }
+    std::future::pending().await
 }
 
 /// The next thing to happen on `connection`: bytes (or the end) when
@@ -223,7 +236,8 @@ async fn write_out<S: MessageStore>(
 
 /// Runs `engine` over TCP until the duration ends or `stop` turns true;
 /// see the [module docs](self). `fix_logs` is a directory for each
-/// session's message log.
+/// session's message log; `feeds` are websocket market-data messages
+/// ([`crate::feeds`]), applied as they come, on this thread.
 pub async fn drive<S: MessageStore>(
     engine: &mut Engine<S>,
     options: &DriverOptions,
@@ -231,6 +245,7 @@ pub async fn drive<S: MessageStore>(
     log: &RunLog,
     fix_logs: Option<&Path>,
     hooks: &mut dyn DriverHooks<S>,
+    mut feeds: Option<&mut FeedInbox>,
 ) -> Result<DriverReport, EngineError> {
     let started = Instant::now();
     let end = options.duration.map(|duration| started + duration);
@@ -339,6 +354,7 @@ pub async fn drive<S: MessageStore>(
                 biased;
                 wake = next_on(first) => Some((0, wake)),
                 wake = next_on(second) => Some((1, wake)),
+                item = next_feed(feeds.as_deref_mut()) => Some((0, Wake::Feed(item))),
                 () = tokio::time::sleep_until(deadline.into()) => None,
                 () = stop_requested(&mut stop), if stopping.is_none() && canceling.is_none() => {
                     canceling = Some(Instant::now());
@@ -395,6 +411,24 @@ pub async fn drive<S: MessageStore>(
                         connection.next_attempt = Instant::now() + options.reconnect_interval;
                         engine.disconnected(connection.channel, now);
                     }
+                }
+            }
+            Some((_, Wake::Feed(item))) => {
+                let arrived = Instant::now();
+                let now = wall_clock();
+                let (name, instruments) = feeds
+                    .as_deref()
+                    .map_or((String::new(), &[][..]), |inbox| inbox.route(&item));
+                let outcome = engine.on_feed_message(now, &name, instruments, item.message);
+                if outcome.order_actions > 0
+                    && outcome.market_events > 0
+                    && let Some(trade) =
+                        connections.iter_mut().find(|c| c.channel == Channel::Trade)
+                    && write_out(engine, trade, &mut write_buf, options.reconnect_interval).await
+                {
+                    let nanos = u64::try_from(arrived.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    report.tick_to_order_nanos.push(nanos);
+                    hooks.tick_to_order(nanos);
                 }
             }
             Some((index, Wake::Connected(result))) => {

@@ -139,6 +139,10 @@ struct CaptureArgs {
     /// Coinbase product ids, such as BTC-USD.
     #[arg(long, num_args = 1.., value_name = "PRODUCT")]
     coinbase: Vec<String>,
+    /// Capture the feeds of the [feeds] section of this run config
+    /// instead (its instrument names, URLs, asset cap and staleness).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["polymarket", "coinbase"])]
+    config: Option<PathBuf>,
     /// The output folder.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -553,12 +557,18 @@ fn main() -> ExitCode {
         Command::Export(args) => export(&args),
         Command::Capture(args) => exit(
             "emp capture",
-            emp::capture::run(&emp::capture::CapturePlan::new(
-                args.polymarket,
-                args.coinbase,
-                args.out,
-                args.duration,
-            ))
+            match &args.config {
+                Some(config) => {
+                    emp::capture::CapturePlan::from_config(config, args.out, args.duration)
+                }
+                None => emp::capture::CapturePlan::new(
+                    args.polymarket,
+                    args.coinbase,
+                    args.out,
+                    args.duration,
+                ),
+            }
+            .and_then(|plan| emp::capture::run(&plan))
             .map(|summary| {
                 let _ = writeln!(io::stdout(), "{summary}");
             }),

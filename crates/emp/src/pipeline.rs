@@ -14,8 +14,8 @@
 use std::collections::VecDeque;
 
 use model::{
-    ClOrdId, InstrumentId, InstrumentMap, InstrumentTable, MarketEvent, RunId, Timestamp,
-    VenueCommand, VenueEvent,
+    ClOrdId, FeedStatus, InstrumentId, InstrumentMap, InstrumentTable, MarketEvent, RunId,
+    Timestamp, VenueCommand, VenueEvent,
 };
 use oms::risk::Denial;
 use oms::{Oms, OmsConfig, OmsEvent, VenueEventError, VenueEventOutcome};
@@ -142,6 +142,9 @@ impl Pipeline {
     pub fn on_market(&mut self, now: Timestamp, event: &MarketEvent) -> Result<(), SensoryError> {
         let features = self.sensory.on_event(event)?;
         let instrument = features.instrument;
+        if let MarketEvent::Snapshot(_) = event {
+            self.market.on_snapshot(&instrument);
+        }
         if let Some(mid) = features.what.mid {
             self.oms.on_market_price(instrument, mid);
         }
@@ -154,6 +157,23 @@ impl Pipeline {
         }
         self.decide(now);
         Ok(())
+    }
+
+    /// A market-data feed reported `status` for the `instruments` it
+    /// carries (a websocket connection's gap, resync, silence, disconnect,
+    /// or Live again), then a decision round: the gate degrades for its
+    /// instruments and the host holds back orders in the others until the
+    /// feed is Live and each voided book has a fresh snapshot.
+    pub fn on_feed_status(
+        &mut self,
+        now: Timestamp,
+        instruments: &[InstrumentId],
+        status: FeedStatus,
+    ) {
+        for instrument in instruments {
+            self.market.on_feed_status(*instrument, status);
+        }
+        self.decide(now);
     }
 
     /// Applies a venue event to the OMS. The report that completes a

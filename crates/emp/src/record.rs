@@ -16,11 +16,12 @@
 //! | `strategy.action` | [`PipelineOutput::Action`] | an action goes to the OMS |
 //! | `system.timer` | [`Timestamp`] | the driver runs the pipeline's timers |
 //! | `system.session` | `bool` (up) | the venue's order session went up or down |
+//! | `system.feed` | [`FeedStatusInput`] | a market-data feed's status changed |
 //! | `system.stop` | [`Timestamp`] | the run began to stop (strategies off, orders canceled) |
 //! | `system.link` | text | a FIX session event worth keeping (logon, logout, a problem) |
 //!
 //! Inputs (`md.*` but `md.resync`, `order.venue`, `system.timer`,
-//! `system.session`, `system.stop`) are what
+//! `system.session`, `system.feed`, `system.stop`, `system.control`) are what
 //! a replay feeds back; everything else is a decision it must reproduce.
 //! Every payload is schema version [`SCHEMA_VERSION`]. The OMS rebuilds
 //! from `order.oms`, `risk.denied` and `risk.state` in offset order.
@@ -70,11 +71,26 @@ pub mod topics {
     pub const SESSION: &str = "system.session";
     /// The run began to stop.
     pub const STOP: &str = "system.stop";
+    /// A market-data feed's status changed.
+    pub const FEED: &str = "system.feed";
     /// An operator action from the control plane
     /// ([`ControlAction`](crate::control::ControlAction)).
     pub const CONTROL: &str = "system.control";
     /// FIX session events and problems, as text for people.
     pub const LINK: &str = "system.link";
+}
+
+/// A market-data feed's status for the instruments it carries: the
+/// payload of `system.feed`, an input replays apply
+/// ([`Pipeline::on_feed_status`](crate::pipeline::Pipeline::on_feed_status)).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FeedStatusInput {
+    /// The feed, for people (`polymarket#0`, `coinbase#0`).
+    pub feed: String,
+    /// The instruments it carries.
+    pub instruments: Vec<model::InstrumentId>,
+    /// What it reported.
+    pub status: model::FeedStatus,
 }
 
 /// How a run trades.
@@ -212,6 +228,11 @@ impl Recorder {
         self.append(topics::SESSION, now, now, &up)
     }
 
+    /// Writes a feed's status change received at `now`.
+    pub fn feed(&mut self, now: Timestamp, input: &FeedStatusInput) -> Result<u64, JournalError> {
+        self.append(topics::FEED, now, now, input)
+    }
+
     /// Writes that the run began to stop at `now`.
     pub fn stop(&mut self, now: Timestamp) -> Result<u64, JournalError> {
         self.append(topics::STOP, now, now, &now)
@@ -278,6 +299,8 @@ mod tests {
             topics::TIMER,
             topics::SESSION,
             topics::STOP,
+            topics::FEED,
+            topics::CONTROL,
             topics::LINK,
         ] {
             assert!(Topic::new(name).is_ok(), "{name}");

@@ -5,7 +5,8 @@
 //! both versions, which is where to look when asking why it (did not)
 //! trade.
 //!
-//! Inputs: `md.*` (but `md.resync`), `order.venue`, `system.timer`.
+//! Inputs: `md.*` (but `md.resync`), `order.venue`, `system.timer`,
+//! `system.session`, `system.feed`, `system.stop`, `system.control`.
 //! Decisions: `strategy.*`, `order.oms`, `risk.*`, `md.resync`. A decision
 //! is compared by its encoded bytes, so any difference counts.
 
@@ -227,6 +228,7 @@ impl State {
             || topic == topics::TIMER
             || topic == topics::SESSION
             || topic == topics::STOP
+            || topic == topics::FEED
             || topic == topics::CONTROL;
         if is_input {
             let now = self.clock.observe(record.envelope.receive_time);
@@ -244,6 +246,9 @@ impl State {
                 pipeline.on_session(now, up);
             } else if topic == topics::STOP {
                 pipeline.stop_trading(now);
+            } else if topic == topics::FEED {
+                let input: crate::record::FeedStatusInput = record.value()?;
+                pipeline.on_feed_status(now, &input.instruments, input.status);
             } else if topic == topics::CONTROL {
                 let action: crate::control::ControlAction = record.value()?;
                 // A refusal is deterministic: the run refused it too.

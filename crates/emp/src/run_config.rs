@@ -36,9 +36,16 @@
 //! modifies_per_second = 40
 //! price_band_bps = 200
 //! initial_state = "halted"                # the trading state at start (default active)
+//!
+//! [[feeds.polymarket]]                    # optional: websocket market data
+//! assets = [{ asset = "7132…", instrument = "BTC-100K-YES" }]
+//! [[feeds.coinbase]]
+//! products = [{ product = "BTC-USD", instrument = "BTC-USD" }]
 //! ```
 //!
-//! Relative paths are relative to the config file's folder.
+//! The `[feeds]` keys (URLs, asset cap, staleness) are described in
+//! [`crate::feeds`]; feed instruments must be symbols of the venue
+//! profile. Relative paths are relative to the config file's folder.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -172,12 +179,12 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
     let source = Source::new(text, &name);
     let root = source.parse()?;
     for (key, _) in root.get_ref() {
-        if !["run", "venue", "risk"].contains(&key.get_ref().as_ref()) {
+        if !["run", "venue", "risk", "feeds"].contains(&key.get_ref().as_ref()) {
             return Err(source
                 .error(
                     key.span().start,
                     format!(
-                        "unknown table {}; a run config has [run], [venue] and [risk]",
+                        "unknown table {}; a run config has [run], [venue], [risk] and [feeds]",
                         key.get_ref()
                     ),
                 )
@@ -423,6 +430,7 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
     limits
         .validate()
         .map_err(|error| source.error(0, format!("[risk]: {error}")))?;
+    let feeds = crate::feeds::parse_feeds(&source, root.get_ref(), Some(&instruments))?;
     Ok(RunFile {
         setup: TraderSetup {
             run_id: run_id(now),
@@ -441,6 +449,7 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
             run_dir,
             durability,
             execution,
+            feeds,
         },
         options: TraderOptions {
             duration,

@@ -114,6 +114,9 @@ pub struct TraderSetup {
     pub durability: Durability,
     /// Where orders go.
     pub execution: Execution,
+    /// Websocket market-data feeds besides the venue's QUOTE session
+    /// ([`crate::feeds`]).
+    pub feeds: Vec<crate::feeds::FeedSpec>,
 }
 
 /// How the run is driven.
@@ -393,7 +396,27 @@ pub fn run_trader(
         control,
     };
     let fix_dir = setup.run_dir.join("fix");
-    let report: DriverReport = runtime.block_on(async {
+    // Websocket feeds: their own thread and runtime, messages over a
+    // bounded queue the driver drains.
+    let (feed_runner, mut feed_inbox) = if setup.feeds.is_empty() {
+        (None, None)
+    } else {
+        let (runner, inbox) =
+            crate::feeds::FeedRunner::start(&setup.feeds).context("starting the feed thread")?;
+        for spec in &setup.feeds {
+            log.line(
+                wall_clock(),
+                format!(
+                    "feed {}: {} instruments from {}",
+                    spec.name,
+                    spec.config.instruments.len(),
+                    spec.config.url
+                ),
+            );
+        }
+        (Some(runner), Some(inbox))
+    };
+    let report = runtime.block_on(async {
         // One stop signal for the driver: the caller's, or Ctrl-C.
         let (stop_tx, driver_stop) = watch::channel(false);
         let mut caller = stop;
@@ -419,9 +442,15 @@ pub fn run_trader(
             &log,
             Some(&fix_dir),
             &mut hooks,
+            feed_inbox.as_mut(),
         )
         .await
-    })?;
+    });
+    drop(feed_inbox);
+    if let Some(runner) = feed_runner {
+        runner.shutdown();
+    }
+    let report: DriverReport = report?;
     if let Some(publisher) = &mut hooks.metrics {
         publisher.publish(&engine, wall_clock());
     }

@@ -88,9 +88,10 @@ async fn capture_writes_a_journal_that_backtests_read() {
         vec!["BTC-USD".into()],
         dir.path().to_path_buf(),
         Duration::from_secs(60),
-    );
-    plan.polymarket_url = format!("ws://{}", pm.local_addr().unwrap());
-    plan.coinbase_url = format!("ws://{}", cb.local_addr().unwrap());
+    )
+    .unwrap();
+    plan.feeds[0].config.url = format!("ws://{}", pm.local_addr().unwrap());
+    plan.feeds[1].config.url = format!("ws://{}", cb.local_addr().unwrap());
     let servers = async {
         tokio::join!(polymarket(pm), coinbase(cb));
     };

@@ -190,3 +190,134 @@ fn a_go_live_config_starts_halted_and_names_the_control_plane() {
         );
     }
 }
+
+/// The shipped config with a `[feeds]` section appended.
+const FEEDS: &str = r#"
+[[feeds.coinbase]]
+url = "ws://127.0.0.1:9001"
+stale_ms = 3000
+dead_ms = 9000
+products = [{ product = "EUR-USD", instrument = "EURUSD.CTRADER" }]
+
+[[feeds.polymarket]]
+max_assets_per_connection = 1
+assets = [
+  { asset = "123", instrument = "USDJPY.CTRADER" },
+]
+"#;
+
+fn with_feeds(feeds: &str) -> (String, PathBuf) {
+    let path = shipped();
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "password_env = \"EMP_VENUE_PASSWORD\"",
+        "password = \"demo-password\"",
+    );
+    (format!("{text}{feeds}"), path)
+}
+
+#[test]
+fn feeds_read_into_websocket_clients_for_the_run() {
+    let (text, path) = with_feeds(FEEDS);
+    let file = parse(&text, &path, now()).unwrap();
+    let feeds = &file.setup.feeds;
+    assert_eq!(feeds.len(), 2, "in file order");
+    let polymarket = &feeds[1];
+    assert_eq!(polymarket.name, "polymarket");
+    assert_eq!(
+        polymarket.config.url, "wss://ws-subscriptions-clob.polymarket.com/ws/market",
+        "the default URL"
+    );
+    assert_eq!(polymarket.config.max_assets_per_connection, 1);
+    let coinbase = &feeds[0];
+    assert_eq!(coinbase.name, "coinbase");
+    assert_eq!(coinbase.config.url, "ws://127.0.0.1:9001");
+    assert_eq!(
+        coinbase.config.liveness.stale_after,
+        std::time::Duration::from_secs(3)
+    );
+    assert_eq!(
+        coinbase.config.instruments,
+        [(
+            "EUR-USD".to_owned(),
+            model::InstrumentId::new("EURUSD.CTRADER").unwrap()
+        )]
+    );
+    assert_eq!(coinbase.connections().len(), 1);
+    // Without the section, no feed.
+    assert!(
+        parse(&with_feeds("").0, &path, now())
+            .unwrap()
+            .setup
+            .feeds
+            .is_empty()
+    );
+}
+
+#[test]
+fn feed_mistakes_name_the_file_the_line_and_the_fix() {
+    let line_of =
+        |text: &str, needle: &str| text.lines().position(|line| line.contains(needle)).unwrap() + 1;
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "an instrument the venue does not list",
+            FEEDS.replace("\"EURUSD.CTRADER\"", "\"GBPUSD.CTRADER\""),
+            "EUR-USD",
+            "GBPUSD.CTRADER is not an instrument of this run; map EUR-USD to one of EURUSD.CTRADER, USDJPY.CTRADER",
+        ),
+        (
+            "not a websocket URL",
+            FEEDS.replace("ws://127.0.0.1:9001", "http://127.0.0.1:9001"),
+            "http://",
+            "url: \"http://127.0.0.1:9001\" is not a websocket URL; write wss://host/path",
+        ),
+        (
+            "an instrument fed twice",
+            FEEDS.replace("USDJPY.CTRADER", "EURUSD.CTRADER"),
+            "asset = \"123\"",
+            "assets: EURUSD.CTRADER is already fed by another entry",
+        ),
+        (
+            "stale after dead",
+            FEEDS.replace("stale_ms = 3000", "stale_ms = 30000"),
+            "dead_ms",
+            "stale_ms (30000 ms) must be above zero and below dead_ms (9000 ms)",
+        ),
+        (
+            "an asset cap beyond the venue's",
+            FEEDS.replace(
+                "max_assets_per_connection = 1",
+                "max_assets_per_connection = 900",
+            ),
+            "max_assets_per_connection",
+            "max_assets_per_connection: 900; use 1 to 500",
+        ),
+        (
+            "a misspelled key",
+            FEEDS.replace("products =", "product ="),
+            "product =",
+            "unknown key product in [[feeds.coinbase]]",
+        ),
+        (
+            "an unknown venue",
+            FEEDS.replace("[[feeds.polymarket]]", "[[feeds.kalshi]]"),
+            "feeds.kalshi",
+            "unknown key kalshi in [feeds]",
+        ),
+        (
+            "a Coinbase channel that is not market data",
+            FEEDS.replace("stale_ms = 3000", "channels = [\"user\"]\nstale_ms = 3000"),
+            "channels",
+            "channels: \"user\" is not a market-data channel",
+        ),
+    ];
+    for (what, feeds, needle, expected) in cases {
+        let (text, path) = with_feeds(&feeds);
+        let message = format!("{:#}", parse(&text, &path, now()).unwrap_err());
+        let line = line_of(&text, needle);
+        assert!(
+            message.contains(&format!("run-ctrader-demo.toml:{line}:")),
+            "{what}: {message} (expected line {line})"
+        );
+        assert!(message.contains(expected), "{what}: {message}");
+    }
+}

@@ -64,6 +64,56 @@ pub enum FixedError {
 }
 
 /// `value` as a count of 10⁻`scale` units, if exact and in range.
+/// The common case of [`Price::parse_ascii`] and [`Quantity::parse_ascii`]
+/// without a [`Decimal`] in between: unsigned `digits[.digits]` (either
+/// side may be empty, not both) with at most nine digits on each side, as
+/// a count of 10⁻⁹ units. `None` for anything else (a sign, more digits,
+/// invalid text), which the general parser then accepts or explains; when
+/// both accept, they agree.
+fn plain_units(text: &[u8]) -> Option<i64> {
+    const POW10: [u64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    if text.len() > 19 {
+        return None;
+    }
+    let digits = |from: usize| -> (u64, usize) {
+        let mut value = 0u64;
+        let mut at = from;
+        while let Some(&byte) = text.get(at).filter(|b| b.is_ascii_digit()) {
+            value = value * 10 + u64::from(byte - b'0');
+            at += 1;
+        }
+        (value, at - from)
+    };
+    let (whole, whole_digits) = digits(0);
+    let (fraction, fraction_digits) = match text.get(whole_digits) {
+        None => (0, 0),
+        Some(b'.') => {
+            let (fraction, count) = digits(whole_digits + 1);
+            if whole_digits + 1 + count != text.len() {
+                return None;
+            }
+            (fraction, count)
+        }
+        Some(_) => return None,
+    };
+    if whole_digits > 9 || fraction_digits > 9 || whole_digits + fraction_digits == 0 {
+        return None;
+    }
+    let units = whole * POW10[9] + fraction * POW10[9 - fraction_digits];
+    i64::try_from(units).ok()
+}
+
 fn to_units(value: Decimal, scale: u8, kind: &'static str) -> Result<i128, FixedError> {
     let value = value.normalize();
     if value.scale() > scale {
@@ -151,7 +201,10 @@ impl Price {
 
     /// Parses FIX float text (see [`Decimal::parse_ascii`]).
     pub fn parse_ascii(text: &[u8]) -> Result<Self, FixedError> {
-        Self::from_decimal(Decimal::parse_ascii(text)?)
+        match plain_units(text) {
+            Some(raw) => Ok(Self(raw)),
+            None => Self::from_decimal(Decimal::parse_ascii(text)?),
+        }
     }
 
     /// The shortest exact [`Decimal`] for this price.
@@ -245,7 +298,10 @@ impl Quantity {
 
     /// Parses FIX float text (see [`Decimal::parse_ascii`]).
     pub fn parse_ascii(text: &[u8]) -> Result<Self, FixedError> {
-        Self::from_decimal(Decimal::parse_ascii(text)?)
+        match plain_units(text) {
+            Some(raw) => Ok(Self(raw)),
+            None => Self::from_decimal(Decimal::parse_ascii(text)?),
+        }
     }
 
     /// The shortest exact [`Decimal`] for this quantity.
@@ -572,6 +628,50 @@ text_impls!(
     NetQuantity::parse_ascii
 );
 text_impls!(Money, MONEY_SCALE, FixedError, Money::parse_ascii);
+
+#[cfg(test)]
+mod plain_units_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn general_price(text: &[u8]) -> Result<Price, FixedError> {
+        Price::from_decimal(Decimal::parse_ascii(text)?)
+    }
+
+    fn general_quantity(text: &[u8]) -> Result<Quantity, FixedError> {
+        Quantity::from_decimal(Decimal::parse_ascii(text)?)
+    }
+
+    #[test]
+    fn plain_forms() {
+        assert_eq!(plain_units(b".48"), Some(480_000_000));
+        assert_eq!(plain_units(b"1."), Some(1_000_000_000));
+        assert_eq!(plain_units(b"68900.00"), Some(68_900_000_000_000));
+        assert_eq!(plain_units(b"0.000000001"), Some(1));
+        for other in [
+            &b""[..],
+            b".",
+            b"-1",
+            b"1e3",
+            b"0.1234567891",
+            b"1234567890",
+            b"1..2",
+        ] {
+            assert_eq!(plain_units(other), None, "{other:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn plain_parse_agrees_with_the_general_parser(
+            text in "[-+0-9.e ]{0,12}|[0-9]{0,11}\\.?[0-9]{0,11}",
+        ) {
+            let bytes = text.as_bytes();
+            prop_assert_eq!(Price::parse_ascii(bytes), general_price(bytes), "{}", text);
+            prop_assert_eq!(Quantity::parse_ascii(bytes), general_quantity(bytes), "{}", text);
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -157,6 +157,22 @@ impl<V: fmt::Debug> fmt::Debug for InstrumentMap<V> {
     }
 }
 
+impl<V> std::ops::Index<&InstrumentId> for InstrumentMap<V> {
+    type Output = V;
+
+    /// The value under `key`.
+    ///
+    /// # Panics
+    ///
+    /// When `key` has no value, as `BTreeMap`'s indexing does.
+    fn index(&self, key: &InstrumentId) -> &V {
+        match self.get(key) {
+            Some(value) => value,
+            None => panic!("no value for {key} in the InstrumentMap"),
+        }
+    }
+}
+
 impl<V> FromIterator<(InstrumentId, V)> for InstrumentMap<V> {
     /// As `BTreeMap`'s: a later value for the same id wins.
     fn from_iter<I: IntoIterator<Item = (InstrumentId, V)>>(entries: I) -> Self {

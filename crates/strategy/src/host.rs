@@ -8,13 +8,17 @@
 //! 2. gate not RUNNING: submits and replaces are held back
 //!    ([`SuppressReason::NotRunning`]); cancels go out, since they only
 //!    reduce risk, and a market maker withdraws its quotes;
-//! 3. an action already emitted (same intent id and terms) is dropped
+//! 3. a submit or replace for an instrument whose market-data feed is not
+//!    Live, or not rebuilt since an outage, is held back
+//!    ([`SuppressReason::FeedNotLive`]; the gate already degrades for its
+//!    own instruments, this covers every traded one);
+//! 4. an action already emitted (same intent id and terms) is dropped
 //!    ([`SuppressReason::Duplicate`]);
-//! 4. the rate limit counts submits and replaces, all of one decision or
+//! 5. the rate limit counts submits and replaces, all of one decision or
 //!    none ([`SuppressReason::RateLimited`]); cancels are not counted.
 //!
 //! The strategy keeps its new state only when none of its submits or
-//! replaces was held back by 1, 2 or 4, so a decision that did not go out
+//! replaces was held back by 1, 2, 3 or 5, so a decision that did not go out
 //! (a threshold crossing while DEGRADED) is taken again when it can.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,7 +32,9 @@ use crate::action::{Action, Proposal};
 use crate::inputs::{Inputs, Inventory, MarketView, WorkingOrder};
 use crate::params::{ParamsFile, ParamsVersion, StrategyParams};
 use crate::rate_limit::RateLimiter;
-use crate::readiness::{ReadinessEvent, ReadinessGate, ReadinessReason, ReadinessState};
+use crate::readiness::{
+    ReadinessEvent, ReadinessGate, ReadinessReason, ReadinessState, feed_problem,
+};
 use crate::strategies::{self, StrategyState};
 
 /// The host cannot run these params.
@@ -60,6 +66,14 @@ pub enum SuppressReason {
         state: ReadinessState,
         /// The first requirement that failed, if one did.
         problem: Option<ReadinessReason>,
+    },
+    /// The instrument's market-data feed is not Live, or its book awaits
+    /// a fresh snapshot after an outage.
+    FeedNotLive {
+        /// Which instrument and what its feed reported
+        /// ([`ReadinessReason::FeedNotLive`] or
+        /// [`ReadinessReason::AwaitingSnapshot`]).
+        problem: ReadinessReason,
     },
     /// The action was already emitted.
     Duplicate,
@@ -117,6 +131,9 @@ pub struct StrategyStats {
     pub killed: u64,
     /// Actions suppressed because the gate was not RUNNING.
     pub not_running: u64,
+    /// Submits and replaces held back because their instrument's feed was
+    /// not Live.
+    pub feed_not_live: u64,
     /// Duplicate actions dropped.
     pub duplicate: u64,
     /// Actions suppressed by the rate limit.
@@ -130,6 +147,7 @@ impl StrategyStats {
         let counter = match why {
             SuppressReason::Killed { .. } => &mut self.killed,
             SuppressReason::NotRunning { .. } => &mut self.not_running,
+            SuppressReason::FeedNotLive { .. } => &mut self.feed_not_live,
             SuppressReason::Duplicate => &mut self.duplicate,
             SuppressReason::RateLimited => &mut self.rate_limited,
             SuppressReason::InFlight => &mut self.in_flight,
@@ -418,9 +436,22 @@ impl StrategyHost {
                         .any(|order| order.intent_id == *intent_id && order.in_flight),
                     _ => false,
                 };
+                let feed = if market.feeds.is_empty() || action.is_cancel() {
+                    None
+                } else {
+                    action_instrument(action, working)
+                        .and_then(|instrument| feed_problem(market, &instrument))
+                };
                 if !running && !action.is_cancel() {
                     held_back = true;
                     suppress(not_running.clone(), entry, &mut slot.stats);
+                } else if let Some(problem) = feed {
+                    held_back = true;
+                    suppress(
+                        SuppressReason::FeedNotLive { problem },
+                        entry,
+                        &mut slot.stats,
+                    );
                 } else if in_flight {
                     held_back = true;
                     suppress(SuppressReason::InFlight, entry, &mut slot.stats);
@@ -453,6 +484,19 @@ impl StrategyHost {
             }
         }
         step
+    }
+}
+
+/// The instrument a submit or replace trades (a replace's, from its
+/// working order).
+fn action_instrument(action: &Action, working: &[WorkingOrder]) -> Option<InstrumentId> {
+    match action {
+        Action::Submit(intent) => Some(intent.instrument),
+        Action::Replace { intent_id, .. } => working
+            .iter()
+            .find(|order| order.intent_id == *intent_id)
+            .map(|order| order.instrument),
+        Action::Cancel { .. } => None,
     }
 }
 

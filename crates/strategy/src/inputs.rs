@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use model::{
-    InstrumentId, InstrumentMap, InstrumentTable, IntentId, NetQuantity, OrderKind, Price,
-    Quantity, Side, StrategyId, Timestamp,
+    FeedStatus, InstrumentId, InstrumentMap, InstrumentTable, IntentId, NetQuantity, OrderKind,
+    Price, Quantity, Side, StrategyId, Timestamp,
 };
 use sensory::{CrossVenueFeatures, InstrumentFeatures};
 
@@ -24,6 +24,30 @@ pub struct MarketView {
     pub oracle: BTreeMap<InstrumentId, f64>,
     /// Whether orders can reach the venue.
     pub execution: ExecutionStatus,
+    /// Instruments whose market-data feed is not to be trusted now (see
+    /// [`MarketView::on_feed_status`]); an instrument not here is healthy.
+    pub feeds: BTreeMap<InstrumentId, FeedCondition>,
+}
+
+/// Why an instrument's market data is not to be trusted: its feed is not
+/// [`FeedStatus::Live`], or is Live again but the book it voided has not
+/// been rebuilt by a fresh snapshot yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FeedCondition {
+    /// The feed's last status.
+    pub status: FeedStatus,
+    /// The feed voided the book (a gap, a resubscription, a disconnect)
+    /// and no snapshot has arrived since.
+    pub awaiting_snapshot: bool,
+}
+
+/// Whether a status voids the books of its feed (a silence does not: the
+/// books are intact, only quiet).
+const fn voids_books(status: FeedStatus) -> bool {
+    matches!(
+        status,
+        FeedStatus::Gap { .. } | FeedStatus::Resynchronising | FeedStatus::Disconnected
+    )
 }
 
 /// Whether orders can reach the venue now. The readiness gate requires
@@ -64,6 +88,57 @@ impl MarketView {
     #[inline]
     pub fn features(&self, instrument: &InstrumentId) -> Option<&InstrumentFeatures> {
         self.instruments.get(instrument)
+    }
+
+    /// The feed carrying `instrument` reported `status`. Anything but
+    /// Live marks the instrument; Live clears the mark once the book is
+    /// whole again: at once after a mere silence (`Stale`), after a fresh
+    /// snapshot when the outage voided the book (`Gap`,
+    /// `Resynchronising`, `Disconnected`). The snapshots of a resync
+    /// usually come just before the feed says Live; either order works.
+    pub fn on_feed_status(&mut self, instrument: InstrumentId, status: FeedStatus) {
+        let awaiting = self
+            .feeds
+            .get(&instrument)
+            .is_some_and(|condition| condition.awaiting_snapshot);
+        if status == FeedStatus::Live {
+            if awaiting {
+                self.feeds.insert(
+                    instrument,
+                    FeedCondition {
+                        status,
+                        awaiting_snapshot: true,
+                    },
+                );
+            } else {
+                self.feeds.remove(&instrument);
+            }
+        } else {
+            self.feeds.insert(
+                instrument,
+                FeedCondition {
+                    status,
+                    awaiting_snapshot: awaiting || voids_books(status),
+                },
+            );
+        }
+    }
+
+    /// A full book of `instrument` arrived: a voided book is whole again,
+    /// and a feed already Live is healthy.
+    pub fn on_snapshot(&mut self, instrument: &InstrumentId) {
+        if let Some(condition) = self.feeds.get_mut(instrument) {
+            condition.awaiting_snapshot = false;
+            if condition.status == FeedStatus::Live {
+                self.feeds.remove(instrument);
+            }
+        }
+    }
+
+    /// Why `instrument`'s market data is not to be trusted now, if it is
+    /// not.
+    pub fn feed_condition(&self, instrument: &InstrumentId) -> Option<FeedCondition> {
+        self.feeds.get(instrument).copied()
     }
 }
 

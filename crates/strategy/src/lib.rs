@@ -114,7 +114,7 @@ pub use action::{Action, OrderRequest, Proposal};
 pub use host::{
     Emitted, HostError, Step, StrategyHost, StrategyStats, SuppressReason, Suppression,
 };
-pub use inputs::{ExecutionStatus, Inputs, Inventory, MarketView, WorkingOrder};
+pub use inputs::{ExecutionStatus, FeedCondition, Inputs, Inventory, MarketView, WorkingOrder};
 pub use params::{ParamsError, ParamsFile, ParamsVersion, RateLimit, StrategyKind, StrategyParams};
 pub use rate_limit::RateLimiter;
 pub use readiness::{GateParams, ReadinessEvent, ReadinessGate, ReadinessReason, ReadinessState};

@@ -3,6 +3,9 @@
 //! RUNNING needs, at the decision time `now`:
 //! - execution available (the order session up and reconciled; always in
 //!   backtests);
+//! - the market-data feed of the spot, of every target and of every
+//!   cross-venue instrument Live, and its book rebuilt by a snapshot after
+//!   an outage that voided it ([`MarketView::on_feed_status`]);
 //! - a spot book updated within `spot_ttl`;
 //! - for every target instrument, a book updated within `book_ttl`;
 //! - a valid feature vector for the spot and every target;
@@ -29,7 +32,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use model::{InstrumentId, Timestamp};
+use model::{FeedStatus, InstrumentId, Timestamp};
 use sensory::InvalidReason;
 
 use crate::inputs::{ExecutionStatus, MarketView};
@@ -124,6 +127,21 @@ pub enum ReadinessReason {
         /// What the runtime reported.
         status: ExecutionStatus,
     },
+    /// The instrument's market-data feed is not Live (a gap, a
+    /// resynchronisation, a silence, a disconnect): its book cannot be
+    /// trusted.
+    FeedNotLive {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// What its feed reported last.
+        status: FeedStatus,
+    },
+    /// The instrument's feed is Live again, but the book the outage voided
+    /// has not been rebuilt by a fresh snapshot yet.
+    AwaitingSnapshot {
+        /// The instrument.
+        instrument: InstrumentId,
+    },
     /// The spot and prediction-market times of the dislocation are too far
     /// apart.
     ClockSkew {
@@ -151,11 +169,35 @@ impl fmt::Display for ReadinessReason {
             Self::ExecutionUnavailable { status } => {
                 write!(f, "execution unavailable: {}", status.name())
             }
+            Self::FeedNotLive { instrument, status } => {
+                write!(f, "{instrument} feed not live: {status:?}")
+            }
+            Self::AwaitingSnapshot { instrument } => {
+                write!(f, "{instrument} feed live again, awaiting a fresh snapshot")
+            }
             Self::ClockSkew { instrument, skew } => {
                 write!(f, "{instrument} spot/prediction times {skew:?} apart")
             }
         }
     }
+}
+
+/// Why `instrument`'s feed keeps it from trading, if it does.
+pub(crate) fn feed_problem(
+    market: &MarketView,
+    instrument: &InstrumentId,
+) -> Option<ReadinessReason> {
+    let condition = market.feed_condition(instrument)?;
+    Some(if condition.status == FeedStatus::Live {
+        ReadinessReason::AwaitingSnapshot {
+            instrument: *instrument,
+        }
+    } else {
+        ReadinessReason::FeedNotLive {
+            instrument: *instrument,
+            status: condition.status,
+        }
+    })
 }
 
 /// One transition of the gate.
@@ -220,6 +262,16 @@ impl ReadinessGate {
             return Err(ReadinessReason::ExecutionUnavailable {
                 status: market.execution,
             });
+        }
+        if !market.feeds.is_empty() {
+            for instrument in std::iter::once(&p.spot)
+                .chain(&p.targets)
+                .chain(&p.cross_venue)
+            {
+                if let Some(reason) = feed_problem(market, instrument) {
+                    return Err(reason);
+                }
+            }
         }
         self.check_feed(now, market, &p.spot, p.spot_ttl)?;
         for target in &p.targets {

@@ -268,3 +268,45 @@ fn every_traded_instrument_must_be_known() {
         }
     );
 }
+
+/// A traded instrument the gate does not watch: while its feed is not
+/// Live its submits are held back with the feed's status (the gate stays
+/// RUNNING), and the held-back decision goes out once the feed is back.
+#[test]
+fn orders_for_an_instrument_whose_feed_is_not_live_are_held_back() {
+    let ungated = GATE
+        .replace(
+            r#"targets = ["BTC-100K-YES"]"#,
+            r#"targets = ["BTC-100K-NO"]"#,
+        )
+        .replace(
+            r#"cross_venue = ["BTC-100K-YES"]"#,
+            r#"cross_venue = ["BTC-100K-NO"]"#,
+        );
+    let mut host = host(&format!("{ungated}{BINARY}"));
+    let mut market = fresh_market(ms(0), 0.0);
+    let no_cross = market.cross[&id(YES)];
+    market.cross.insert(id(NO), no_cross);
+    market.oracle.insert(id(YES), 0.62);
+    market.on_feed_status(id(YES), model::FeedStatus::Resynchronising);
+    let held = host.step(ms(0), &market, &no_inventory(), &[]);
+    assert!(host.gate().is_running());
+    assert!(held.actions.is_empty(), "{held:?}");
+    assert_eq!(
+        held.suppressed[0].why,
+        SuppressReason::FeedNotLive {
+            problem: strategy::ReadinessReason::FeedNotLive {
+                instrument: id(YES),
+                status: model::FeedStatus::Resynchronising,
+            }
+        }
+    );
+    assert_eq!(host.stats(&strategy_id("binary")).unwrap().feed_not_live, 1);
+    market.on_snapshot(&id(YES));
+    market.on_feed_status(id(YES), model::FeedStatus::Live);
+    let resumed = host.step(ms(100), &market, &no_inventory(), &[]);
+    assert_eq!(
+        submits(&actions(&resumed)),
+        vec![(Side::Buy, YES.to_owned(), px("0.56"), qty("20"))]
+    );
+}

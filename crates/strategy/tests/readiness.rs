@@ -7,10 +7,11 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use model::FeedStatus;
 use sensory::InvalidReason;
 use strategy::{
-    ExecutionStatus, GateParams, MarketView, ReadinessEvent, ReadinessGate, ReadinessReason,
-    ReadinessState,
+    ExecutionStatus, FeedCondition, GateParams, MarketView, ReadinessEvent, ReadinessGate,
+    ReadinessReason, ReadinessState,
 };
 
 use ReadinessState::{Degraded, Running, Starting, Warming};
@@ -299,4 +300,137 @@ fn the_next_deadline_is_when_the_first_feed_would_go_stale() {
         Some(ms(5000).checked_add_nanos(1).unwrap())
     );
     assert_eq!(gate.next_deadline(ms(6000), &market), None);
+}
+
+/// The feed carrying the target reports a gap (a Coinbase sequence jump):
+/// DEGRADED naming the instrument and the status; resynchronising keeps
+/// it there; Live alone is not enough while the voided book awaits its
+/// snapshot; the snapshot brings RUNNING back. Simulated time throughout.
+#[test]
+fn a_feed_gap_degrades_until_live_and_a_fresh_snapshot() {
+    let mut gate = running_gate();
+    let mut market = fresh_market(ms(100), 0.0);
+    let gap = FeedStatus::Gap {
+        expected: 8,
+        received: 11,
+    };
+    market.on_feed_status(id(YES), gap);
+    assert_eq!(
+        gate.observe(ms(100), &market),
+        vec![event(
+            100,
+            Running,
+            Degraded,
+            ReadinessReason::FeedNotLive {
+                instrument: id(YES),
+                status: gap,
+            }
+        )]
+    );
+    assert_eq!(
+        gate.problem().unwrap().to_string(),
+        "BTC-100K-YES feed not live: Gap { expected: 8, received: 11 }"
+    );
+    let mut market = fresh_market(ms(200), 0.0);
+    market.feeds = gate_feeds(gap);
+    market.on_feed_status(id(YES), FeedStatus::Resynchronising);
+    assert!(gate.observe(ms(200), &market).is_empty());
+    assert_eq!(
+        gate.problem(),
+        Some(ReadinessReason::FeedNotLive {
+            instrument: id(YES),
+            status: FeedStatus::Resynchronising,
+        })
+    );
+    // Live, but no snapshot since the gap: still DEGRADED.
+    market.on_feed_status(id(YES), FeedStatus::Live);
+    assert!(gate.observe(ms(300), &fresh_with(&market, 300)).is_empty());
+    assert_eq!(
+        gate.problem(),
+        Some(ReadinessReason::AwaitingSnapshot {
+            instrument: id(YES)
+        })
+    );
+    market.on_snapshot(&id(YES));
+    assert!(market.feeds.is_empty());
+    assert_eq!(
+        gate.observe(ms(400), &fresh_with(&market, 400)),
+        vec![event(400, Degraded, Running, ReadinessReason::Recovered)]
+    );
+}
+
+/// The market of `feeds` fresh at `at`.
+fn fresh_with(feeds: &MarketView, at: u64) -> MarketView {
+    let mut market = fresh_market(ms(at), 0.0);
+    market.feeds.clone_from(&feeds.feeds);
+    market
+}
+
+fn gate_feeds(
+    status: FeedStatus,
+) -> std::collections::BTreeMap<model::InstrumentId, FeedCondition> {
+    let mut market = MarketView::default();
+    market.on_feed_status(id(YES), status);
+    market.feeds
+}
+
+/// The usual resync order: the snapshots come, then the feed says Live.
+/// A disconnect of the spot's feed counts as much as a target's.
+#[test]
+fn snapshot_then_live_recovers_and_the_spot_feed_counts_too() {
+    let mut gate = running_gate();
+    let mut market = fresh_market(ms(100), 0.0);
+    market.on_feed_status(id(SPOT), FeedStatus::Disconnected);
+    assert_eq!(
+        gate.observe(ms(100), &market)[0].reason,
+        ReadinessReason::FeedNotLive {
+            instrument: id(SPOT),
+            status: FeedStatus::Disconnected,
+        }
+    );
+    market.on_snapshot(&id(SPOT));
+    assert!(
+        gate.observe(ms(150), &fresh_with(&market, 150)).is_empty(),
+        "a snapshot alone does not make the feed Live"
+    );
+    market.on_feed_status(id(SPOT), FeedStatus::Live);
+    assert_eq!(
+        gate.observe(ms(200), &fresh_with(&market, 200)),
+        vec![event(200, Degraded, Running, ReadinessReason::Recovered)]
+    );
+}
+
+/// A silence does not void the book: Live again is enough.
+#[test]
+fn a_stale_feed_degrades_and_live_alone_recovers() {
+    let mut gate = running_gate();
+    let mut market = fresh_market(ms(100), 0.0);
+    let stale = FeedStatus::Stale {
+        silent_nanos: 2_000_000_000,
+    };
+    market.on_feed_status(id(YES), stale);
+    assert_eq!(
+        market.feed_condition(&id(YES)),
+        Some(FeedCondition {
+            status: stale,
+            awaiting_snapshot: false
+        })
+    );
+    assert_eq!(gate.observe(ms(100), &market)[0].to, Degraded);
+    market.on_feed_status(id(YES), FeedStatus::Live);
+    assert_eq!(
+        gate.observe(ms(200), &fresh_with(&market, 200)),
+        vec![event(200, Degraded, Running, ReadinessReason::Recovered)]
+    );
+}
+
+/// An instrument the gate does not watch does not move it (the host holds
+/// back that instrument's orders instead).
+#[test]
+fn a_feed_outside_the_gate_does_not_degrade_it() {
+    let mut gate = running_gate();
+    let mut market = fresh_market(ms(100), 0.0);
+    market.on_feed_status(id(NO), FeedStatus::Resynchronising);
+    assert!(gate.observe(ms(100), &market).is_empty());
+    assert_eq!(gate.state(), Running);
 }

@@ -44,9 +44,11 @@ use std::collections::BTreeMap;
 
 use model::{
     BookChange, BookDelta, BookEntry, BookResetReason, BookSide, BookSnapshot, FeedStatus,
-    MarketEvent, Quote, QuoteSide, Side, Timestamp, Trade, TradeId,
+    MarketEvent, Price, Quantity, Quote, QuoteSide, Side, Timestamp, Trade, TradeId,
 };
 use serde::de::IgnoredAny;
+
+use super::fast::Scan;
 
 use super::{
     FeedCounters, FeedNotice, InstrumentMap, LooseU64, Str, WsError, WsOutput, header, json_object,
@@ -112,9 +114,75 @@ json_object!(Envelope<'a> {
 #[derive(Clone, Debug)]
 pub struct CoinbaseDecoder {
     instruments: InstrumentMap,
-    counters: FeedCounters,
+    pub(super) counters: FeedCounters,
     last_sequence: Option<u64>,
     resyncing: bool,
+    /// The hot path's events (slot, range of `hot_levels`), kept between
+    /// frames for their allocation.
+    hot_events: Vec<(usize, std::ops::Range<usize>)>,
+    /// The hot path's levels.
+    hot_levels: Vec<BookChange>,
+}
+
+/// Reads one `l2_data` level of an update into `levels`; `None` for
+/// anything the general path must judge.
+fn hot_level(scan: &mut Scan<'_>, levels: &mut Vec<BookChange>, unknown: &mut u64) -> Option<()> {
+    let (mut side, mut price_text, mut size_text) = (None, None, None);
+    scan.object(|scan, key| {
+        match key {
+            "side" => side = Some(scan.string()?),
+            "event_time" => drop(scan.string()?),
+            "price_level" => price_text = Some(scan.string()?),
+            "new_quantity" => size_text = Some(scan.string()?),
+            _ => {
+                scan.skip()?;
+                *unknown += 1;
+            }
+        }
+        Some(())
+    })?;
+    levels.push(BookChange::SetLevel {
+        side: l2_side(side?).ok()?,
+        price: Price::parse_ascii(price_text?.as_bytes()).ok()?,
+        size: Quantity::parse_ascii(size_text?.as_bytes()).ok()?,
+    });
+    Some(())
+}
+
+/// Reads one `l2_data` event of type `update` for a mapped product into
+/// `events` and `levels`; `None` for anything else.
+fn hot_event(
+    scan: &mut Scan<'_>,
+    instruments: &InstrumentMap,
+    events: &mut Vec<(usize, std::ops::Range<usize>)>,
+    levels: &mut Vec<BookChange>,
+    unknown: &mut u64,
+) -> Option<()> {
+    let (mut kind, mut product, mut updates) = (None, None, None);
+    scan.object(|scan, key| {
+        match key {
+            "type" => kind = Some(scan.string()?),
+            "product_id" => product = Some(scan.string()?),
+            "updates" if updates.is_none() => {
+                let start = levels.len();
+                scan.array(|scan| hot_level(scan, levels, unknown))?;
+                updates = Some(start..levels.len());
+            }
+            key if Event::KEYS.contains(&key) => return None,
+            _ => {
+                scan.skip()?;
+                *unknown += 1;
+            }
+        }
+        Some(())
+    })?;
+    if kind? != "update" {
+        return None;
+    }
+    let slot = instruments.position(product?)?;
+    let end = levels.len();
+    events.push((slot, updates.unwrap_or(end..end)));
+    Some(())
 }
 
 fn missing(message: &'static str, field: &'static str) -> WsError {
@@ -170,6 +238,8 @@ impl CoinbaseDecoder {
             counters: FeedCounters::default(),
             last_sequence: None,
             resyncing: true,
+            hot_events: Vec::new(),
+            hot_levels: Vec::new(),
         }
     }
 
@@ -212,6 +282,19 @@ impl CoinbaseDecoder {
     ) -> Result<(), WsError> {
         self.counters.frames += 1;
         let text = frame.trim_ascii();
+        if self.hot_l2_update(text, now, out) {
+            return Ok(());
+        }
+        self.decode_general(text, now, out)
+    }
+
+    /// Decodes a frame (trimmed, counted) through the general path.
+    pub(super) fn decode_general(
+        &mut self,
+        text: &[u8],
+        now: Timestamp,
+        out: &mut WsOutput,
+    ) -> Result<(), WsError> {
         if text.first() != Some(&b'{') {
             self.counters.malformed += 1;
             self.counters.text_frames += 1;
@@ -289,6 +372,86 @@ impl CoinbaseDecoder {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// The hot path: an `l2_data` envelope of updates to mapped books, in
+    /// sequence, read in one pass without building an [`Envelope`].
+    /// Produces exactly what the general path would; anything else (a
+    /// snapshot, a gap or duplicate, a book awaiting its snapshot, a field
+    /// to judge, an escape, an invalid value) makes it return `false`
+    /// having changed nothing, and the general path decodes the frame.
+    pub(super) fn hot_l2_update(
+        &mut self,
+        text: &[u8],
+        now: Timestamp,
+        out: &mut WsOutput,
+    ) -> bool {
+        let Ok(text) = std::str::from_utf8(text) else {
+            return false;
+        };
+        let mut scan = Scan::new(text);
+        let mut unknown = 0u64;
+        let (mut is_l2, mut events_seen, mut timestamp, mut sequence) = (false, false, None, None);
+        let (events, levels) = (&mut self.hot_events, &mut self.hot_levels);
+        events.clear();
+        levels.clear();
+        let instruments = &self.instruments;
+        let read = scan.object(|scan, key| {
+            match key {
+                "channel" => {
+                    if scan.string()? != "l2_data" {
+                        return None;
+                    }
+                    is_l2 = true;
+                }
+                "client_id" => drop(scan.string()?),
+                "timestamp" => timestamp = Some(scan.string()?),
+                "sequence_num" => {
+                    sequence = Some(scan.number()?.parse::<u64>().ok()?);
+                }
+                "events" if !events_seen => {
+                    events_seen = true;
+                    scan.array(|scan| hot_event(scan, instruments, events, levels, &mut unknown))?;
+                }
+                key if Envelope::KEYS.contains(&key) => return None,
+                _ => {
+                    scan.skip()?;
+                    unknown += 1;
+                }
+            }
+            Some(())
+        });
+        if read.is_none() || !scan.at_end() || !is_l2 {
+            return false;
+        }
+        let time = match timestamp.map(|t| rfc3339("timestamp", t)) {
+            Some(Ok(time)) => Some(time),
+            Some(Err(_)) => return false,
+            None => None,
+        };
+        if let (Some(seq), Some(last)) = (sequence, self.last_sequence)
+            && Some(seq) != last.checked_add(1)
+        {
+            return false;
+        }
+        if events
+            .iter()
+            .any(|(slot, _)| self.instruments.slots[*slot].awaiting_snapshot)
+        {
+            return false;
+        }
+        self.counters.messages += 1;
+        self.counters.unknown_fields += unknown;
+        if sequence.is_some() {
+            self.last_sequence = sequence;
+        }
+        for (slot, range) in &self.hot_events {
+            out.events.push(MarketEvent::Delta(BookDelta {
+                header: header(self.instruments.slots[*slot].id, sequence, time, now),
+                changes: self.hot_levels[range.clone()].to_vec(),
+            }));
+        }
+        true
     }
 
     /// Whether the message with `seq` is to be processed.
@@ -486,7 +649,7 @@ impl CoinbaseDecoder {
     }
 }
 
-fn parse_level(level: &Level<'_>) -> Result<(BookSide, model::Price, model::Quantity), WsError> {
+fn parse_level(level: &Level<'_>) -> Result<(BookSide, Price, Quantity), WsError> {
     let side = l2_side(required(&level.side, "l2_data", "side")?)?;
     let px = price(
         "price_level",

@@ -25,39 +25,94 @@ pub(crate) struct Scan<'a> {
 }
 
 impl<'a> Scan<'a> {
+    /// A cursor at the start of `text`.
+    #[inline(always)]
+    pub(crate) const fn new(text: &'a str) -> Self {
+        Self { text, at: 0 }
+    }
+
+    /// Whether only whitespace is left.
+    #[inline(always)]
+    pub(crate) fn at_end(&mut self) -> bool {
+        self.skip_ws();
+        self.at == self.text.len()
+    }
+
+    #[inline(always)]
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
     }
 
+    /// Skips whitespace, eight bytes at a time: the length of a run of
+    /// spaces and newlines comes from a mask, not a branch per byte
+    /// (pretty-printed frames are mostly indentation); tabs and carriage
+    /// returns, and the last few bytes, go one at a time.
+    #[inline(always)]
     fn skip_ws(&mut self) {
+        /// High bit of each zero byte of `x`, exactly.
+        const fn zero_bytes(x: u64) -> u64 {
+            !((((x & !HI) + !HI) | x) | !HI)
+        }
         let bytes = self.bytes();
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(self.at) {
-            self.at += 1;
+        // Compact frames: no whitespace at all. A predictable branch keeps
+        // the mask work below off the path from one token to the next.
+        if bytes.get(self.at).is_some_and(|&b| b > b' ') {
+            return;
+        }
+        loop {
+            if let Some(word) = bytes.get(self.at..).and_then(<[u8]>::first_chunk::<8>) {
+                let word = u64::from_le_bytes(*word);
+                let blank = zero_bytes(word ^ (LO * u64::from(b' ')))
+                    | zero_bytes(word ^ (LO * u64::from(b'\n')));
+                let other = !blank & HI;
+                if other == 0 {
+                    self.at += 8;
+                    continue;
+                }
+                self.at += (other.trailing_zeros() / 8) as usize;
+            }
+            match bytes.get(self.at) {
+                Some(b' ' | b'\n' | b'\r' | b'\t') => self.at += 1,
+                _ => return,
+            }
         }
     }
 
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
         self.skip_ws();
         self.bytes().get(self.at).copied()
     }
 
+    #[inline(always)]
     fn eat(&mut self, byte: u8) -> Option<()> {
         (self.peek()? == byte).then(|| self.at += 1)
     }
 
     /// The end of the string body starting at `from`: the index of the
-    /// first `"` or `\`, eight bytes at a time.
+    /// first `"` or `\\`, sixteen bytes at a time (most keys and values
+    /// end within the first sixteen, so the loop rarely goes round).
+    #[inline(always)]
     fn string_end(&self, mut from: usize) -> Option<usize> {
         let bytes = self.bytes();
-        while let Some(word) = bytes.get(from..).and_then(<[u8]>::first_chunk::<8>) {
+        let hits = |word: &[u8; 8]| {
             let word = u64::from_le_bytes(*word);
             let quote = word ^ (LO * u64::from(b'"'));
             let slash = word ^ (LO * u64::from(b'\\'));
-            let hits = ((quote.wrapping_sub(LO) & !quote) | (slash.wrapping_sub(LO) & !slash)) & HI;
-            if hits != 0 {
-                return Some(from + (hits.trailing_zeros() / 8) as usize);
+            ((quote.wrapping_sub(LO) & !quote) | (slash.wrapping_sub(LO) & !slash)) & HI
+        };
+        while let Some(block) = bytes.get(from..).and_then(<[u8]>::first_chunk::<16>) {
+            let (low, high) = block.split_at(8);
+            let (Some(low), Some(high)) = (low.first_chunk::<8>(), high.first_chunk::<8>()) else {
+                break;
+            };
+            // The first hit of each word is exact (borrows only run
+            // upwards), and the high word counts only when the low has none.
+            let both = u128::from(hits(low)) | (u128::from(hits(high)) << 64);
+            if both != 0 {
+                return Some(from + (both.trailing_zeros() / 8) as usize);
             }
-            from += 8;
+            from += 16;
         }
         bytes
             .get(from..)?
@@ -67,7 +122,8 @@ impl<'a> Scan<'a> {
     }
 
     /// A string without escapes.
-    fn string(&mut self) -> Option<&'a str> {
+    #[inline(always)]
+    pub(crate) fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
         let end = self.string_end(start)?;
@@ -80,7 +136,8 @@ impl<'a> Scan<'a> {
     }
 
     /// A number's text (checked loosely: the consumer parses it).
-    fn number(&mut self) -> Option<&'a str> {
+    #[inline(always)]
+    pub(crate) fn number(&mut self) -> Option<&'a str> {
         self.skip_ws();
         let start = self.at;
         let bytes = self.bytes();
@@ -118,6 +175,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Calls `field` with each key, the cursor on its value.
+    #[inline(always)]
     pub(crate) fn object(
         &mut self,
         mut field: impl FnMut(&mut Self, &'a str) -> Option<()>,
@@ -141,7 +199,9 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+    /// Calls `item` with the cursor on each element.
+    #[inline(always)]
+    pub(crate) fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.eat(b'[')?;
         if self.eat(b']').is_some() {
             return Some(());

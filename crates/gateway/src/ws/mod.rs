@@ -11,6 +11,13 @@
 //! and message types are tolerated and counted ([`FeedCounters`]);
 //! malformed input is a typed [`WsError`], never a panic.
 //!
+//! The two most frequent frames, a Polymarket `price_change` and a
+//! Coinbase `l2_data` update, take a hot path: one pass over the text
+//! straight to the events, with no intermediate message structs. Any
+//! frame it does not expect goes the general way, which decides and
+//! reports everything; both give the same output for every frame the hot
+//! path takes (a differential property test checks it).
+//!
 //! The connection side (subscriptions, keep-alive, reconnect with backoff,
 //! staleness) is split the same way: sans-IO state machines in
 //! [`session`] and a tokio driver on tokio-tungstenite in [`client`].
@@ -35,6 +42,8 @@
 pub mod client;
 pub mod coinbase;
 mod fast;
+#[cfg(test)]
+mod hot_tests;
 pub mod polymarket;
 pub mod session;
 
@@ -192,17 +201,29 @@ impl Hasher for IdHasher {
         self.0
     }
 
+    /// Constant time: the length and three words (head, middle, tail) of
+    /// the key. Venue ids are long random-looking numbers (Polymarket's
+    /// 77-digit token ids) or short tickers; a collision costs one more
+    /// comparison, never a wrong answer.
     fn write(&mut self, bytes: &[u8]) {
         const K: u64 = 0x9e37_79b9_7f4a_7c15;
-        let (words, rest) = bytes.as_chunks::<8>();
-        let mut hash = self.0;
-        for word in words {
-            hash = (hash.rotate_left(23) ^ u64::from_le_bytes(*word)).wrapping_mul(K);
-        }
-        let mut tail = [0u8; 8];
-        tail[..rest.len()].copy_from_slice(rest);
-        hash =
-            (hash.rotate_left(23) ^ u64::from_le_bytes(tail) ^ bytes.len() as u64).wrapping_mul(K);
+        let n = bytes.len();
+        let word = |at: usize| {
+            bytes
+                .get(at..)
+                .and_then(<[u8]>::first_chunk::<8>)
+                .map_or(0, |w| u64::from_le_bytes(*w))
+        };
+        let (head, middle, tail) = if n >= 8 {
+            (word(0), word(n / 2 - 4), word(n - 8))
+        } else {
+            let mut short = [0u8; 8];
+            short[..n].copy_from_slice(bytes);
+            (u64::from_le_bytes(short), 0, 0)
+        };
+        let mut hash = (self.0.rotate_left(23) ^ head).wrapping_mul(K);
+        hash = (hash.rotate_left(23) ^ middle).wrapping_mul(K);
+        hash = (hash.rotate_left(23) ^ tail ^ n as u64).wrapping_mul(K);
         self.0 = hash ^ (hash >> 29);
     }
 }
@@ -278,6 +299,11 @@ impl InstrumentMap {
         self.index
             .get(venue_key)
             .is_some_and(|&at| self.slots[at].awaiting_snapshot)
+    }
+
+    /// Where `venue_key`'s slot is.
+    fn position(&self, venue_key: &str) -> Option<usize> {
+        self.index.get(venue_key).copied()
     }
 
     fn slot(&mut self, venue_key: &str) -> Option<&mut Slot> {
@@ -417,6 +443,12 @@ macro_rules! json_object {
             _borrow: std::marker::PhantomData<&$de ()>,
         }
 
+        impl $name<'_> {
+            /// Every JSON name this type reads.
+            #[allow(dead_code, reason = "read by the hot paths of some types only")]
+            pub(crate) const KEYS: &'static [&'static str] = &[$($($json),+),*];
+        }
+
         impl<$de> serde::Deserialize<$de> for $name<$de> {
             fn deserialize<D: serde::Deserializer<$de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct Visitor<$de>(std::marker::PhantomData<&$de ()>);
@@ -514,15 +546,15 @@ fn epoch_timestamp(field: &'static str, text: &str) -> Result<Timestamp, WsError
 fn rfc3339(field: &'static str, text: &str) -> Result<Timestamp, WsError> {
     let bad = |reason: &str| WsError::invalid(field, text, reason);
     let b = text.as_bytes();
-    let num = |range: std::ops::Range<usize>| -> Result<u32, WsError> {
-        let digits = b.get(range).ok_or_else(|| bad("too short"))?;
-        digits.iter().try_fold(0u32, |acc, &d| {
-            if d.is_ascii_digit() {
-                Ok(acc * 10 + u32::from(d - b'0'))
-            } else {
-                Err(bad("expected a digit"))
-            }
+    // Digits as a number; `None` for a non-digit (the error is built only
+    // then: this runs for every Coinbase message).
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b.get(range)?.iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
         })
+    };
+    let num = |range: std::ops::Range<usize>| -> Result<u32, WsError> {
+        digits(range).ok_or_else(|| bad("expected a digit"))
     };
     if b.len() < 20
         || b[4] != b'-'

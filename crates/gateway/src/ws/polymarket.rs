@@ -41,9 +41,11 @@
 
 use model::{
     BookChange, BookDelta, BookEntry, BookResetReason, BookSide, BookSnapshot, FeedStatus,
-    MarketEvent, Price, Quote, QuoteSide, Side, Timestamp, Trade, TradeId,
+    MarketEvent, Price, Quantity, Quote, QuoteSide, Side, Timestamp, Trade, TradeId,
 };
 use serde::de::IgnoredAny;
+
+use super::fast::Scan;
 
 use super::{
     FeedCounters, FeedNotice, InstrumentMap, Str, WsError, WsOutput, epoch_timestamp, fnv1a,
@@ -99,8 +101,76 @@ json_object!(Message<'a> {
 #[derive(Clone, Debug)]
 pub struct PolymarketDecoder {
     instruments: InstrumentMap,
-    counters: FeedCounters,
+    pub(super) counters: FeedCounters,
     resyncing: bool,
+    /// The hot path's changes, kept between frames for their allocation.
+    hot: Vec<HotChange>,
+    /// The hot path's events so far: (slot, index in the output).
+    hot_events: Vec<(usize, usize)>,
+}
+
+/// One `price_changes` entry as the hot path reads it: already parsed,
+/// its asset already looked up.
+#[derive(Clone, Copy, Debug)]
+struct HotChange {
+    /// The asset's slot; `None` when the asset is not mapped.
+    slot: Option<usize>,
+    side: BookSide,
+    price: Price,
+    size: Quantity,
+    /// `best_bid` when present (zero: no bid).
+    best_bid: Option<Price>,
+    /// `best_ask` when present (zero: no ask).
+    best_ask: Option<Price>,
+}
+
+/// Reads one `price_changes` entry; `None` for anything the general path
+/// must judge (a missing or invalid field, an escape, a non-string).
+fn hot_change(
+    scan: &mut Scan<'_>,
+    instruments: &InstrumentMap,
+    unknown: &mut u64,
+) -> Option<HotChange> {
+    let (mut asset, mut side, mut price_text, mut size_text) = (None, None, None, None);
+    let (mut bid, mut ask) = (None, None);
+    scan.object(|scan, key| {
+        match key {
+            "asset_id" => asset = Some(scan.string()?),
+            "price" => price_text = Some(scan.string()?),
+            "size" => size_text = Some(scan.string()?),
+            "side" => side = Some(scan.string()?),
+            "hash" => drop(scan.string()?),
+            "best_bid" => bid = Some(scan.string()?),
+            "best_ask" => ask = Some(scan.string()?),
+            _ => {
+                scan.skip()?;
+                *unknown += 1;
+            }
+        }
+        Some(())
+    })?;
+    let parse_px = |text: &str| Price::parse_ascii(text.as_bytes()).ok();
+    Some(HotChange {
+        slot: instruments.position(asset?),
+        side: book_side(side?).ok()?,
+        price: parse_px(price_text?)?,
+        size: Quantity::parse_ascii(size_text?.as_bytes()).ok()?,
+        best_bid: match bid {
+            Some(text) => Some(parse_px(text)?),
+            None => None,
+        },
+        best_ask: match ask {
+            Some(text) => Some(parse_px(text)?),
+            None => None,
+        },
+    })
+}
+
+/// A top-of-book price where zero means no quote.
+fn hot_quote_side(price: Option<Price>) -> Option<QuoteSide> {
+    price
+        .filter(|px| *px != Price::ZERO)
+        .map(|price| QuoteSide { price, size: None })
 }
 
 fn required<'s>(
@@ -150,6 +220,8 @@ impl PolymarketDecoder {
             instruments,
             counters: FeedCounters::default(),
             resyncing: true,
+            hot: Vec::new(),
+            hot_events: Vec::new(),
         }
     }
 
@@ -190,6 +262,19 @@ impl PolymarketDecoder {
     ) -> Result<(), WsError> {
         self.counters.frames += 1;
         let text = frame.trim_ascii();
+        if self.hot_price_change(text, now, out) {
+            return Ok(());
+        }
+        self.decode_general(text, now, out)
+    }
+
+    /// Decodes a frame (trimmed, counted) through the general path.
+    pub(super) fn decode_general(
+        &mut self,
+        text: &[u8],
+        now: Timestamp,
+        out: &mut WsOutput,
+    ) -> Result<(), WsError> {
         match text.first() {
             Some(b'[') => {
                 let messages: Vec<Message<'_>> = super::parse_frame(text).map_err(|e| {
@@ -233,6 +318,124 @@ impl PolymarketDecoder {
                 }
             }
         }
+    }
+
+    /// The hot path: a current-schema `price_change` object, read in one
+    /// pass without building a [`Message`], its prices parsed in place.
+    /// Produces exactly what [`Self::price_change`] would; anything it
+    /// does not expect (another message type, a field it would have to
+    /// judge, an escape, an invalid value) makes it return `false` having
+    /// changed nothing, and the general path decodes the frame.
+    pub(super) fn hot_price_change(
+        &mut self,
+        text: &[u8],
+        now: Timestamp,
+        out: &mut WsOutput,
+    ) -> bool {
+        let Ok(text) = std::str::from_utf8(text) else {
+            return false;
+        };
+        let mut scan = Scan::new(text);
+        let mut unknown = 0u64;
+        let (mut is_price_change, mut changes_seen, mut timestamp) = (false, false, None);
+        let hot = &mut self.hot;
+        hot.clear();
+        let instruments = &self.instruments;
+        let read = scan.object(|scan, key| {
+            match key {
+                "event_type" => {
+                    if scan.string()? != "price_change" {
+                        return None;
+                    }
+                    is_price_change = true;
+                }
+                "market" => drop(scan.string()?),
+                "timestamp" => timestamp = Some(scan.string()?),
+                "price_changes" if !changes_seen => {
+                    changes_seen = true;
+                    scan.array(|scan| {
+                        hot.push(hot_change(scan, instruments, &mut unknown)?);
+                        Some(())
+                    })?;
+                }
+                // Fields of other shapes (legacy `changes`, a root
+                // `asset_id`), or a repeated `price_changes`.
+                key if Message::KEYS.contains(&key) => return None,
+                _ => {
+                    scan.skip()?;
+                    unknown += 1;
+                }
+            }
+            Some(())
+        });
+        if read.is_none() || !scan.at_end() || !is_price_change || !changes_seen {
+            return false;
+        }
+        let time = match timestamp.map(|t| epoch_timestamp("timestamp", t)) {
+            Some(Ok(time)) => Some(time),
+            Some(Err(_)) => return false,
+            None => None,
+        };
+        self.counters.messages += 1;
+        self.counters.unknown_fields += unknown;
+        // Events are found by slot, not by comparing instrument ids.
+        self.hot_events.clear();
+        for change in &self.hot {
+            let Some(at) = change.slot else {
+                self.counters.unknown_instruments += 1;
+                continue;
+            };
+            let slot = &self.instruments.slots[at];
+            if slot.awaiting_snapshot {
+                self.counters.dropped_awaiting_snapshot += 1;
+                continue;
+            }
+            let set = BookChange::SetLevel {
+                side: change.side,
+                price: change.price,
+                size: change.size,
+            };
+            match self.hot_events.iter().find(|(s, _)| *s == at) {
+                Some(&(_, index)) => {
+                    if let Some(MarketEvent::Delta(delta)) = out.events.get_mut(index) {
+                        delta.changes.push(set);
+                    }
+                }
+                None => {
+                    let mut changes = Vec::with_capacity(self.hot.len());
+                    changes.push(set);
+                    self.hot_events.push((at, out.events.len()));
+                    out.events.push(MarketEvent::Delta(BookDelta {
+                        header: header(slot.id, None, time, now),
+                        changes,
+                    }));
+                }
+            }
+        }
+        self.hot_events.clear();
+        for change in &self.hot {
+            let Some(at) = change.slot else { continue };
+            if change.best_bid.is_none() && change.best_ask.is_none() {
+                continue;
+            }
+            let quote = Quote {
+                header: header(self.instruments.slots[at].id, None, time, now),
+                bid: hot_quote_side(change.best_bid),
+                ask: hot_quote_side(change.best_ask),
+            };
+            match self.hot_events.iter().find(|(s, _)| *s == at) {
+                Some(&(_, index)) => {
+                    if let Some(MarketEvent::Quote(kept)) = out.events.get_mut(index) {
+                        *kept = quote;
+                    }
+                }
+                None => {
+                    self.hot_events.push((at, out.events.len()));
+                    out.events.push(MarketEvent::Quote(quote));
+                }
+            }
+        }
+        true
     }
 
     fn message(
