@@ -6,8 +6,9 @@
 //! [`RunHeader`](crate::record::RunHeader) (mode `Paper`: real market data,
 //! no execution) naming the captured instruments, then every
 //! [`MarketEvent`](model::MarketEvent) under its `md.*` topic
-//! ([`Recorder::market`]), and feed notices (status changes, gaps, stale
-//! alarms, tick-size changes, decode errors) as `system.link` text.
+//! ([`Recorder::market`]), feed status changes as `system.feed` (as
+//! `emp run` journals them), and other feed notices (gaps, stale alarms,
+//! tick-size changes, decode errors) as `system.link` text.
 //!
 //! Given as lists, instruments are named `<asset id>.POLYMARKET` and
 //! `<product>.COINBASE`; read from the `[feeds]` section of a run config
@@ -33,13 +34,14 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use config::Source;
+use gateway::ws::FeedNotice;
 use gateway::ws::client::{FeedConfig, FeedMessage, FeedVenue, spawn_feed, wall_clock};
 use journal::{Durability, JournalConfig};
 use model::{Instrument, InstrumentId, MarketEvent, Price, Quantity, RunId, VenueSymbol};
 use tokio::sync::mpsc;
 
 use crate::feeds::{FeedSpec, parse_feeds};
-use crate::record::{Recorder, RunHeader, RunMode};
+use crate::record::{FeedStatusInput, Recorder, RunHeader, RunMode};
 
 /// What to capture, where, for how long.
 #[derive(Clone, Debug)]
@@ -278,6 +280,12 @@ pub async fn capture(
     }
     drop(tx);
 
+    // Each feed's instruments per connection, for its status changes.
+    let connections: std::collections::BTreeMap<String, Vec<Vec<InstrumentId>>> = plan
+        .feeds
+        .iter()
+        .map(|spec| (spec.name.clone(), spec.connections()))
+        .collect();
     let mut summary = CaptureSummary::default();
     let deadline = tokio::time::sleep(plan.duration);
     tokio::pin!(deadline);
@@ -291,7 +299,7 @@ pub async fn capture(
                 None => break,
             },
         };
-        write(&mut recorder, &name, &message, &mut summary)?;
+        write(&mut recorder, &name, &connections, &message, &mut summary)?;
         recorder.commit(message.received)?;
     }
     // Stop the connections, then journal everything they sent (up to
@@ -306,7 +314,7 @@ pub async fn capture(
     };
     let draining = async {
         while let Some((name, message)) = rx.recv().await {
-            write(&mut recorder, &name, &message, &mut summary)?;
+            write(&mut recorder, &name, &connections, &message, &mut summary)?;
         }
         anyhow::Ok(())
     };
@@ -321,6 +329,7 @@ pub async fn capture(
 fn write(
     recorder: &mut Recorder,
     feed: &str,
+    connections: &std::collections::BTreeMap<String, Vec<Vec<InstrumentId>>>,
     message: &FeedMessage,
     summary: &mut CaptureSummary,
 ) -> anyhow::Result<()> {
@@ -336,10 +345,28 @@ fn write(
         }
     }
     for notice in &message.output.notices {
-        recorder.link(
-            message.received,
-            &format!("{feed}#{}: {notice:?}", message.connection),
-        )?;
+        if let FeedNotice::Status(status) = notice {
+            // As `emp run` journals them, so a replay of a capture sees
+            // the same feed states.
+            let instruments = connections
+                .get(feed)
+                .and_then(|per_connection| per_connection.get(message.connection))
+                .cloned()
+                .unwrap_or_default();
+            recorder.feed(
+                message.received,
+                &FeedStatusInput {
+                    feed: feed.to_owned(),
+                    instruments,
+                    status: *status,
+                },
+            )?;
+        } else {
+            recorder.link(
+                message.received,
+                &format!("{feed}#{}: {notice:?}", message.connection),
+            )?;
+        }
         summary.notices += 1;
     }
     if let Some(error) = &message.error {

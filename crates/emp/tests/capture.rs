@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use emp::backtest::Recording;
 use emp::capture::{CapturePlan, capture, coinbase_instrument, polymarket_instrument};
+use emp::record::FeedStatusInput;
 use futures_util::{SinkExt, StreamExt};
-use model::{BookResetReason, MarketEvent};
+use model::{BookResetReason, FeedStatus, MarketEvent};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -143,4 +144,29 @@ async fn capture_writes_a_journal_that_backtests_read() {
         })
         .unwrap();
     assert_eq!(book.bids[0].price, "0.48".parse().unwrap());
+
+    // Feed statuses are journaled as `emp run` journals them, naming the
+    // instruments of the connection that reported them.
+    let options = journal::ReplayOptions {
+        start: journal::Start::Beginning,
+        topics: vec![emp::record::topics::FEED.into()],
+        known: journal::KnownVersions::up_to(emp::record::SCHEMA_VERSION),
+    };
+    let mut statuses = Vec::new();
+    journal::JournalReader::new(dir.path().join("journal"))
+        .replay(&options, |item| {
+            if let journal::ReplayItem::Record(record) = item {
+                statuses.push(record.value::<FeedStatusInput>().unwrap());
+            }
+            true
+        })
+        .unwrap();
+    for (instrument, feed) in [(pm_id, "polymarket"), (cb_id, "coinbase")] {
+        assert!(
+            statuses.iter().any(|input| input.feed == feed
+                && input.instruments == [instrument]
+                && input.status == FeedStatus::Live),
+            "{feed} went live for {instrument}: {statuses:?}"
+        );
+    }
 }
