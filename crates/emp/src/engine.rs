@@ -409,6 +409,19 @@ impl<S: MessageStore> Engine<S> {
                     if self.journal(now, |recorder| recorder.feed(now, &input)) {
                         self.pipeline.on_feed_status(now, instruments, *status);
                     }
+                    // A websocket feed's gap or resubscription is a resync of
+                    // its books, counted as the FIX books' are.
+                    if let Some(metrics) = &self.metrics {
+                        match status {
+                            model::FeedStatus::Gap { .. } => {
+                                metrics.market_data.sequence_gaps.increment(1);
+                            }
+                            model::FeedStatus::Resynchronising => {
+                                metrics.market_data.resyncs.increment(1);
+                            }
+                            _ => {}
+                        }
+                    }
                     self.log.push_back(format!("feed {feed}: {status:?}"));
                     self.record_decisions(now);
                 }
