@@ -83,6 +83,7 @@ pub mod export;
 pub mod fix_capture;
 pub mod inprocess;
 pub mod live;
+pub mod logging;
 pub mod metrics;
 pub mod pipeline;
 pub mod publish;
