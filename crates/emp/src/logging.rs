@@ -28,10 +28,11 @@
 //! the venue's `order_id`.
 //!
 //! ```text
-//! {"cl_ord_id":"mwqm70e9-5","exec_id":"E42","intent_id":"88d2b7e3af102429191d8eebd7e54391","level":"INFO","message":"fill","price":"1.08312","qty":"100000","target":"emp::order","timestamp":"2026-11-21T16:20:45.219953414Z"}
+//! {"timestamp":"2026-11-21T16:50:24.219953414Z","level":"INFO","message":"fill","intent_id":"88d2b7e3af102429191d8eebd7e54391","cl_ord_id":"mwqm70e9-5","exec_id":"E42","qty":"100000","price":"1.08312","target":"emp::order"}
 //! ```
 //!
-//! (Keys come in alphabetical order.)
+//! Readers must not rely on the order of keys (it follows `serde_json`'s
+//! map, which depends on its features in the build).
 //!
 //! Operator lines (control actions, session events, reconciliation) are
 //! `target` `emp`, status lines `emp::status`.
