@@ -52,6 +52,7 @@ pub(crate) fn run(
             ctrl_c: true,
             execution: emp::trader::Execution::Venue,
             control: None,
+            log_format: emp::logging::LogFormat::Json,
         };
         let (_keep, stop) = watch::channel(false);
         let summary = emp::demo::run(&options, stop)?;

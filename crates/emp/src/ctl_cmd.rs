@@ -66,6 +66,26 @@ enum CtlCommand {
         #[arg(long, default_value = "operator (emp ctl)")]
         reason: String,
     },
+    /// Log a FIX session out (it stays down, no reconnect), log it on
+    /// again (TRADE: reconciliation before trading), or reset its sequence
+    /// numbers to 1 with 141=Y on the next Logon (only while logged out:
+    /// logout, reset, logon).
+    Session {
+        /// logout, logon or reset.
+        action: SessionArg,
+        /// The session as `emp ctl status` names it: QUOTE or TRADE.
+        name: String,
+        /// Why (journaled).
+        #[arg(long, default_value = "operator (emp ctl)")]
+        reason: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SessionArg {
+    Logout,
+    Logon,
+    Reset,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -150,6 +170,25 @@ pub(crate) fn run(args: &CtlArgs) -> anyhow::Result<u8> {
                     "enabled": matches!(action, StrategyAction::Enable),
                     "reason": reason,
                 })),
+            )?
+        }
+        CtlCommand::Session {
+            action,
+            name,
+            reason,
+        } => {
+            let action = match action {
+                SessionArg::Logout => "logout",
+                SessionArg::Logon => "logon",
+                SessionArg::Reset => "reset",
+            };
+            let path = format!("/api/v1/sessions/{}/{action}", percent_encode(name));
+            client::call(
+                addr,
+                &token()?,
+                "POST",
+                &path,
+                Some(&json!({ "reason": reason })),
             )?
         }
     };

@@ -67,6 +67,8 @@ pub struct DemoOptions {
     pub execution: crate::trader::Execution,
     /// Serve the control plane.
     pub control: Option<crate::control::ControlOptions>,
+    /// How `emp.log` is written.
+    pub log_format: crate::logging::LogFormat,
 }
 
 /// The risk limits of the demo account.
@@ -286,6 +288,7 @@ pub fn run(options: &DemoOptions, stop: watch::Receiver<bool>) -> anyhow::Result
         ctrl_c: options.ctrl_c,
         control: options.control.clone(),
         initial_trading_state: None,
+        log_format: options.log_format,
     };
     let outcome = run_trader(&setup, &trader_options, stop);
     let _ = venue_stop_tx.send(true);

@@ -36,7 +36,7 @@ use gateway::fix::store::MessageStore;
 use gateway::ws::FeedNotice;
 use gateway::ws::client::FeedMessage;
 use journal::JournalError;
-use model::{ClOrdId, ExecType, InstrumentId, MarketEvent, Timestamp, VenueEvent};
+use model::{ClOrdId, ExecType, InstrumentId, IntentId, MarketEvent, Timestamp, VenueEvent};
 use oms::OmsEvent;
 use sensory::ResyncReason;
 use strategy::{ExecutionStatus, ReadinessState};
@@ -44,6 +44,7 @@ use strategy::{ExecutionStatus, ReadinessState};
 use model::ExecutionSink;
 use venue::SimulatedSink;
 
+use crate::logging::{Correlation, LogRecord, LogTarget};
 use crate::metrics::{OrderEvent, RuntimeMetrics};
 use crate::pipeline::{Pipeline, PipelineOutput};
 use crate::record::{FeedStatusInput, Recorder, RunHeader};
@@ -190,6 +191,16 @@ pub struct InputOutcome {
     pub order_actions: u32,
 }
 
+/// The records for the run's log, until the driver takes them.
+#[derive(Debug, Default)]
+struct LogQueue(VecDeque<LogRecord>);
+
+impl LogQueue {
+    fn push_back(&mut self, record: impl Into<LogRecord>) {
+        self.0.push_back(record.into());
+    }
+}
+
 /// The engine. See the [module docs](self).
 #[derive(Debug)]
 pub struct Engine<S: MessageStore> {
@@ -197,7 +208,7 @@ pub struct Engine<S: MessageStore> {
     pipeline: Pipeline,
     recorder: Recorder,
     stats: EngineStats,
-    log: VecDeque<String>,
+    log: LogQueue,
     closes: VecDeque<Channel>,
     failure: Option<String>,
     /// When the pipeline's timers are due, as of the last input.
@@ -218,6 +229,10 @@ pub struct Engine<S: MessageStore> {
     /// MODE=test: the simulated sink that takes the commands instead of
     /// the TRADE session.
     simulated: Option<Box<SimulatedSink>>,
+    /// Sessions an operator logged out: the driver leaves them down.
+    held_down: Vec<Channel>,
+    /// Sessions an operator logged on again: the driver connects them now.
+    connects: VecDeque<Channel>,
 }
 
 /// The header of `event`, to restamp.
@@ -258,7 +273,7 @@ impl<S: MessageStore> Engine<S> {
             pipeline,
             recorder,
             stats: EngineStats::default(),
-            log: VecDeque::new(),
+            log: LogQueue::default(),
             closes: VecDeque::new(),
             failure: None,
             pipeline_deadline: None,
@@ -269,6 +284,8 @@ impl<S: MessageStore> Engine<S> {
             request_times: RequestTimes::default(),
             execution: ExecutionStatus::SessionDown,
             simulated: None,
+            held_down: Vec::new(),
+            connects: VecDeque::new(),
         };
         engine.flush(now);
         Ok(engine)
@@ -343,14 +360,28 @@ impl<S: MessageStore> Engine<S> {
         self.failure.as_deref()
     }
 
-    /// The next line for the run's log.
-    pub fn poll_log(&mut self) -> Option<String> {
-        self.log.pop_front()
+    /// The next record for the run's log (formatted and written by the
+    /// log thread, [`crate::logging`]).
+    pub fn poll_log(&mut self) -> Option<LogRecord> {
+        self.log.0.pop_front()
     }
 
     /// The next channel whose connection must be closed.
     pub fn poll_close(&mut self) -> Option<Channel> {
         self.closes.pop_front()
+    }
+
+    /// True when an operator logged the channel's session out
+    /// ([`ControlAction::Session`](crate::control::ControlAction::Session)):
+    /// the driver must not connect it until it is logged on again.
+    pub fn is_held_down(&self, channel: Channel) -> bool {
+        self.held_down.contains(&channel)
+    }
+
+    /// The next channel an operator logged on again: connect it now
+    /// rather than after the reconnect interval.
+    pub fn poll_connect(&mut self) -> Option<Channel> {
+        self.connects.pop_front()
     }
 
     /// The channel's connection is up.
@@ -553,10 +584,122 @@ impl<S: MessageStore> Engine<S> {
                 .clone()
                 .unwrap_or_else(|| "the journal failed".to_owned()));
         }
+        if let crate::control::ControlAction::Session { name, op, .. } = action {
+            let outcome = self.session_control(now, name, *op);
+            self.process(now);
+            return outcome;
+        }
         let outcome = action.apply(&mut self.pipeline, now);
         self.record_decisions(now);
         self.flush(now);
         outcome
+    }
+
+    /// An operator's FIX session command; see [`crate::control`] for the
+    /// semantics.
+    fn session_control(
+        &mut self,
+        now: Timestamp,
+        name: &str,
+        op: crate::control::SessionOp,
+    ) -> Result<String, String> {
+        use crate::control::SessionOp;
+        let channel = crate::control::session_channel(self.link.channels(), name)?;
+        if channel == Channel::Trade && self.simulated.is_some() {
+            return Err(format!(
+                "TRADE is simulated (MODE=test): orders go to the simulated execution sink, \
+                 there is no FIX session to {}",
+                op.name()
+            ));
+        }
+        let held = self.is_held_down(channel);
+        let session = self.link.session(channel);
+        let (logged_on, connected) = (session.is_logged_on(), session.is_connected());
+        match op {
+            SessionOp::Logout => {
+                if held {
+                    return Err(format!(
+                        "{channel} is already logged out by an operator; \
+                         `session logon {channel}` resumes it"
+                    ));
+                }
+                self.held_down.push(channel);
+                self.link.session_mut(channel).logout(now, None);
+                Ok(if logged_on {
+                    format!(
+                        "{channel} Logout (35=5) sent; the session stays down \
+                         (no reconnect) until `session logon {channel}`"
+                    )
+                } else if connected {
+                    format!(
+                        "{channel} was logging on: connection closed; it stays down \
+                         until `session logon {channel}`"
+                    )
+                } else {
+                    format!(
+                        "{channel} was not connected; it stays down (no reconnect) \
+                         until `session logon {channel}`"
+                    )
+                })
+            }
+            SessionOp::Logon => {
+                if held {
+                    self.held_down.retain(|held| *held != channel);
+                    self.connects.push_back(channel);
+                    let reset = if self.link.session(channel).reset_pending() {
+                        " with ResetSeqNumFlag (141=Y), sequence numbers from 1"
+                    } else {
+                        ""
+                    };
+                    let after = if channel == Channel::Trade {
+                        "; the OMS reconciles with the venue before any strategy trades"
+                    } else {
+                        "; market data is subscribed again after the logon"
+                    };
+                    Ok(format!("{channel} connecting to log on{reset}{after}"))
+                } else if logged_on {
+                    Err(format!("{channel} is already logged on"))
+                } else {
+                    Err(format!(
+                        "{channel} was not logged out by an operator: it is already \
+                         {} by itself; nothing to do",
+                        if connected {
+                            "logging on"
+                        } else {
+                            "reconnecting"
+                        }
+                    ))
+                }
+            }
+            SessionOp::Reset => {
+                if !held {
+                    return Err(format!(
+                        "{channel} is {}: a sequence reset needs it down. Log it out, reset, \
+                         log it on: `session logout {channel}`, `session reset {channel}`, \
+                         `session logon {channel}`",
+                        if logged_on {
+                            "logged on"
+                        } else {
+                            "reconnecting by itself"
+                        }
+                    ));
+                }
+                match self.link.session_mut(channel).reset_for_next_logon(now) {
+                    Ok(true) => Ok(format!(
+                        "{channel} sequence numbers reset to 1 (sender and target); \
+                         the next Logon carries ResetSeqNumFlag (141=Y)"
+                    )),
+                    Ok(false) => Err(format!(
+                        "{channel} is still connected (the Logout is under way, waiting for \
+                         the venue's answer); try again when it is LOGGED_OUT"
+                    )),
+                    Err(error) => Err(format!(
+                        "{channel}'s message store could not be reset: {error}; \
+                         the sequence numbers are unchanged"
+                    )),
+                }
+            }
+        }
     }
 
     /// Orders still working (resting, or a request in flight).
@@ -599,7 +742,7 @@ impl<S: MessageStore> Engine<S> {
                 let text = format!(
                     "journal write failed: {error}; no order goes out unrecorded, so trading stops"
                 );
-                self.log.push_back(text.clone());
+                self.log.push_back(LogRecord::error(text.clone()));
                 self.failure = Some(text);
                 false
             }
@@ -697,7 +840,8 @@ impl<S: MessageStore> Engine<S> {
             LinkEvent::Up(channel) => {
                 let text = format!("{channel} session logged on");
                 self.journal(now, |recorder| recorder.link(now, &text));
-                self.log.push_back(text);
+                self.log
+                    .push_back(session_line(LogRecord::info(text), channel));
                 match channel {
                     Channel::Trade if self.simulated.is_some() => {}
                     Channel::Trade => {
@@ -719,7 +863,8 @@ impl<S: MessageStore> Engine<S> {
             LinkEvent::Down(channel, reason) => {
                 let text = format!("{channel} session down: {reason}");
                 self.journal(now, |recorder| recorder.link(now, &text));
-                self.log.push_back(text);
+                self.log
+                    .push_back(session_line(LogRecord::warn(text), channel));
                 if channel == Channel::Trade
                     && self.simulated.is_none()
                     && self.journal(now, |recorder| recorder.session(now, false))
@@ -728,8 +873,10 @@ impl<S: MessageStore> Engine<S> {
                 }
             }
             LinkEvent::Close(channel, reason) => {
-                self.log
-                    .push_back(format!("{channel} connection closing: {reason}"));
+                self.log.push_back(session_line(
+                    LogRecord::info(format!("{channel} connection closing: {reason}")),
+                    channel,
+                ));
                 self.closes.push_back(channel);
             }
             LinkEvent::MarketDataRejected { instrument, reject } => {
@@ -756,10 +903,14 @@ impl<S: MessageStore> Engine<S> {
                 self.stats.problems += 1;
                 let text = format!("{channel} session: {text}");
                 self.journal(now, |recorder| recorder.link(now, &text));
-                self.log.push_back(text);
+                self.log
+                    .push_back(session_line(LogRecord::warn(text), channel));
             }
             LinkEvent::Notice(channel, text) => {
-                self.log.push_back(format!("{channel}: {text}"));
+                self.log.push_back(session_line(
+                    LogRecord::info(format!("{channel}: {text}")),
+                    channel,
+                ));
             }
         }
     }
@@ -780,7 +931,8 @@ impl<S: MessageStore> Engine<S> {
         }
         if let Err(error) = self.pipeline.on_market(now, event) {
             self.stats.market_refused += 1;
-            self.log.push_back(format!("market event refused: {error}"));
+            self.log
+                .push_back(LogRecord::warn(format!("market event refused: {error}")));
         }
         if let Some(sink) = self.simulated.as_mut() {
             // The sink knows the pipeline's instruments: neither call can
@@ -816,6 +968,20 @@ impl<S: MessageStore> Engine<S> {
             _ => {}
         }
         if let VenueEvent::Execution(report) = &event {
+            self.log.push_back(LogRecord::correlated(
+                LogTarget::Fix,
+                "execution report",
+                Correlation {
+                    cl_ord_id: report.cl_ord_id,
+                    order_id: report.order_id,
+                    exec_id: Some(report.exec_id),
+                    exec_type: Some(report.exec_type),
+                    ord_status: Some(report.ord_status),
+                    session: (self.simulated.is_none()).then_some(Channel::Trade),
+                    msg_type: Some("8"),
+                    ..Correlation::default()
+                },
+            ));
             self.stats.reports += 1;
             let counted = match report.exec_type {
                 ExecType::Trade => {
@@ -843,9 +1009,40 @@ impl<S: MessageStore> Engine<S> {
                 self.count(event);
             }
         }
+        let fill = match &event {
+            VenueEvent::Execution(report) if report.exec_type == ExecType::Trade => Some((
+                report.cl_ord_id,
+                report.exec_id,
+                report.last_qty,
+                // LastPx, or AvgPx from venues that send no LastPx.
+                report.last_px.or(report.avg_px),
+            )),
+            _ => None,
+        };
         if let Err(error) = self.pipeline.on_venue_event(now, event) {
             self.log
-                .push_back(format!("venue event not applied: {error}"));
+                .push_back(LogRecord::warn(format!("venue event not applied: {error}")));
+        }
+        if let Some((cl_ord_id, exec_id, qty, price)) = fill {
+            let intent_id = cl_ord_id.and_then(|id| {
+                self.pipeline
+                    .oms()
+                    .state()
+                    .order_by_cl_ord_id(&id)
+                    .map(|order| order.intent_id)
+            });
+            self.log.push_back(LogRecord::correlated(
+                LogTarget::Order,
+                "fill",
+                Correlation {
+                    intent_id,
+                    cl_ord_id,
+                    exec_id: Some(exec_id),
+                    qty: Some(qty),
+                    price,
+                    ..Correlation::default()
+                },
+            ));
         }
     }
 
@@ -883,12 +1080,26 @@ impl<S: MessageStore> Engine<S> {
                 false
             } else {
                 match self.link.send(now, command) {
-                    Ok(_) => true,
+                    Ok(seq) => {
+                        self.log.push_back(LogRecord::correlated(
+                            LogTarget::Fix,
+                            "order sent",
+                            Correlation {
+                                cl_ord_id: command_cl_ord_id(command),
+                                msg_seq_num: Some(seq),
+                                session: Some(Channel::Trade),
+                                msg_type: Some(command_msg_type(command)),
+                                ..Correlation::default()
+                            },
+                        ));
+                        true
+                    }
                     Err(error) => {
                         // The OMS keeps the order in flight; reconciliation
                         // after the next logon settles it.
                         self.stats.send_failures += 1;
-                        self.log.push_back(format!("command not sent: {error}"));
+                        self.log
+                            .push_back(LogRecord::warn(format!("command not sent: {error}")));
                         false
                     }
                 }
@@ -951,17 +1162,46 @@ impl<S: MessageStore> Engine<S> {
             self.on_output(now, &output);
         }
         while let Some(event) = self.pipeline.poll_oms_event() {
-            if let OmsEvent::IntentDenied { denial, .. } = &event {
-                self.stats.denials += 1;
-                if let Some(metrics) = &self.metrics {
-                    metrics.orders.denied(denial.code);
+            match &event {
+                OmsEvent::IntentDenied { denial, .. } => {
+                    self.stats.denials += 1;
+                    if let Some(metrics) = &self.metrics {
+                        metrics.orders.denied(denial.code);
+                    }
                 }
+                // The intent → ClOrdID links of the structured log.
+                OmsEvent::OrderSubmitted {
+                    intent, cl_ord_id, ..
+                } => self.log_order("intent submitted", intent.intent_id(), *cl_ord_id),
+                OmsEvent::ReplaceSent {
+                    intent_id,
+                    cl_ord_id,
+                    ..
+                } => self.log_order("replace submitted", *intent_id, *cl_ord_id),
+                OmsEvent::CancelSent {
+                    intent_id,
+                    cl_ord_id,
+                    ..
+                } => self.log_order("cancel submitted", *intent_id, *cl_ord_id),
+                _ => {}
             }
             if !self.journal(now, |recorder| recorder.oms(now, &event)) {
                 return;
             }
             self.decided = true;
         }
+    }
+
+    fn log_order(&mut self, message: &'static str, intent_id: IntentId, cl_ord_id: ClOrdId) {
+        self.log.push_back(LogRecord::correlated(
+            LogTarget::Order,
+            message,
+            Correlation {
+                intent_id: Some(intent_id),
+                cl_ord_id: Some(cl_ord_id),
+                ..Correlation::default()
+            },
+        ));
     }
 
     fn on_output(&mut self, now: Timestamp, output: &PipelineOutput) {
@@ -998,6 +1238,34 @@ impl<S: MessageStore> Engine<S> {
     /// The readiness gate's state.
     pub fn readiness(&self) -> ReadinessState {
         self.pipeline.host().gate().state()
+    }
+}
+
+/// `record` about the `channel` session.
+const fn session_line(mut record: LogRecord, channel: Channel) -> LogRecord {
+    record.fields.session = Some(channel);
+    record
+}
+
+/// The ClOrdID (11) a command carries, if any.
+const fn command_cl_ord_id(command: &model::VenueCommand) -> Option<ClOrdId> {
+    match command {
+        model::VenueCommand::New(order) => Some(order.cl_ord_id),
+        model::VenueCommand::Cancel(cancel) => Some(cancel.cl_ord_id),
+        model::VenueCommand::Replace(replace) => Some(replace.cl_ord_id),
+        _ => None,
+    }
+}
+
+/// The MsgType (35) a command goes out as.
+const fn command_msg_type(command: &model::VenueCommand) -> &'static str {
+    match command {
+        model::VenueCommand::New(_) => "D",
+        model::VenueCommand::Cancel(_) => "F",
+        model::VenueCommand::Replace(_) => "G",
+        model::VenueCommand::Status(_) => "H",
+        model::VenueCommand::MassStatus { .. } => "AF",
+        _ => "AN",
     }
 }
 

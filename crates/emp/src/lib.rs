@@ -84,6 +84,7 @@ pub mod feeds;
 pub mod fix_capture;
 pub mod inprocess;
 pub mod live;
+pub mod logging;
 pub mod metrics;
 pub mod pipeline;
 pub mod publish;

@@ -11,10 +11,8 @@
 //! venue's answers), then the sessions logged out (at most
 //! [`LOGOUT_WAIT`]), the journal committed.
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gateway::fix::link::Channel;
@@ -30,6 +28,7 @@ use tokio::task::JoinHandle;
 use crate::control::{ControlInbox, ControlRequest};
 use crate::engine::{Engine, EngineError};
 use crate::feeds::{FeedInbox, FeedItem};
+pub use crate::logging::RunLog;
 
 /// Longest wait for the cancels of working orders at a stop.
 pub const CANCEL_WAIT: Duration = Duration::from_secs(2);
@@ -51,71 +50,6 @@ pub struct DriverOptions {
     pub duration: Option<Duration>,
     /// Call the status callback this often.
     pub status_interval: Duration,
-}
-
-/// Log lines, written by a background thread to the run's log file and,
-/// optionally, to standard error.
-#[derive(Debug, Clone)]
-pub struct RunLog {
-    sender: mpsc::Sender<LogLine>,
-}
-
-enum LogLine {
-    Line(Timestamp, String),
-    Status(String),
-}
-
-impl RunLog {
-    /// A log writing to `path` (appending); with `echo`, lines also go to
-    /// standard error and status lines to standard output.
-    pub fn open(path: &Path, echo: bool) -> std::io::Result<(Self, std::thread::JoinHandle<()>)> {
-        let mut file = std::io::BufWriter::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)?,
-        );
-        let (sender, receiver) = mpsc::channel::<LogLine>();
-        let thread = std::thread::Builder::new()
-            .name("emp-log".to_owned())
-            .spawn(move || {
-                let write = |file: &mut std::io::BufWriter<std::fs::File>, line: LogLine| match line
-                {
-                    LogLine::Line(at, text) => {
-                        let _ = writeln!(file, "{at} {text}");
-                        if echo {
-                            let _ = writeln!(std::io::stderr(), "{text}");
-                        }
-                    }
-                    LogLine::Status(text) => {
-                        let _ = writeln!(file, "{text}");
-                        if echo {
-                            let _ = writeln!(std::io::stdout(), "{text}");
-                        }
-                    }
-                };
-                while let Ok(first) = receiver.recv() {
-                    write(&mut file, first);
-                    // Flush once the queue is drained, not per line.
-                    while let Ok(next) = receiver.try_recv() {
-                        write(&mut file, next);
-                    }
-                    let _ = file.flush();
-                }
-                let _ = file.flush();
-            })?;
-        Ok((Self { sender }, thread))
-    }
-
-    /// A log line stamped `at`.
-    pub fn line(&self, at: Timestamp, text: String) {
-        let _ = self.sender.send(LogLine::Line(at, text));
-    }
-
-    /// A status line (standard output when echoing).
-    pub fn status(&self, text: String) {
-        let _ = self.sender.send(LogLine::Status(text));
-    }
 }
 
 /// What the driver measured.
@@ -292,8 +226,14 @@ pub async fn drive<S: MessageStore>(
                 engine.disconnected(channel, wall_clock());
             }
         }
-        while let Some(line) = engine.poll_log() {
-            log.line(wall_clock(), line);
+        // An operator's logon: connect now, not after the interval.
+        while let Some(channel) = engine.poll_connect() {
+            if let Some(connection) = connections.iter_mut().find(|c| c.channel == channel) {
+                connection.next_attempt = Instant::now();
+            }
+        }
+        while let Some(record) = engine.poll_log() {
+            log.record(wall_clock(), record);
         }
         if let Some(failure) = engine.failure() {
             log.line(wall_clock(), format!("stopping: {failure}"));
@@ -323,6 +263,7 @@ pub async fn drive<S: MessageStore>(
                 if connection.stream.is_none()
                     && connection.connecting.is_none()
                     && connection.next_attempt <= now_instant
+                    && !engine.is_held_down(connection.channel)
                 {
                     let address = connection.address;
                     connection.connecting = Some(tokio::spawn(TcpStream::connect(address)));
@@ -340,7 +281,10 @@ pub async fn drive<S: MessageStore>(
             deadline = deadline.min(since + CANCEL_WAIT);
         }
         for connection in &connections {
-            if connection.stream.is_none() && connection.connecting.is_none() {
+            if connection.stream.is_none()
+                && connection.connecting.is_none()
+                && !engine.is_held_down(connection.channel)
+            {
                 deadline = deadline.min(connection.next_attempt);
             }
         }
@@ -469,8 +413,8 @@ pub async fn drive<S: MessageStore>(
             log.flush();
         }
     }
-    while let Some(line) = engine.poll_log() {
-        log.line(wall_clock(), line);
+    while let Some(record) = engine.poll_log() {
+        log.record(wall_clock(), record);
     }
     engine.close(wall_clock())?;
     Ok(report)
@@ -495,6 +439,18 @@ fn on_connect<S: MessageStore>(
 ) {
     connection.connecting = None;
     match result {
+        Ok(stream) if engine.is_held_down(connection.channel) => {
+            // An operator logged the session out while this connect was
+            // under way: it stays down.
+            drop(stream);
+            log.line(
+                wall_clock(),
+                format!(
+                    "{} connected after an operator's logout: closed",
+                    connection.channel
+                ),
+            );
+        }
         Ok(stream) => {
             let _ = stream.set_nodelay(true);
             connection.stream = Some(stream);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use emp::control::{ControlOptions, DEFAULT_CONTROL_ADDR};
 use emp::demo::DemoOptions;
+use emp::logging::LogFormat;
 use gateway::transport::wall_clock;
 use journal::Durability;
 use tokio::sync::watch;
@@ -53,6 +54,11 @@ pub(crate) fn parse_metrics(text: &str) -> Result<MetricsAddr, String> {
         })
 }
 
+/// A log format: `json` or `text`.
+pub(crate) fn parse_log_format(text: &str) -> Result<LogFormat, String> {
+    LogFormat::parse(text)
+}
+
 /// A journal durability.
 pub(crate) fn parse_durability(text: &str) -> Result<Durability, String> {
     match text {
@@ -65,16 +71,9 @@ pub(crate) fn parse_durability(text: &str) -> Result<Durability, String> {
 }
 
 /// `emp demo`.
-pub(crate) fn demo(
-    duration: Duration,
-    strategy: Option<String>,
-    run_dir: Option<PathBuf>,
-    metrics_addr: MetricsAddr,
-    quiet: bool,
-    durability: Durability,
-    control_addr: Option<&str>,
-) -> anyhow::Result<()> {
-    let control = match control_addr {
+pub(crate) fn demo(args: &crate::DemoArgs) -> anyhow::Result<()> {
+    let quiet = args.quiet;
+    let control = match args.control_addr.as_deref() {
         Some("off") => None,
         Some(text) => {
             let addr: SocketAddr = text.parse().map_err(|error| {
@@ -88,15 +87,16 @@ pub(crate) fn demo(
         None => ControlOptions::from_env(DEFAULT_CONTROL_ADDR).ok(),
     };
     let options = DemoOptions {
-        duration,
-        strategy,
-        run_dir,
-        metrics_addr: metrics_addr.0,
+        duration: args.duration,
+        strategy: args.strategy.clone(),
+        run_dir: args.run_dir.clone(),
+        metrics_addr: args.metrics_addr.0,
         echo: !quiet,
-        durability,
+        durability: args.durability,
         ctrl_c: true,
         execution: emp::trader::Execution::from_env()?.unwrap_or(emp::trader::Execution::Venue),
         control,
+        log_format: args.log_format,
     };
     let (_stop_tx, stop) = watch::channel(false);
     let summary = emp::demo::run(&options, stop)?;
@@ -115,11 +115,13 @@ pub(crate) fn demo(
     Ok(())
 }
 
-/// `emp run --config FILE` (`--check`: read and check it only).
-pub(crate) fn run(config: &Path, check: bool) -> anyhow::Result<()> {
+/// `emp run --config FILE` (`--check`: read and check it only;
+/// `--log-format`: how `emp.log` is written).
+pub(crate) fn run(config: &Path, check: bool, log_format: LogFormat) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
-    let file = emp::run_config::parse(&text, config, wall_clock())?;
+    let mut file = emp::run_config::parse(&text, config, wall_clock())?;
+    file.options.log_format = log_format;
     if check {
         let setup = &file.setup;
         let _ = writeln!(

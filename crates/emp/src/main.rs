@@ -127,7 +127,8 @@ enum Command {
     /// Ctrl-C.
     Capture(CaptureArgs),
     /// The control plane of a running `emp demo` or `emp run`: status,
-    /// kill switch, trading state, strategies (token: EMP_CONTROL_TOKEN).
+    /// kill switch, trading state, strategies, FIX session logon, logout
+    /// and sequence reset (token: EMP_CONTROL_TOKEN).
     Ctl(ctl_cmd::CtlArgs),
 }
 
@@ -152,7 +153,7 @@ struct CaptureArgs {
 }
 
 #[derive(Debug, Args)]
-struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// How long to run: 30s, 2m, 1h.
     #[arg(long, default_value = "60s", value_parser = live_cmd::parse_duration)]
     duration: std::time::Duration,
@@ -177,6 +178,10 @@ struct DemoArgs {
     /// when EMP_CONTROL_TOKEN is set, else off).
     #[arg(long, value_name = "ADDR|off")]
     control_addr: Option<String>,
+    /// How emp.log (and the log lines on standard error) are written:
+    /// json (one object per line, with correlation ids) or text.
+    #[arg(long, default_value = "json", value_parser = live_cmd::parse_log_format)]
+    log_format: emp::logging::LogFormat,
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +205,10 @@ struct RunArgs {
     /// Only read and check the config (and the files it names), then exit.
     #[arg(long)]
     check: bool,
+    /// How emp.log (and the log lines on standard error) are written:
+    /// json (one object per line, with correlation ids) or text.
+    #[arg(long, default_value = "json", value_parser = live_cmd::parse_log_format)]
+    log_format: emp::logging::LogFormat,
 }
 
 #[derive(Debug, Args)]
@@ -426,23 +435,15 @@ struct DecodeArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Demo(args) => exit(
-            "emp demo",
-            live_cmd::demo(
-                args.duration,
-                args.strategy,
-                args.run_dir,
-                args.metrics_addr,
-                args.quiet,
-                args.durability,
-                args.control_addr.as_deref(),
-            ),
-        ),
+        Command::Demo(args) => exit("emp demo", live_cmd::demo(&args)),
         Command::Venue(args) => exit(
             "emp venue",
             live_cmd::venue(&args.config, args.bind, args.log_dir),
         ),
-        Command::Run(args) => exit("emp run", live_cmd::run(&args.config, args.check)),
+        Command::Run(args) => exit(
+            "emp run",
+            live_cmd::run(&args.config, args.check, args.log_format),
+        ),
         Command::Ctl(args) => match ctl_cmd::run(&args) {
             Ok(code) => ExitCode::from(code),
             Err(error) => {

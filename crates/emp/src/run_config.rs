@@ -460,6 +460,7 @@ pub fn parse(text: &str, path: &Path, now: Timestamp) -> anyhow::Result<RunFile>
             ctrl_c: true,
             control,
             initial_trading_state,
+            log_format: crate::logging::LogFormat::Json,
         },
     })
 }

@@ -42,6 +42,7 @@ use tokio::sync::watch;
 use crate::control::{ControlAction, ControlInbox, ControlOptions, ControlServer};
 use crate::engine::Engine;
 use crate::live::{DriverHooks, DriverOptions, DriverReport, RunLog, drive};
+use crate::logging::LogFormat;
 use crate::metrics::{MetricsServer, Registry, RuntimeMetrics};
 use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::publish::MetricsPublisher;
@@ -139,6 +140,8 @@ pub struct TraderOptions {
     /// The trading state at start (journaled as an operator action):
     /// HALTED for a go-live, so an operator releases it.
     pub initial_trading_state: Option<TradingState>,
+    /// How `emp.log` (and the echo on standard error) is written.
+    pub log_format: LogFormat,
 }
 
 /// The journal directory of a run folder.
@@ -368,8 +371,12 @@ pub fn run_trader(
             );
         }
     }
-    let (log, log_thread) = RunLog::open(&setup.run_dir.join("emp.log"), options.echo)
-        .with_context(|| format!("opening {}", setup.run_dir.join("emp.log").display()))?;
+    let (log, log_thread) = RunLog::open(
+        &setup.run_dir.join("emp.log"),
+        options.echo,
+        options.log_format,
+    )
+    .with_context(|| format!("opening {}", setup.run_dir.join("emp.log").display()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

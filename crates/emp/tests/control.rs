@@ -219,6 +219,192 @@ fn emp_ctl_drives_the_same_api() {
     let (code, out, _) = ctl(&["trading", "reducing", "--reason", "t"], Some(TOKEN));
     assert_eq!(code, 0);
     assert!(out.contains("trading      REDUCING"), "{out}");
+
+    // FIX sessions: by the name the status shows.
+    let (code, _, err) = ctl(&["session", "logout", "NOPE"], Some(TOKEN));
+    assert_eq!(code, 2);
+    assert!(err.contains("404") && err.contains("no session"), "{err}");
+    let (code, _, err) = ctl(&["session", "reset", "QUOTE"], Some(TOKEN));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("refused") && err.contains("log it on"),
+        "{err}"
+    );
+    let (code, out, err) = ctl(&["session", "logout", "QUOTE"], Some(TOKEN));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("QUOTE Logout (35=5) sent"), "{out}");
+    run.wait_for("QUOTE logged out", |reply| {
+        reply.snapshot.sessions[0].state == "LOGGED_OUT"
+    });
+    let (code, out, err) = ctl(&["session", "logon", "quote"], Some(TOKEN));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("QUOTE connecting"), "{out}");
+    run.wait_for("QUOTE logged on again", |reply| {
+        reply.snapshot.sessions[0].state == "LOGGED_ON"
+    });
     let (summary, _, _) = run.stop();
     assert!(summary.failure.is_none());
+}
+
+/// The lines of the venue's TRADE message log (`run/venue/`) that EMP
+/// sent (TargetCompID 56=CSERVER) with MsgType `msg_type`.
+fn venue_received(run: &Run, msg_type: &str) -> Vec<String> {
+    let dir = run.dir().join("venue");
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.contains("TRADE") && name.ends_with("messages.current.log")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        lines.extend(
+            text.lines()
+                .filter(|line| {
+                    line.contains(&format!("\x0135={msg_type}\x01"))
+                        && line.contains("\x0156=CSERVER\x01")
+                })
+                .map(str::to_owned),
+        );
+    }
+    lines
+}
+
+fn trade(reply: &emp::control::ControlReply) -> emp::control::SessionSnapshot {
+    reply
+        .snapshot
+        .sessions
+        .iter()
+        .find(|session| session.name == "TRADE")
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn a_fix_session_logs_out_stays_down_resets_and_logs_on_again_over_the_api() {
+    let run = Run::start();
+    let addr = run.addr;
+    let before = run.wait_for("ready with working orders", |reply| {
+        reply.snapshot.ready && !reply.snapshot.orders.is_empty()
+    });
+    assert_eq!(before.snapshot.execution, "AVAILABLE");
+    let post = |path: &str, body: Option<&str>| {
+        client::request(addr, "POST", path, Some(TOKEN), body).unwrap()
+    };
+
+    // What is not there is 404; the token is required; refusals are 409.
+    let unknown = post("/api/v1/sessions/ORDERS/logout", None);
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert!(unknown.body.contains("QUOTE, TRADE"), "{}", unknown.body);
+    assert_eq!(post("/api/v1/sessions/TRADE/restart", None).status, 404);
+    let anonymous = client::request(addr, "POST", "/api/v1/sessions/TRADE/logout", None, None);
+    assert_eq!(anonymous.unwrap().status, 401);
+    let already = post("/api/v1/sessions/TRADE/logon", None);
+    assert_eq!(already.status, 409, "{}", already.body);
+    assert!(
+        already.body.contains("already logged on"),
+        "{}",
+        already.body
+    );
+    let reset = post("/api/v1/sessions/trade/reset", None);
+    assert_eq!(reset.status, 409, "{}", reset.body);
+    assert!(reset.body.contains("Log it out, reset"), "{}", reset.body);
+
+    // Logout: the venue sees a Logout, the session stays down.
+    let logons_before = venue_received(&run, "A").len();
+    let reply = client::call(
+        addr,
+        TOKEN,
+        "POST",
+        "/api/v1/sessions/TRADE/logout",
+        Some(&json!({ "reason": "test logout" })),
+    )
+    .unwrap();
+    let outcome = reply.outcome.unwrap().unwrap();
+    assert!(outcome.contains("Logout (35=5) sent"), "{outcome}");
+    let down = run.wait_for("TRADE logged out, execution down", |reply| {
+        trade(reply).state == "LOGGED_OUT" && reply.snapshot.execution == "SESSION_DOWN"
+    });
+    assert!(!down.snapshot.ready);
+    let ready = client::request(addr, "GET", "/readyz", None, None).unwrap();
+    assert_eq!(ready.status, 503, "{}", ready.body);
+    let started = std::time::Instant::now();
+    while venue_received(&run, "5").is_empty() {
+        assert!(started.elapsed() < support::WAIT, "the venue saw no Logout");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Several reconnect intervals later: still down, nothing sent, the
+    // QUOTE session untouched.
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    let still = run.status();
+    assert_eq!(trade(&still).state, "LOGGED_OUT");
+    assert_eq!(still.snapshot.execution, "SESSION_DOWN");
+    assert_eq!(still.snapshot.orders_sent, down.snapshot.orders_sent);
+    assert_eq!(still.snapshot.cancels_sent, down.snapshot.cancels_sent);
+    assert_eq!(still.snapshot.sessions[0].state, "LOGGED_ON");
+    assert_eq!(venue_received(&run, "A").len(), logons_before);
+    let twice = post("/api/v1/sessions/TRADE/logout", None);
+    assert_eq!(twice.status, 409, "{}", twice.body);
+    assert!(twice.body.contains("already logged out"), "{}", twice.body);
+
+    // Reset while down: both numbers 1, 141=Y pending.
+    let reply = client::call(addr, TOKEN, "POST", "/api/v1/sessions/TRADE/reset", None).unwrap();
+    let outcome = reply.outcome.clone().unwrap().unwrap();
+    assert!(outcome.contains("reset to 1"), "{outcome}");
+    let session = trade(&reply);
+    assert_eq!((session.next_sender_seq, session.next_target_seq), (1, 1));
+    assert!(session.reset_pending);
+
+    // Logon: back, reconciled, trading again.
+    let reply = client::call(
+        addr,
+        TOKEN,
+        "POST",
+        "/api/v1/sessions/TRADE/logon",
+        Some(&json!({ "reason": "test logon" })),
+    )
+    .unwrap();
+    let outcome = reply.outcome.unwrap().unwrap();
+    assert!(outcome.contains("141=Y"), "{outcome}");
+    assert!(outcome.contains("reconciles"), "{outcome}");
+    let back = run.wait_for("TRADE logged on and trading again", |reply| {
+        reply.snapshot.ready
+            && trade(reply).state == "LOGGED_ON"
+            && reply.snapshot.execution == "AVAILABLE"
+            && reply.snapshot.orders_sent > down.snapshot.orders_sent
+    });
+    assert!(!trade(&back).reset_pending);
+    let logons = venue_received(&run, "A");
+    let last = logons.last().unwrap();
+    assert!(logons.len() > logons_before, "{logons:?}");
+    assert!(
+        last.contains("\x0134=1\x01") && last.contains("\x01141=Y\x01"),
+        "{last:?}"
+    );
+
+    let (summary, dir, _keep) = run.stop();
+    assert!(summary.failure.is_none(), "{summary:?}");
+    let log = std::fs::read_to_string(dir.join("emp.log")).unwrap();
+    for line in [
+        "control: session logout TRADE (test logout): TRADE Logout (35=5) sent",
+        "control: session logon TRADE (operator): refused: TRADE is already logged on",
+        "control: session reset TRADE (operator): TRADE sequence numbers reset to 1",
+        "control: session logon TRADE (test logon): TRADE connecting",
+    ] {
+        assert!(log.contains(line), "no {line:?} in\n{log}");
+    }
+    assert!(
+        log.matches("reconciled with the venue").count() >= 2,
+        "no reconciliation after the operator's logon:\n{log}"
+    );
+    let replay = Command::new(env!("CARGO_BIN_EXE_emp"))
+        .args(["replay", "--journal"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        replay.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&replay.stdout),
+        String::from_utf8_lossy(&replay.stderr)
+    );
 }

@@ -2,7 +2,7 @@
 //! The control plane's page in headless Chromium (Debian's `chromium`),
 //! driven over the DevTools protocol: type the token, see trading ACTIVE
 //! with orders working, click the kill switch, see HALTED and no order
-//! left. Skipped with a note when Chromium is absent, unless
+//! left; log the TRADE session out and on again with its buttons. Skipped with a note when Chromium is absent, unless
 //! `EMP_REQUIRE_CHROMIUM=1`.
 
 mod support;
@@ -328,11 +328,34 @@ fn clicking_the_kill_switch_on_the_page_halts_trading_and_cancels_orders() {
     assert_eq!(snapshot.trading_state, "HALTED");
     assert!(snapshot.kill_switch);
     assert!(snapshot.orders.is_empty());
+
+    // The TRADE session's buttons: Log out, then Log on.
+    page.wait_for("TRADE LOGGED_ON with Log out enabled", |page| {
+        page.text("session-state-TRADE") == "LOGGED_ON"
+            && page.eval("!document.getElementById('session-logout-TRADE').disabled")
+                == Value::Bool(true)
+    });
+    page.click("session-logout-TRADE");
+    page.wait_for("TRADE LOGGED_OUT", |page| {
+        page.text("session-state-TRADE") == "LOGGED_OUT" && page.text("execution") == "SESSION_DOWN"
+    });
+    assert_eq!(
+        run.status().snapshot.sessions[1].state,
+        "LOGGED_OUT",
+        "the run agrees"
+    );
+    page.click("session-logon-TRADE");
+    page.wait_for("TRADE LOGGED_ON again", |page| {
+        page.text("session-state-TRADE") == "LOGGED_ON"
+    });
     let (summary, dir, _keep) = run.stop();
     assert!(summary.failure.is_none());
     let log = std::fs::read_to_string(dir.join("emp.log")).unwrap();
-    assert!(
-        log.contains("control: engage the kill switch (kill switch on the control page)"),
-        "{log}"
-    );
+    for line in [
+        "control: engage the kill switch (kill switch on the control page)",
+        "control: session logout TRADE (on the control page)",
+        "control: session logon TRADE (on the control page)",
+    ] {
+        assert!(log.contains(line), "no {line:?} in\n{log}");
+    }
 }

@@ -652,3 +652,54 @@ fn sub_ids_are_written_on_admin_app_reject_and_resent_messages() {
     assert_eq!(h.sent.len(), 1, "{:?}", h.sent);
     assert!(h.sent[0].starts_with("8=FIX.4.4|35=3|34=4|49=ISLD|50=TRADE|56=TW44|57=any|"));
 }
+
+#[test]
+fn an_operator_reset_starts_at_one_with_141_y_until_a_logon_is_answered() {
+    let now = Timestamp::from_unix_nanos(START);
+    let mut h = Harness::unconnected(Role::Initiator, |_| {}, MemStore::new(now));
+    h.connect();
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30"]);
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30");
+    assert!(h.logged_on);
+    h.recv("35=0|34=2|49=TW44|52=NOW|56=ISLD");
+    // Connected, the reset is refused and nothing changes.
+    assert!(!h.session.reset_for_next_logon(h.now).unwrap());
+    assert_eq!(
+        (h.session.next_sender_seq(), h.session.next_target_seq()),
+        (2, 3)
+    );
+    h.session.logout(h.now, None);
+    h.pump();
+    h.expect(&["35=5|34=2|49=ISLD|56=TW44"]);
+    h.recv("35=5|34=3|49=TW44|52=NOW|56=ISLD");
+    assert_eq!(h.closed, Some(CloseReason::LoggedOut));
+    h.session.disconnected(h.now);
+    h.pump();
+
+    // Down: both numbers back to 1, and the next Logon says so.
+    assert!(h.session.reset_for_next_logon(h.now).unwrap());
+    assert!(h.session.reset_pending());
+    assert_eq!(
+        (h.session.next_sender_seq(), h.session.next_target_seq()),
+        (1, 1)
+    );
+    h.connect();
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30|141=Y"]);
+    // The connection is lost before the answer: the retry resets again.
+    h.session.disconnected(h.now);
+    h.pump();
+    h.connect();
+    h.expect(&["35=A|34=1|49=ISLD|56=TW44|98=0|108=30|141=Y"]);
+    h.recv("35=A|34=1|49=TW44|52=NOW|56=ISLD|98=0|108=30|141=Y");
+    assert!(h.logged_on);
+    assert!(!h.session.reset_pending());
+    assert_eq!(
+        (h.session.next_sender_seq(), h.session.next_target_seq()),
+        (2, 2)
+    );
+    // Later logons go on from the store, without 141=Y.
+    h.session.disconnected(h.now);
+    h.pump();
+    h.connect();
+    h.expect(&["35=A|34=2|49=ISLD|56=TW44|98=0|108=30"]);
+}

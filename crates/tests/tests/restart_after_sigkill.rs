@@ -66,6 +66,7 @@ fn trader_child() {
         ctrl_c: false,
         control: None,
         initial_trading_state: None,
+        log_format: emp::logging::LogFormat::Json,
     };
     let (_keep, stop) = tokio::sync::watch::channel(false);
     run_trader(&setup, &options, stop).unwrap();

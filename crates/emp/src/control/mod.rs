@@ -11,6 +11,29 @@
 //! | `POST /api/v1/kill-switch` | `{"engage": true, "reason": "…"}` | yes |
 //! | `POST /api/v1/trading-state` | `{"state": "halted", "reason": "…"}` (`active`, `reducing`, `halted`) | yes |
 //! | `POST /api/v1/strategies/{name}` | `{"enabled": false, "reason": "…"}` | yes |
+//! | `POST /api/v1/sessions/{name}/{logout,logon,reset}` | `{"reason": "…"}` (optional) | yes |
+//!
+//! **FIX sessions** are named as the status shows them (`QUOTE`, `TRADE`;
+//! any case). An unknown name is 404, a refusal 409 with the reason:
+//!
+//! - `logout`: sends Logout (35=5) and the session **stays down**: the
+//!   driver does not reconnect it until `logon`. Working orders stay at
+//!   the venue (as with a lost connection; engage the kill switch first to
+//!   cancel them); with TRADE down the strategies are gated (execution
+//!   `SESSION_DOWN`) and nothing is sent. Refused when it is already
+//!   logged out by an operator.
+//! - `logon`: the driver connects again and logs on; after a TRADE logon
+//!   the OMS reconciles with the venue before any strategy trades.
+//!   Refused when the session is not held down (already logged on, or
+//!   already reconnecting by itself).
+//! - `reset`: both sequence numbers back to 1 and the next Logon carries
+//!   ResetSeqNumFlag (141=Y). Only while the session is logged out by an
+//!   operator and disconnected: logout, reset, logon. The venue's resends
+//!   of what was missed are given up; reconciliation after the logon asks
+//!   for the state of every order instead.
+//!
+//! While logged out by an operator a session shows `LOGGING_OUT` (the
+//! Logout is under way) then `LOGGED_OUT`.
 //!
 //! Every `/api` request carries `Authorization: Bearer <token>`, the
 //! token the process was started with (`EMP_CONTROL_TOKEN`); a wrong or
@@ -40,6 +63,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::Engine;
 use crate::pipeline::Pipeline;
+
+use gateway::fix::link::Channel;
 
 pub use server::{
     ControlOptions, ControlServer, DEFAULT_CONTROL_ADDR, TOKEN_ENV, parse_trading_state,
@@ -73,6 +98,69 @@ pub enum ControlAction {
         /// Why.
         reason: String,
     },
+    /// Log a FIX session out, on again, or reset its sequence numbers
+    /// (see the [module docs](self)). The FIX link, not the pipeline,
+    /// carries it out; the pipeline sees the effect (the order session
+    /// down or up) as the `system.session` inputs that follow it.
+    Session {
+        /// The session's name as the status shows it (`QUOTE`, `TRADE`).
+        name: String,
+        /// What to do.
+        op: SessionOp,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// An operator's FIX session command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionOp {
+    /// Logout (35=5), and stay down until [`SessionOp::Logon`].
+    Logout,
+    /// Connect and log on again.
+    Logon,
+    /// Sequence numbers back to 1, ResetSeqNumFlag (141=Y) on the next
+    /// Logon; only while logged out by an operator.
+    Reset,
+}
+
+impl SessionOp {
+    /// `logout`, `logon` or `reset`, as the API and `emp ctl` write it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Logon => "logon",
+            Self::Reset => "reset",
+        }
+    }
+
+    /// The op named `text` (any case).
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Logout, Self::Logon, Self::Reset]
+            .into_iter()
+            .find(|op| op.name().eq_ignore_ascii_case(text))
+    }
+}
+
+/// The channel of the session named `name` (any case) among `channels`.
+///
+/// # Errors
+/// No such session: the message names the ones there are.
+pub fn session_channel(channels: &[Channel], name: &str) -> Result<Channel, String> {
+    channels
+        .iter()
+        .copied()
+        .find(|channel| channel.name().eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            format!(
+                "no session {name:?} in this run; its sessions are {}",
+                channels
+                    .iter()
+                    .map(|channel| channel.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
 }
 
 impl fmt::Display for ControlAction {
@@ -98,6 +186,9 @@ impl fmt::Display for ControlAction {
                 "{} strategy {name} ({reason})",
                 if *enabled { "enable" } else { "disable" }
             ),
+            Self::Session { name, op, reason } => {
+                write!(f, "session {} {name} ({reason})", op.name())
+            }
         }
     }
 }
@@ -106,6 +197,10 @@ impl ControlAction {
     /// Applies the action to `pipeline` at `now`: the outcome for the
     /// operator, or why it was refused. Deterministic: a replay gets the
     /// same outcome.
+    ///
+    /// A [`ControlAction::Session`] changes nothing here: the engine
+    /// carries it out on the FIX link ([`Engine::control`]), and a replay,
+    /// which has no link, sees its effect as the recorded session inputs.
     ///
     /// # Errors
     /// A refused action: trading set to anything but HALTED while the
@@ -162,6 +257,10 @@ impl ControlAction {
                     Err(format!("no strategy {name:?} in this run's params"))
                 }
             }
+            Self::Session { name, op, .. } => Ok(format!(
+                "session {} {name}: carried out on the FIX link, not the pipeline",
+                op.name()
+            )),
         }
     }
 }
@@ -238,8 +337,13 @@ pub struct SessionSnapshot {
     /// The session id (`BeginString:Sender->Target`).
     pub id: String,
     /// `LOGGED_ON`, `AWAITING_LOGON` (connected, logon not done),
-    /// `DISCONNECTED`, or `SIMULATED` (MODE=test's TRADE).
+    /// `DISCONNECTED` (reconnecting by itself), `LOGGING_OUT` and
+    /// `LOGGED_OUT` (an operator's logout: stays down until logon), or
+    /// `SIMULATED` (MODE=test's TRADE).
     pub state: String,
+    /// The next Logon carries ResetSeqNumFlag (141=Y): an operator reset
+    /// the sequence numbers.
+    pub reset_pending: bool,
     /// The next MsgSeqNum we send.
     pub next_sender_seq: u64,
     /// The next MsgSeqNum we expect.
@@ -307,6 +411,10 @@ pub struct Snapshot {
     pub ready: bool,
     /// `ACTIVE`, `REDUCING` or `HALTED`.
     pub trading_state: String,
+    /// Whether orders can reach execution: `AVAILABLE`, `SESSION_DOWN`
+    /// (TRADE not logged on: strategies are gated), `RECONCILING` (after
+    /// a TRADE logon, until the OMS agrees with the venue) or `HALTED`.
+    pub execution: String,
     /// Whether the kill switch is engaged.
     pub kill_switch: bool,
     /// The FIX sessions.
@@ -338,10 +446,14 @@ impl Snapshot {
             .iter()
             .map(|&channel| {
                 let session = link.session(channel);
-                let simulated =
-                    channel == gateway::fix::link::Channel::Trade && engine.is_simulated();
+                let simulated = channel == Channel::Trade && engine.is_simulated();
+                let held = engine.is_held_down(channel);
                 let state = if simulated {
                     "SIMULATED"
+                } else if held && session.is_connected() {
+                    "LOGGING_OUT"
+                } else if held {
+                    "LOGGED_OUT"
                 } else if session.is_logged_on() {
                     "LOGGED_ON"
                 } else if session.is_connected() {
@@ -353,6 +465,7 @@ impl Snapshot {
                     name: channel.name().to_owned(),
                     id: session.config().id.to_string(),
                     state: state.to_owned(),
+                    reset_pending: session.reset_pending(),
                     next_sender_seq: session.next_sender_seq(),
                     next_target_seq: session.next_target_seq(),
                 }
@@ -371,6 +484,13 @@ impl Snapshot {
                     .iter()
                     .all(|session| session.state == "LOGGED_ON" || session.state == "SIMULATED"),
             trading_state: state.trading_state().name().to_owned(),
+            execution: match pipeline.execution() {
+                strategy::ExecutionStatus::Available => "AVAILABLE",
+                strategy::ExecutionStatus::SessionDown => "SESSION_DOWN",
+                strategy::ExecutionStatus::Reconciling => "RECONCILING",
+                strategy::ExecutionStatus::Halted => "HALTED",
+            }
+            .to_owned(),
             kill_switch: state.kill_switch(),
             sessions,
             orders: state

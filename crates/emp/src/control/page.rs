@@ -1,6 +1,9 @@
 //! The control plane's page: one HTML file, no external resources. It
 //! asks for the token once (kept in the tab's session storage), shows the
-//! status every second and sends the buttons' actions to the API.
+//! status every second and sends the buttons' actions to the API: kill
+//! switch, trading state, strategies, and per FIX session Log out, Log on
+//! and Reset sequence (`session-logout-TRADE`, `session-logon-TRADE`,
+//! `session-reset-TRADE`).
 
 /// The page served at `/`.
 pub(super) const PAGE: &str = r##"<!doctype html>
@@ -15,9 +18,9 @@ h2 { font-size: 1.05em; margin: 1.2em 0 .3em; }
 table { border-collapse: collapse; }
 td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: left; }
 .state { font-weight: bold; padding: 2px 8px; border-radius: 3px; }
-.ACTIVE, .LOGGED_ON, .RUNNING, .on { background: #cfc; }
-.REDUCING, .AWAITING_LOGON, .WARMING, .STARTING { background: #fe9; }
-.HALTED, .DISCONNECTED, .DEGRADED, .off, .engaged { background: #f99; }
+.ACTIVE, .LOGGED_ON, .RUNNING, .AVAILABLE, .on { background: #cfc; }
+.REDUCING, .AWAITING_LOGON, .LOGGING_OUT, .RECONCILING, .WARMING, .STARTING { background: #fe9; }
+.HALTED, .DISCONNECTED, .LOGGED_OUT, .SESSION_DOWN, .DEGRADED, .off, .engaged { background: #f99; }
 button { margin-right: .4em; }
 #kill { background: #c00; color: #fff; font-weight: bold; border: 0; padding: .5em 1em; }
 #message { margin: .8em 0; min-height: 1.4em; }
@@ -35,6 +38,7 @@ button { margin-right: .4em; }
   Trading <span id="trading" class="state">?</span>
   Kill switch <span id="killswitch" class="state">?</span>
   Readiness <span id="readiness" class="state">?</span>
+  Execution <span id="execution" class="state">?</span>
 </p>
 <p>
   <button id="kill" type="button">KILL SWITCH</button>
@@ -44,7 +48,7 @@ button { margin-right: .4em; }
   <button id="set-halted" type="button">Trading HALTED</button>
 </p>
 <h2>Sessions</h2>
-<table><thead><tr><th>session</th><th>state</th><th>next sender seq</th><th>next target seq</th></tr></thead><tbody id="sessions"></tbody></table>
+<table><thead><tr><th>session</th><th>state</th><th>next sender seq</th><th>next target seq</th><th></th></tr></thead><tbody id="sessions"></tbody></table>
 <h2>Strategies</h2>
 <table><thead><tr><th>strategy</th><th>state</th><th></th></tr></thead><tbody id="strategies"></tbody></table>
 <h2>Orders <span id="open-count"></span></h2>
@@ -84,9 +88,27 @@ function show(reply) {
   $("killswitch").className = "state " + (s.kill_switch ? "engaged" : "on");
   $("readiness").textContent = s.readiness;
   $("readiness").className = "state " + s.readiness;
+  $("execution").textContent = s.execution;
+  $("execution").className = "state " + s.execution;
   fill("sessions", s.sessions, (row, x) => {
-    cell(row, x.name + " " + x.id); cell(row, x.state, x.state);
+    cell(row, x.name + " " + x.id);
+    cell(row, x.state + (x.reset_pending ? " (141=Y on next logon)" : ""), x.state).id = "session-state-" + x.name;
     cell(row, String(x.next_sender_seq)); cell(row, String(x.next_target_seq));
+    const td = cell(row, "");
+    if (x.state === "SIMULATED") { return; }
+    for (const [op, label] of [["logout", "Log out"], ["logon", "Log on"], ["reset", "Reset sequence"]]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.id = "session-" + op + "-" + x.name;
+      button.textContent = label;
+      const down = x.state === "LOGGED_OUT" || x.state === "LOGGING_OUT";
+      button.disabled = op === "logout" ? down : op === "logon" ? !down : x.state !== "LOGGED_OUT";
+      button.addEventListener("click", () => {
+        if (op === "reset" && !confirm("Reset " + x.name + " sequence numbers to 1?")) { return; }
+        act("/api/v1/sessions/" + encodeURIComponent(x.name) + "/" + op, { reason: "on the control page" });
+      });
+      td.appendChild(button);
+    }
   });
   fill("strategies", s.strategies, (row, x) => {
     cell(row, x.name);

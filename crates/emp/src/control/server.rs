@@ -14,7 +14,7 @@ use oms::risk::TradingState;
 use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{ControlAction, ControlCommand, ControlReply, ControlRequest};
+use super::{ControlAction, ControlCommand, ControlReply, ControlRequest, SessionOp};
 
 /// Where the control plane listens unless told otherwise: loopback.
 pub const DEFAULT_CONTROL_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9465);
@@ -166,6 +166,7 @@ fn router(state: AppState) -> Router {
         .route("/api/v1/kill-switch", post(kill_switch))
         .route("/api/v1/trading-state", post(trading_state))
         .route("/api/v1/strategies/{name}", post(strategy))
+        .route("/api/v1/sessions/{name}/{op}", post(session))
         .with_state(state)
 }
 
@@ -360,6 +361,69 @@ async fn strategy(
     let action = ControlAction::Strategy {
         name,
         enabled: body.enabled,
+        reason: reason(body.reason),
+    };
+    act(&state, &headers, action).await
+}
+
+#[derive(Deserialize, Default)]
+struct SessionBody {
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/sessions/{name}/{logout,logon,reset}`, the body optional.
+async fn session(
+    State(state): State<AppState>,
+    Path((name, op)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Some(response) = unauthorized(&state, &headers) {
+        return response;
+    }
+    let Some(op) = SessionOp::parse(&op) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("no session action {op:?}: use logout, logon or reset"),
+        );
+    };
+    let body: SessionBody = if body.iter().all(u8::is_ascii_whitespace) {
+        SessionBody::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(body) => body,
+            Err(problem) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("the body must be {{\"reason\": \"…\"}} or empty: {problem}"),
+                );
+            }
+        }
+    };
+    // An unknown session is 404, not a refusal: ask which there are.
+    let sessions = match ask(&state, ControlCommand::Status).await {
+        Ok(reply) => reply.snapshot.sessions,
+        Err(response) => return response,
+    };
+    let Some(known) = sessions
+        .iter()
+        .find(|session| session.name.eq_ignore_ascii_case(&name))
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no session {name:?} in this run; its sessions are {}",
+                sessions
+                    .iter()
+                    .map(|session| session.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    };
+    let action = ControlAction::Session {
+        name: known.name.clone(),
+        op,
         reason: reason(body.reason),
     };
     act(&state, &headers, action).await

@@ -46,6 +46,7 @@ impl Run {
                 token: TOKEN.to_owned(),
                 bound: Some(bound_tx),
             }),
+            log_format: emp::logging::LogFormat::Json,
         };
         let (stop, stop_rx) = watch::channel(false);
         let thread = std::thread::spawn(move || emp::demo::run(&options, stop_rx));
@@ -67,6 +68,12 @@ impl Run {
             stop,
             thread: Some(thread),
         }
+    }
+
+    /// The run folder.
+    #[allow(dead_code, reason = "the page test does not read it")]
+    pub(crate) fn dir(&self) -> PathBuf {
+        self.dir.as_ref().map(|dir| dir.path().join("run")).unwrap()
     }
 
     /// `GET /api/v1/status`.

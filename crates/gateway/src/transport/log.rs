@@ -83,7 +83,8 @@ fn write_loop(
 ) {
     let mut incoming = Reassembler::default();
     let mut outgoing = Reassembler::default();
-    while let Ok(record) = receiver.recv() {
+    let mut next = receiver.recv().ok();
+    while let Some(record) = next.take() {
         let result = match record {
             Record::Incoming(at, bytes) => incoming.write(&mut messages, at, &bytes),
             Record::Outgoing(at, bytes) => outgoing.write(&mut messages, at, &bytes),
@@ -94,13 +95,19 @@ fn write_loop(
                 result
             }
         };
-        if result.is_err() {
-            // The disk is full or gone; logging must not stop trading.
-            continue;
-        }
-        if matches!(receiver.try_recv(), Err(mpsc::TryRecvError::Empty)) {
-            let _ = messages.flush();
-            let _ = events.flush();
+        // A failed write (the disk is full or gone) is skipped: logging
+        // must not stop trading.
+        let _ = result;
+        // Flush once the queue is drained, not per record; a record that
+        // is already waiting is written next, never dropped.
+        match receiver.try_recv() {
+            Ok(record) => next = Some(record),
+            Err(mpsc::TryRecvError::Empty) => {
+                let _ = messages.flush();
+                let _ = events.flush();
+                next = receiver.recv().ok();
+            }
+            Err(mpsc::TryRecvError::Disconnected) => break,
         }
     }
     let _ = messages.flush();
@@ -143,4 +150,35 @@ fn stamp(at: Timestamp) -> String {
         t.second,
         t.nanosecond / 1000
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::wire;
+
+    #[test]
+    fn every_record_is_written_when_they_arrive_faster_than_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = SessionId::new("FIX.4.4", "EMP", "VENUE");
+        let log = SessionLog::open(dir.path(), &id).unwrap();
+        let at = Timestamp::from_unix_nanos(1_790_000_000_000_000_000);
+        for seq in 1..=2_000 {
+            log.outgoing(
+                at,
+                &wire(&format!("8=FIX.4.4|35=0|34={seq}|49=EMP|56=VENUE|")),
+            );
+            log.event(at, format!("event {seq}"));
+        }
+        log.flush();
+        let stem = id.file_stem();
+        let messages =
+            std::fs::read_to_string(dir.path().join(format!("{stem}.messages.current.log")))
+                .unwrap();
+        let events =
+            std::fs::read_to_string(dir.path().join(format!("{stem}.event.current.log"))).unwrap();
+        assert_eq!(messages.lines().count(), 2_000);
+        assert_eq!(events.lines().count(), 2_000);
+        assert!(messages.contains("\x0134=2000\x01"));
+    }
 }

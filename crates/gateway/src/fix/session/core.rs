@@ -105,6 +105,10 @@ pub struct Session<S> {
     sent_logout: bool,
     sent_reset: bool,
     received_reset: bool,
+    /// An operator reset the sequence numbers ([`Session::reset_for_next_logon`]):
+    /// the Logons sent until one is answered carry ResetSeqNumFlag (141=Y)
+    /// and start again at 1.
+    reset_pending: bool,
     heartbeat_secs: u32,
     test_requests_sent: u64,
     last_sent: Timestamp,
@@ -191,6 +195,7 @@ impl<S: MessageStore> Session<S> {
             sent_logout: false,
             sent_reset: false,
             received_reset: false,
+            reset_pending: false,
             heartbeat_secs,
             test_requests_sent: 0,
             last_sent: epoch,
@@ -559,6 +564,30 @@ impl<S: MessageStore> Session<S> {
         self.store.commit()
     }
 
+    /// An operator's sequence reset, while disconnected: both sequence
+    /// numbers back to 1, stored messages dropped, and the next Logon
+    /// carries ResetSeqNumFlag (141=Y) so the counterparty resets too,
+    /// whatever the session's reset settings. Until a Logon is answered,
+    /// every Logon sent (a retry after a lost connection too) starts at 1
+    /// with 141=Y again. Returns `Ok(false)` and changes nothing while
+    /// connected: log out first.
+    ///
+    /// # Errors
+    /// The store failed to reset or commit.
+    pub fn reset_for_next_logon(&mut self, now: Timestamp) -> Result<bool, StoreError> {
+        if self.connected {
+            return Ok(false);
+        }
+        self.reset(now)?;
+        self.reset_pending = true;
+        Ok(true)
+    }
+
+    /// True after [`Self::reset_for_next_logon`] until a Logon is answered.
+    pub const fn reset_pending(&self) -> bool {
+        self.reset_pending
+    }
+
     // ---- D. Outputs -----------------------------------------------------------
 
     /// The next event, processing buffered input until one appears.
@@ -861,6 +890,7 @@ impl<S: MessageStore> Session<S> {
         }
         if self.is_logged_on() {
             self.stats.logons += 1;
+            self.reset_pending = false;
             self.events.push_back(SessionEvent::LoggedOn);
         }
         if let Some(begin) = retransmit_from {
@@ -1279,7 +1309,8 @@ impl<S: MessageStore> Session<S> {
 
     fn should_send_reset(&self) -> bool {
         self.config.id.begin_string.as_bytes() >= b"FIX.4.1".as_slice()
-            && (self.config.reset_on_logon
+            && (self.reset_pending
+                || self.config.reset_on_logon
                 || self.config.reset_on_logout
                 || self.config.reset_on_disconnect)
             && self.store.next_sender_seq() == 1
@@ -1287,7 +1318,7 @@ impl<S: MessageStore> Session<S> {
     }
 
     fn generate_logon(&mut self, now: Timestamp) {
-        if self.config.reset_on_logon {
+        if self.config.reset_on_logon || self.reset_pending {
             self.store_reset(now);
         }
         let reset = self.should_send_reset();
