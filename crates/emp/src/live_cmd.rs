@@ -151,10 +151,16 @@ pub(crate) fn run(config: &Path, check: bool, log_format: LogFormat) -> anyhow::
 }
 
 /// `emp venue --config PROFILE`: the simulated venue alone, until Ctrl-C.
-pub(crate) fn venue(config: &Path, bind: IpAddr, log_dir: Option<PathBuf>) -> anyhow::Result<()> {
+pub(crate) fn venue(
+    config: &Path,
+    bind: IpAddr,
+    log_dir: Option<PathBuf>,
+    metrics_addr: MetricsAddr,
+) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
     let profile = VenueProfile::parse(&text, &config.display().to_string())?;
+    let metrics = serve_process_metrics("emp venue", metrics_addr)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -194,8 +200,34 @@ pub(crate) fn venue(config: &Path, bind: IpAddr, log_dir: Option<PathBuf>) -> an
         let _ = writeln!(out, "Ctrl-C stops it (clients are logged out).");
         let _ = tokio::signal::ctrl_c().await;
         handle.shutdown().await;
+        if let Some(server) = metrics {
+            server.shutdown();
+        }
         anyhow::Ok(())
     })
+}
+
+/// Serves the process's own metrics (build, uptime, CPU, memory) on
+/// `addr`, for the emp processes that do not trade; says where on
+/// standard error.
+pub(crate) fn serve_process_metrics(
+    process: &str,
+    addr: MetricsAddr,
+) -> anyhow::Result<Option<emp::metrics::MetricsServer>> {
+    let Some(addr) = addr.0 else {
+        return Ok(None);
+    };
+    let registry = emp::metrics::Registry::new();
+    emp::metrics::register_process_info(&registry).context("registering the metrics")?;
+    let server = emp::metrics::MetricsServer::start(addr, registry).with_context(|| {
+        format!("serving metrics on {addr}: is another process using it? pass --metrics-addr with a free port, or off")
+    })?;
+    let _ = writeln!(
+        std::io::stderr(),
+        "{process}: Prometheus metrics on http://{}/metrics",
+        server.local_addr()
+    );
+    Ok(Some(server))
 }
 
 #[cfg(test)]

@@ -150,6 +150,10 @@ struct CaptureArgs {
     /// How long to record: 30s, 2m, 1h.
     #[arg(long, default_value = "60s", value_parser = live_cmd::parse_duration)]
     duration: std::time::Duration,
+    /// Where the process's Prometheus metrics (build, uptime, CPU,
+    /// memory) are served, or `off`.
+    #[arg(long, default_value = "127.0.0.1:9466", value_parser = live_cmd::parse_metrics)]
+    metrics_addr: live_cmd::MetricsAddr,
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +199,10 @@ struct VenueArgs {
     /// Write each session's FIX log into this folder.
     #[arg(long, value_name = "DIR")]
     log_dir: Option<PathBuf>,
+    /// Where the process's Prometheus metrics (build, uptime, CPU,
+    /// memory) are served, or `off`.
+    #[arg(long, default_value = "127.0.0.1:9465", value_parser = live_cmd::parse_metrics)]
+    metrics_addr: live_cmd::MetricsAddr,
 }
 
 #[derive(Debug, Args)]
@@ -438,7 +446,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => exit("emp demo", live_cmd::demo(&args)),
         Command::Venue(args) => exit(
             "emp venue",
-            live_cmd::venue(&args.config, args.bind, args.log_dir),
+            live_cmd::venue(&args.config, args.bind, args.log_dir, args.metrics_addr),
         ),
         Command::Run(args) => exit(
             "emp run",
@@ -569,7 +577,14 @@ fn main() -> ExitCode {
                     args.duration,
                 ),
             }
-            .and_then(|plan| emp::capture::run(&plan))
+            .and_then(|plan| {
+                let metrics = live_cmd::serve_process_metrics("emp capture", args.metrics_addr)?;
+                let summary = emp::capture::run(&plan);
+                if let Some(server) = metrics {
+                    server.shutdown();
+                }
+                summary
+            })
             .map(|summary| {
                 let _ = writeln!(io::stdout(), "{summary}");
             }),

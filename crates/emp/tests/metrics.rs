@@ -606,3 +606,65 @@ fn a_simulated_minute_of_demo_trading_feeds_the_new_families_where_events_happen
         "2"
     );
 }
+
+/// `emp capture` trades nothing but is a long-running emp process: it
+/// serves its own metrics (build, uptime, CPU, memory) while it records.
+#[test]
+fn emp_capture_serves_its_process_metrics_while_it_records() {
+    let dir = tempfile::tempdir().unwrap();
+    // A feed whose server refuses connections (loopback, a closed port):
+    // capture keeps retrying until its duration is over.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let config = dir.path().join("feeds.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[feeds.coinbase]]\nurl = \"{url}\"\nproducts = [{{ product = \"BTC-USD\", instrument = \"BTC-USD\" }}]\n"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emp"))
+        .args(["capture", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .args(["--duration", "20s", "--metrics-addr", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut addr = None;
+    for _ in 0..20 {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(rest) = line.split("metrics on http://").nth(1) {
+            addr = Some(rest.trim().trim_end_matches("/metrics").parse().unwrap());
+            break;
+        }
+    }
+    let addr: SocketAddr = addr.expect("emp capture says where its metrics are");
+    let scrape = get(addr, "/metrics");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(scrape.status.contains("200"), "{}", scrape.status);
+    assert!(
+        scrape.body.contains(&format!(
+            "emp_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{}",
+        scrape.body
+    );
+    assert!(
+        scrape.body.contains("process_resident_memory_bytes "),
+        "{}",
+        scrape.body
+    );
+    // No trading families in a process that does not trade.
+    assert!(!scrape.body.contains("emp_orders_total"), "{}", scrape.body);
+}

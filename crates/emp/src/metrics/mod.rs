@@ -75,6 +75,6 @@ pub use registry::{
 pub use runtime::{
     Direction, FixSessionMetrics, FixSessionState, JournalMetrics, MarketDataMetrics, MdEventKind,
     OTHER_DENY_REASON, OrderEvent, OrderMetrics, PortfolioMetrics, ReadinessMetrics, RiskMetrics,
-    RuntimeMetrics, decimal_to_f64, money_f64, net_quantity_f64,
+    RuntimeMetrics, decimal_to_f64, money_f64, net_quantity_f64, register_process_info,
 };
 pub use server::{CONTENT_TYPE, MetricsServer};

@@ -564,6 +564,35 @@ pub struct RuntimeMetrics {
     pub journal: JournalMetrics,
 }
 
+/// Registers what every emp process reports about itself: `emp_build_info`,
+/// `emp_process_start_time_seconds` and `emp_uptime_seconds` (the registry
+/// adds the process's CPU time and memory at each scrape). Processes that
+/// do not trade (`emp venue`, `emp capture`) serve only these.
+///
+/// # Errors
+/// A name on `registry` is already taken by a different definition.
+pub fn register_process_info(registry: &Registry) -> Result<(), MetricsError> {
+    registry.info(
+        "emp_build_info",
+        "EMP build: always 1, the version in a label.",
+        &[("version", env!("CARGO_PKG_VERSION"))],
+    )?;
+    let started = Instant::now();
+    let start_nanos = wall_nanos();
+    registry
+        .gauge(
+            "emp_process_start_time_seconds",
+            "Start time of the process since the Unix epoch in seconds.",
+        )?
+        .set(unix_seconds(start_nanos));
+    registry.computed_gauge(
+        "emp_uptime_seconds",
+        "Seconds since the runtime's metrics were set up, at process start.",
+        move || started.elapsed().as_secs_f64(),
+    )?;
+    Ok(())
+}
+
 impl RuntimeMetrics {
     /// Registers every `emp_*` metric on `registry` (or finds them, if
     /// another `RuntimeMetrics` registered them already), sets
@@ -573,23 +602,8 @@ impl RuntimeMetrics {
     /// A name on `registry` is already taken by a different definition.
     pub fn new(registry: &Registry) -> Result<Self, MetricsError> {
         let r = registry;
-        r.info(
-            "emp_build_info",
-            "EMP build: always 1, the version in a label.",
-            &[("version", env!("CARGO_PKG_VERSION"))],
-        )?;
-        let started = Instant::now();
+        register_process_info(r)?;
         let start_nanos = wall_nanos();
-        r.gauge(
-            "emp_process_start_time_seconds",
-            "Start time of the process since the Unix epoch in seconds.",
-        )?
-        .set(unix_seconds(start_nanos));
-        r.computed_gauge(
-            "emp_uptime_seconds",
-            "Seconds since the runtime's metrics were set up, at process start.",
-            move || started.elapsed().as_secs_f64(),
-        )?;
 
         let session = &["session"];
         let session_direction = &["session", "direction"];
