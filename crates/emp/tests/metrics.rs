@@ -163,7 +163,7 @@ fn exercise(metrics: &RuntimeMetrics) {
 fn a_scrape_over_loopback_sees_what_another_thread_updated() {
     let registry = Registry::new();
     let metrics = RuntimeMetrics::new(&registry).unwrap();
-    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), registry).unwrap();
+    let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), registry.clone()).unwrap();
     let addr = server.local_addr();
     assert!(addr.ip().is_loopback());
     assert_ne!(addr.port(), 0);
@@ -383,11 +383,29 @@ fn a_scrape_over_loopback_sees_what_another_thread_updated() {
         "3"
     );
 
-    server.shutdown();
-    assert!(
-        TcpStream::connect(addr).is_err(),
-        "still listening after shutdown"
+    // Tells this registry's scrapes from any other's.
+    let marker = format!(
+        "emp_test_marker_info{{registry=\"{}-{addr}\"}}",
+        std::process::id()
     );
+    registry
+        .info(
+            "emp_test_marker_info",
+            "Which test registry this is.",
+            &[("registry", &format!("{}-{addr}", std::process::id()))],
+        )
+        .unwrap();
+    assert!(get(addr, "/metrics").body.contains(&marker));
+    server.shutdown();
+    // Tests run in parallel, so another one may already listen on the
+    // freed port: whatever answers there must not be this registry.
+    if TcpStream::connect(addr).is_ok() {
+        let after = get(addr, "/metrics");
+        assert!(
+            !after.body.contains(&marker),
+            "still serving this registry after shutdown"
+        );
+    }
 }
 
 #[test]
