@@ -14,6 +14,11 @@
 //! does; each delta's change list is still one allocation.
 //!
 //! Run: `cargo bench -p gateway --bench ws`.
+//!
+//! On a shared machine wall time is noisy; for CPU time, run one
+//! benchmark's body a fixed number of times under `perf stat`:
+//! `EMP_WS_DECODES=coinbase_l2_update=3000000 perf stat -e task-clock
+//! target/release/deps/ws-… --bench` (task-clock ÷ count, less the setup).
 
 use std::hint::black_box;
 
@@ -35,6 +40,14 @@ fn book(asset: &str) -> String {
     format!(
         r#"{{"event_type":"book","asset_id":"{asset}","bids":[{{"price":".4","size":"1"}}],"asks":[{{"price":".6","size":"1"}}]}}"#
     )
+}
+
+/// `Some(count)` when `EMP_WS_DECODES` is `name=count`: the body is to
+/// run that many times outside criterion.
+fn fixed_count(name: &str) -> Option<u64> {
+    let spec = std::env::var("EMP_WS_DECODES").ok()?;
+    let (which, count) = spec.split_once('=')?;
+    (which == name).then(|| count.parse().expect("EMP_WS_DECODES=name=count"))
 }
 
 fn bench(c: &mut Criterion) {
@@ -63,14 +76,19 @@ fn bench(c: &mut Criterion) {
         out.clear();
         pm.decode(frame, T0, &mut out).expect("price_change");
         assert_eq!(out.events.len(), 4, "{name}: two deltas and two quotes");
+        let mut run = || {
+            out.clear();
+            let _ = pm.decode(black_box(frame), T0, &mut out);
+            black_box(out.events.len())
+        };
+        if let Some(count) = fixed_count(name) {
+            for _ in 0..count {
+                run();
+            }
+            continue;
+        }
         group.throughput(Throughput::Bytes(frame.len() as u64));
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                out.clear();
-                let _ = pm.decode(black_box(frame), T0, &mut out);
-                black_box(out.events.len())
-            });
-        });
+        group.bench_function(name, |b| b.iter(&mut run));
     }
 
     let mut map = InstrumentMap::new();
@@ -79,30 +97,40 @@ fn bench(c: &mut Criterion) {
         InstrumentId::new("BTC-USD.COINBASE").expect("valid id"),
     );
     let mut cb = CoinbaseDecoder::new(map);
-    // The snapshot sets the sequence baseline just below the update's.
-    let snapshot = CB_SNAPSHOT.replace(r#""sequence_num": 0"#, r#""sequence_num": 999999999"#);
+    // The snapshot sets the sequence baseline to the template's number:
+    // each iteration increments it first, so every update is the next.
+    let snapshot = CB_SNAPSHOT.replace(r#""sequence_num": 0"#, r#""sequence_num": 1000000000"#);
     cb.decode(snapshot.as_bytes(), T0, &mut out)
         .expect("snapshot");
     // Each iteration must carry the next sequence number, or it would be
-    // dropped as a duplicate: patch ten digits in place (same length).
+    // dropped as a duplicate: the ten digits are incremented in place, as
+    // text (same length; usually one byte changes, so the harness adds
+    // next to nothing to what is measured).
     let template = CB_UPDATE.replace(r#""sequence_num": 1"#, r#""sequence_num": 1000000000"#);
     let at = template.find("1000000000").expect("sequence digits");
     let mut frame = template.into_bytes();
-    let mut seq: u64 = 1_000_000_000;
-    group.throughput(Throughput::Bytes(frame.len() as u64));
-    group.bench_function("coinbase_l2_update", |b| {
-        b.iter(|| {
-            let mut n = seq;
-            for digit in frame[at..at + 10].iter_mut().rev() {
-                *digit = b'0' + (n % 10) as u8;
-                n /= 10;
+    let bytes = frame.len() as u64;
+    let mut run = || {
+        for digit in frame[at..at + 10].iter_mut().rev() {
+            if *digit == b'9' {
+                *digit = b'0';
+            } else {
+                *digit += 1;
+                break;
             }
-            seq += 1;
-            out.clear();
-            let _ = cb.decode(black_box(&frame), T0, &mut out);
-            black_box(out.events.len())
-        });
-    });
+        }
+        out.clear();
+        let _ = cb.decode(black_box(&frame), T0, &mut out);
+        black_box(out.events.len())
+    };
+    if let Some(count) = fixed_count("coinbase_l2_update") {
+        for _ in 0..count {
+            run();
+        }
+    } else {
+        group.throughput(Throughput::Bytes(bytes));
+        group.bench_function("coinbase_l2_update", |b| b.iter(&mut run));
+    }
     out.clear();
     cb.decode(&frame, T0, &mut out).expect("still in order");
     assert_eq!(cb.counters().gaps, 0, "no gap during the run");

@@ -127,6 +127,49 @@ pub struct CoinbaseDecoder {
 /// Reads one `l2_data` level of an update into `levels`; `None` for
 /// anything the general path must judge.
 fn hot_level(scan: &mut Scan<'_>, levels: &mut Vec<BookChange>, unknown: &mut u64) -> Option<()> {
+    let start = scan.position();
+    let (side, price_text, size_text) = match level_in_order(scan) {
+        Some([side, price, size]) => (Some(side), Some(price), Some(size)),
+        None => {
+            scan.rewind(start);
+            level_fields(scan, unknown)?
+        }
+    };
+    levels.push(BookChange::SetLevel {
+        side: l2_side(side?).ok()?,
+        price: Price::parse_ascii(price_text?.as_bytes()).ok()?,
+        size: Quantity::parse_ascii(size_text?.as_bytes()).ok()?,
+    });
+    Some(())
+}
+
+/// A level with exactly the fields the venue sends, in its order: side,
+/// event time (skipped), price, quantity. `None` for anything else (the
+/// caller rewinds and reads the fields in any order).
+#[inline(always)]
+fn level_in_order<'a>(scan: &mut Scan<'a>) -> Option<[&'a str; 3]> {
+    scan.token(b"{")?;
+    scan.token(br#""side":"#)?;
+    let side = scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""event_time":"#)?;
+    scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""price_level":"#)?;
+    let price = scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""new_quantity":"#)?;
+    let size = scan.string()?;
+    scan.token(b"}")?;
+    Some([side, price, size])
+}
+
+/// The text of a level's side, price and quantity, in any order,
+/// counting unknown fields.
+fn level_fields<'a>(
+    scan: &mut Scan<'a>,
+    unknown: &mut u64,
+) -> Option<(Option<&'a str>, Option<&'a str>, Option<&'a str>)> {
     let (mut side, mut price_text, mut size_text) = (None, None, None);
     scan.object(|scan, key| {
         match key {
@@ -141,12 +184,7 @@ fn hot_level(scan: &mut Scan<'_>, levels: &mut Vec<BookChange>, unknown: &mut u6
         }
         Some(())
     })?;
-    levels.push(BookChange::SetLevel {
-        side: l2_side(side?).ok()?,
-        price: Price::parse_ascii(price_text?.as_bytes()).ok()?,
-        size: Quantity::parse_ascii(size_text?.as_bytes()).ok()?,
-    });
-    Some(())
+    Some((side, price_text, size_text))
 }
 
 /// Reads one `l2_data` event of type `update` for a mapped product into
@@ -158,6 +196,15 @@ fn hot_event(
     levels: &mut Vec<BookChange>,
     unknown: &mut u64,
 ) -> Option<()> {
+    let (start, first_level, unknown_before) = (scan.position(), levels.len(), *unknown);
+    if let Some(product) = event_in_order(scan, levels, unknown) {
+        let slot = instruments.position(product)?;
+        events.push((slot, first_level..levels.len()));
+        return Some(());
+    }
+    scan.rewind(start);
+    levels.truncate(first_level);
+    *unknown = unknown_before;
     let (mut kind, mut product, mut updates) = (None, None, None);
     scan.object(|scan, key| {
         match key {
@@ -183,6 +230,61 @@ fn hot_event(
     let end = levels.len();
     events.push((slot, updates.unwrap_or(end..end)));
     Some(())
+}
+
+/// An `update` event with exactly the fields the venue sends, in its
+/// order (type, product, updates), its levels read into `levels`; the
+/// product id. `None` for anything else (the caller rewinds, drops the
+/// levels read and reads the fields in any order).
+#[inline(always)]
+fn event_in_order<'a>(
+    scan: &mut Scan<'a>,
+    levels: &mut Vec<BookChange>,
+    unknown: &mut u64,
+) -> Option<&'a str> {
+    scan.token(b"{")?;
+    scan.token(br#""type":"#)?;
+    (scan.string()? == "update").then_some(())?;
+    scan.token(b",")?;
+    scan.token(br#""product_id":"#)?;
+    let product = scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""updates":"#)?;
+    scan.array(|scan| hot_level(scan, levels, unknown))?;
+    scan.token(b"}")?;
+    Some(product)
+}
+
+/// An `l2_data` envelope with exactly the fields the venue sends, in its
+/// order (channel, client id, timestamp, sequence number, events), its
+/// events read into `events` and `levels`; the timestamp's text and the
+/// sequence number. `None` for anything else (the caller rewinds, empties
+/// both and reads the fields in any order).
+#[inline(always)]
+fn l2_in_order<'a>(
+    scan: &mut Scan<'a>,
+    instruments: &InstrumentMap,
+    events: &mut Vec<(usize, std::ops::Range<usize>)>,
+    levels: &mut Vec<BookChange>,
+    unknown: &mut u64,
+) -> Option<(&'a str, u64)> {
+    scan.token(b"{")?;
+    scan.token(br#""channel":"#)?;
+    (scan.string()? == "l2_data").then_some(())?;
+    scan.token(b",")?;
+    scan.token(br#""client_id":"#)?;
+    scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""timestamp":"#)?;
+    let timestamp = scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""sequence_num":"#)?;
+    let sequence = scan.number()?.parse::<u64>().ok()?;
+    scan.token(b",")?;
+    scan.token(br#""events":"#)?;
+    scan.array(|scan| hot_event(scan, instruments, events, levels, unknown))?;
+    scan.token(b"}")?;
+    Some((timestamp, sequence))
 }
 
 fn missing(message: &'static str, field: &'static str) -> WsError {
@@ -396,31 +498,47 @@ impl CoinbaseDecoder {
         events.clear();
         levels.clear();
         let instruments = &self.instruments;
-        let read = scan.object(|scan, key| {
-            match key {
-                "channel" => {
-                    if scan.string()? != "l2_data" {
-                        return None;
-                    }
-                    is_l2 = true;
-                }
-                "client_id" => drop(scan.string()?),
-                "timestamp" => timestamp = Some(scan.string()?),
-                "sequence_num" => {
-                    sequence = Some(scan.number()?.parse::<u64>().ok()?);
-                }
-                "events" if !events_seen => {
-                    events_seen = true;
-                    scan.array(|scan| hot_event(scan, instruments, events, levels, &mut unknown))?;
-                }
-                key if Envelope::KEYS.contains(&key) => return None,
-                _ => {
-                    scan.skip()?;
-                    unknown += 1;
-                }
-            }
+        if let Some((time, seq)) = l2_in_order(&mut scan, instruments, events, levels, &mut unknown)
+        {
+            (is_l2, events_seen, timestamp, sequence) = (true, true, Some(time), Some(seq));
+        } else {
+            scan.rewind(0);
+            events.clear();
+            levels.clear();
+            unknown = 0;
+        }
+        let in_order = is_l2;
+        let read = if in_order {
             Some(())
-        });
+        } else {
+            scan.object(|scan, key| {
+                match key {
+                    "channel" => {
+                        if scan.string()? != "l2_data" {
+                            return None;
+                        }
+                        is_l2 = true;
+                    }
+                    "client_id" => drop(scan.string()?),
+                    "timestamp" => timestamp = Some(scan.string()?),
+                    "sequence_num" => {
+                        sequence = Some(scan.number()?.parse::<u64>().ok()?);
+                    }
+                    "events" if !events_seen => {
+                        events_seen = true;
+                        scan.array(|scan| {
+                            hot_event(scan, instruments, events, levels, &mut unknown)
+                        })?;
+                    }
+                    key if Envelope::KEYS.contains(&key) => return None,
+                    _ => {
+                        scan.skip()?;
+                        unknown += 1;
+                    }
+                }
+                Some(())
+            })
+        };
         if read.is_none() || !scan.at_end() || !is_l2 {
             return false;
         }

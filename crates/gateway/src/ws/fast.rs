@@ -59,6 +59,12 @@ impl<'a> Scan<'a> {
         if bytes.get(self.at).is_some_and(|&b| b > b' ') {
             return;
         }
+        // One space between tokens (`"key": value, "next"`, as Coinbase
+        // writes): as cheap.
+        if bytes.get(self.at) == Some(&b' ') && bytes.get(self.at + 1).is_some_and(|&b| b > b' ') {
+            self.at += 1;
+            return;
+        }
         loop {
             if let Some(word) = bytes.get(self.at..).and_then(<[u8]>::first_chunk::<8>) {
                 let word = u64::from_le_bytes(*word);
@@ -76,6 +82,32 @@ impl<'a> Scan<'a> {
                 _ => return,
             }
         }
+    }
+
+    /// Where the cursor is (to [`Self::rewind`] to).
+    #[inline(always)]
+    pub(crate) const fn position(&self) -> usize {
+        self.at
+    }
+
+    /// Moves the cursor back to `at`, from [`Self::position`].
+    #[inline(always)]
+    pub(crate) const fn rewind(&mut self, at: usize) {
+        self.at = at;
+    }
+
+    /// Consumes `token` (after any whitespace) when the frame has it next:
+    /// punctuation, or a key with its quotes and colon (`"price":`),
+    /// compared in place. For layouts a venue always sends: the key is
+    /// known without finding its end and matching it.
+    #[inline(always)]
+    pub(crate) fn token(&mut self, token: &[u8]) -> Option<()> {
+        self.skip_ws();
+        let hit = self
+            .bytes()
+            .get(self.at..)
+            .is_some_and(|rest| rest.starts_with(token));
+        hit.then(|| self.at += token.len())
     }
 
     #[inline(always)]

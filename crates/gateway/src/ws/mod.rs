@@ -544,6 +544,14 @@ fn epoch_timestamp(field: &'static str, text: &str) -> Result<Timestamp, WsError
 /// An RFC 3339 UTC time as Coinbase writes it:
 /// `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)` (a space for the `T` too).
 fn rfc3339(field: &'static str, text: &str) -> Result<Timestamp, WsError> {
+    match rfc3339_utc_fixed(text.as_bytes()) {
+        Some(time) => Ok(time),
+        None => rfc3339_any(field, text),
+    }
+}
+
+/// [`rfc3339`] for every form it accepts.
+fn rfc3339_any(field: &'static str, text: &str) -> Result<Timestamp, WsError> {
     let bad = |reason: &str| WsError::invalid(field, text, reason);
     let b = text.as_bytes();
     // Digits as a number; `None` for a non-digit (the error is built only
@@ -619,6 +627,71 @@ fn rfc3339(field: &'static str, text: &str) -> Result<Timestamp, WsError> {
         .map_err(|_| bad("before 1970"))
 }
 
+/// The form Coinbase sends, `YYYY-MM-DDTHH:MM:SS.f{1,9}Z`, its fields
+/// at fixed places and all digits checked at once; `None` for any other
+/// form or an invalid date (then [`rfc3339`] decides, and says why).
+#[inline]
+fn rfc3339_utc_fixed(b: &[u8]) -> Option<Timestamp> {
+    const POW10: [u32; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    let (head, rest) = b.split_first_chunk::<20>()?;
+    let (&b'Z', fraction) = rest.split_last()? else {
+        return None;
+    };
+    if fraction.is_empty()
+        || fraction.len() > 9
+        || head[4] != b'-'
+        || head[7] != b'-'
+        || head[10] != b'T'
+        || head[13] != b':'
+        || head[16] != b':'
+        || head[19] != b'.'
+    {
+        return None;
+    }
+    // Each digit's value; any byte that is not a digit sets `over` > 9.
+    let mut over = 0u8;
+    let mut digit = |byte: u8| {
+        let value = byte.wrapping_sub(b'0');
+        over = over.max(value);
+        value
+    };
+    let mut pair = |at: usize| {
+        digit(head[at])
+            .wrapping_mul(10)
+            .wrapping_add(digit(head[at + 1]))
+    };
+    let (century, year_of) = (pair(0), pair(2));
+    let (month, day, hour, minute, second) = (pair(5), pair(8), pair(11), pair(14), pair(17));
+    let mut nanos = 0u32;
+    for &byte in fraction {
+        nanos = nanos.wrapping_mul(10).wrapping_add(u32::from(digit(byte)));
+    }
+    if over > 9 {
+        return None;
+    }
+    let at = UtcDateTime {
+        year: u16::from(century) * 100 + u16::from(year_of),
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        nanosecond: nanos * POW10[9 - fraction.len()],
+    };
+    Timestamp::from_utc(at).ok()
+}
+
 /// FNV-1a over `parts`, each followed by a zero byte.
 fn fnv1a(parts: &[&str]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -644,6 +717,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rfc3339_fixed_form_agrees_with_the_general_parser() {
+        let mut texts = vec![
+            "2026-04-07T14:30:01.456789Z".to_owned(),
+            "2024-02-29T23:59:60.1Z".to_owned(),
+            "2023-02-29T00:00:00.1Z".to_owned(),
+            "1969-12-31T23:59:59.999999999Z".to_owned(),
+            "2024-10-08T09:10:36.0437030612Z".to_owned(),
+            "2024-10-08t09:10:36.5Z".to_owned(),
+            "2024-10-08T09:10:36.5z".to_owned(),
+        ];
+        let base = b"2024-10-08T09:10:36.043703Z";
+        assert!(rfc3339_utc_fixed(base).is_some());
+        for at in 0..base.len() {
+            for byte in [b'0', b'9', b'/', b':', b'a', b' ', 0xff] {
+                let mut text = base.to_vec();
+                text[at] = byte;
+                texts.push(String::from_utf8_lossy(&text).into_owned());
+            }
+        }
+        for text in &texts {
+            let general = rfc3339_any("t", text).ok();
+            if let Some(fixed) = rfc3339_utc_fixed(text.as_bytes()) {
+                assert_eq!(Some(fixed), general, "{text}");
+            }
+            assert_eq!(rfc3339("t", text).ok(), general, "{text}");
+        }
+    }
+
+    #[test]
     fn rfc3339_forms() {
         let t = |s: &str| rfc3339("t", s).map(Timestamp::unix_nanos);
         assert_eq!(t("1970-01-01T00:00:01Z").unwrap(), 1_000_000_000);
@@ -657,6 +759,10 @@ mod tests {
         for bad in [
             "",
             "2024-10-08",
+            "2024-02-30T09:10:36.5Z",
+            "2024-10-08T24:10:36.5Z",
+            "2024-10-08T09:10:3x.5Z",
+            "2024-10-08T09:10:36.5x5Z",
             "2024-13-08T09:10:36Z",
             "2024-10-08T09:10:36",
             "2024-10-08T09:10:36.Z",

@@ -131,6 +131,83 @@ fn hot_change(
     instruments: &InstrumentMap,
     unknown: &mut u64,
 ) -> Option<HotChange> {
+    let start = scan.position();
+    let (asset, side, price_text, size_text, bid, ask) = match change_in_order(scan) {
+        Some([asset, price, size, side, bid, ask]) => (
+            Some(asset),
+            Some(side),
+            Some(price),
+            Some(size),
+            Some(bid),
+            Some(ask),
+        ),
+        None => {
+            scan.rewind(start);
+            change_fields(scan, unknown)?
+        }
+    };
+    let parse_px = |text: &str| Price::parse_ascii(text.as_bytes()).ok();
+    Some(HotChange {
+        slot: instruments.position(asset?),
+        side: book_side(side?).ok()?,
+        price: parse_px(price_text?)?,
+        size: Quantity::parse_ascii(size_text?.as_bytes()).ok()?,
+        best_bid: match bid {
+            Some(text) => Some(parse_px(text)?),
+            None => None,
+        },
+        best_ask: match ask {
+            Some(text) => Some(parse_px(text)?),
+            None => None,
+        },
+    })
+}
+
+/// A `price_changes` entry with exactly the fields the venue sends, in
+/// its order: asset id, price, size, side, best bid, best ask (the hash is
+/// skipped). `None` for anything else (the caller rewinds and reads the
+/// fields in any order).
+#[inline(always)]
+fn change_in_order<'a>(scan: &mut Scan<'a>) -> Option<[&'a str; 6]> {
+    scan.token(b"{")?;
+    scan.token(br#""asset_id":"#)?;
+    let asset = scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""price":"#)?;
+    let price = scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""size":"#)?;
+    let size = scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""side":"#)?;
+    let side = scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""hash":"#)?;
+    scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""best_bid":"#)?;
+    let bid = scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""best_ask":"#)?;
+    let ask = scan.string()?;
+    scan.token(b"}")?;
+    Some([asset, price, size, side, bid, ask])
+}
+
+/// The text of one `price_changes` entry's fields, in any order (asset
+/// id, side, price, size, best bid, best ask), counting unknown fields.
+#[expect(clippy::type_complexity, reason = "six optional fields, read once")]
+fn change_fields<'a>(
+    scan: &mut Scan<'a>,
+    unknown: &mut u64,
+) -> Option<(
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+)> {
     let (mut asset, mut side, mut price_text, mut size_text) = (None, None, None, None);
     let (mut bid, mut ask) = (None, None);
     scan.object(|scan, key| {
@@ -149,21 +226,37 @@ fn hot_change(
         }
         Some(())
     })?;
-    let parse_px = |text: &str| Price::parse_ascii(text.as_bytes()).ok();
-    Some(HotChange {
-        slot: instruments.position(asset?),
-        side: book_side(side?).ok()?,
-        price: parse_px(price_text?)?,
-        size: Quantity::parse_ascii(size_text?.as_bytes()).ok()?,
-        best_bid: match bid {
-            Some(text) => Some(parse_px(text)?),
-            None => None,
-        },
-        best_ask: match ask {
-            Some(text) => Some(parse_px(text)?),
-            None => None,
-        },
-    })
+    Some((asset, side, price_text, size_text, bid, ask))
+}
+
+/// A current-schema `price_change` with exactly the fields the venue
+/// sends, in its order (market, changes, timestamp, type), its changes
+/// read into `hot`; the timestamp's text. `None` for anything else (the
+/// caller rewinds, empties `hot` and reads the fields in any order).
+#[inline(always)]
+fn price_change_in_order<'a>(
+    scan: &mut Scan<'a>,
+    hot: &mut Vec<HotChange>,
+    instruments: &InstrumentMap,
+    unknown: &mut u64,
+) -> Option<&'a str> {
+    scan.token(b"{")?;
+    scan.token(br#""market":"#)?;
+    scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""price_changes":"#)?;
+    scan.array(|scan| {
+        hot.push(hot_change(scan, instruments, unknown)?);
+        Some(())
+    })?;
+    scan.token(b",")?;
+    scan.token(br#""timestamp":"#)?;
+    let timestamp = scan.string()?;
+    scan.token(b",")?;
+    scan.token(br#""event_type":"#)?;
+    (scan.string()? == "price_change").then_some(())?;
+    scan.token(b"}")?;
+    Some(timestamp)
 }
 
 /// A top-of-book price where zero means no quote.
@@ -341,33 +434,45 @@ impl PolymarketDecoder {
         let hot = &mut self.hot;
         hot.clear();
         let instruments = &self.instruments;
-        let read = scan.object(|scan, key| {
-            match key {
-                "event_type" => {
-                    if scan.string()? != "price_change" {
-                        return None;
-                    }
-                    is_price_change = true;
-                }
-                "market" => drop(scan.string()?),
-                "timestamp" => timestamp = Some(scan.string()?),
-                "price_changes" if !changes_seen => {
-                    changes_seen = true;
-                    scan.array(|scan| {
-                        hot.push(hot_change(scan, instruments, &mut unknown)?);
-                        Some(())
-                    })?;
-                }
-                // Fields of other shapes (legacy `changes`, a root
-                // `asset_id`), or a repeated `price_changes`.
-                key if Message::KEYS.contains(&key) => return None,
-                _ => {
-                    scan.skip()?;
-                    unknown += 1;
-                }
-            }
+        if let Some(time) = price_change_in_order(&mut scan, hot, instruments, &mut unknown) {
+            (is_price_change, changes_seen, timestamp) = (true, true, Some(time));
+        } else {
+            scan.rewind(0);
+            hot.clear();
+            unknown = 0;
+        }
+        let in_order = is_price_change;
+        let read = if in_order {
             Some(())
-        });
+        } else {
+            scan.object(|scan, key| {
+                match key {
+                    "event_type" => {
+                        if scan.string()? != "price_change" {
+                            return None;
+                        }
+                        is_price_change = true;
+                    }
+                    "market" => drop(scan.string()?),
+                    "timestamp" => timestamp = Some(scan.string()?),
+                    "price_changes" if !changes_seen => {
+                        changes_seen = true;
+                        scan.array(|scan| {
+                            hot.push(hot_change(scan, instruments, &mut unknown)?);
+                            Some(())
+                        })?;
+                    }
+                    // Fields of other shapes (legacy `changes`, a root
+                    // `asset_id`), or a repeated `price_changes`.
+                    key if Message::KEYS.contains(&key) => return None,
+                    _ => {
+                        scan.skip()?;
+                        unknown += 1;
+                    }
+                }
+                Some(())
+            })
+        };
         if read.is_none() || !scan.at_end() || !is_price_change || !changes_seen {
             return false;
         }
