@@ -94,6 +94,36 @@ impl<const N: usize> InlineAscii<N> {
     /// comparison dominated those lookups. Bytes past `len` are zero and
     /// stored bytes never are (see `new`), so the zero-padded arrays,
     /// compared up to the longer text, order exactly as the texts.
+    /// Equal texts, comparing whole words in native order (no byte swap,
+    /// no ordering to build), the first one on its own: most ids fit in
+    /// it, and maps keyed by id compare on every lookup.
+    #[inline(always)]
+    fn eq_text(&self, other: &Self) -> bool {
+        if self.len != other.len {
+            return false;
+        }
+        // Every capacity is a multiple of 8 (asserted with each id), and
+        // the bytes after the text are zero.
+        let (ours, theirs) = (
+            self.bytes.as_chunks::<8>().0,
+            other.bytes.as_chunks::<8>().0,
+        );
+        let word = |chunk: &[u8; 8]| u64::from_ne_bytes(*chunk);
+        let (Some(first), Some(their_first)) = (ours.first(), theirs.first()) else {
+            return true;
+        };
+        if word(first) != word(their_first) {
+            return false;
+        }
+        let words = usize::from(self.len).div_ceil(8);
+        words <= 1
+            || ours[1..]
+                .iter()
+                .zip(&theirs[1..])
+                .take(words - 1)
+                .all(|(a, b)| word(a) == word(b))
+    }
+
     #[inline]
     fn cmp_text(&self, other: &Self) -> std::cmp::Ordering {
         // Every capacity is a multiple of 8 (asserted with each id).
@@ -148,7 +178,7 @@ macro_rules! define_id {
         impl PartialEq for $name {
             #[inline]
             fn eq(&self, other: &Self) -> bool {
-                self.0.len == other.0.len && self.0.cmp_text(&other.0).is_eq()
+                self.0.eq_text(&other.0)
             }
         }
 

@@ -431,11 +431,13 @@ fn side_values<'memo>(
     tick: Price,
     params: &FeatureParams,
 ) -> &'memo SideValues {
-    memo.get(book, side, mid, |levels, values| {
-        let what_read = what::side(levels, side, mid, tick, params, &mut values.what);
-        let costs_read = fill_costs_reading(levels, &params.probe_sizes, mid, &mut values.costs);
-        what_read.max(costs_read)
-    })
+    memo.get(
+        book,
+        side,
+        mid,
+        |levels, what| what::side(levels, side, mid, tick, params, what),
+        |levels, costs| fill_costs_reading(levels, &params.probe_sizes, mid, costs),
+    )
 }
 
 #[cfg(test)]

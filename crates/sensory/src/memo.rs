@@ -39,8 +39,13 @@ pub(crate) struct SideMemo {
     /// The side's version when the values were last checked against it.
     version: Option<u64>,
     mid: Option<Price>,
-    /// How many levels, from the best, the values were derived from.
-    read: usize,
+    /// How many levels, from the best, the WHAT part was derived from.
+    what_read: usize,
+    /// How many levels, from the best, the fill-cost walk looked at: the
+    /// largest probe usually ends within the first level or two, so a
+    /// change deeper than that (but within the WHAT part's levels) keeps
+    /// the costs.
+    costs_read: usize,
     /// The side's length then.
     len: usize,
     values: SideValues,
@@ -52,39 +57,51 @@ impl SideMemo {
         Self {
             version: None,
             mid: None,
-            read: 0,
+            what_read: 0,
+            costs_read: 0,
             len: 0,
             values: SideValues::default(),
         }
     }
 
-    /// The values of `side` of `book` with `mid`: the kept ones when they
-    /// were derived from the same mid and no level they read changed since
-    /// (nor, when they read the whole side, its length), else those
-    /// `compute` writes over them (in place: they are a few hundred
-    /// bytes), which also says how many levels it read. The book's change
-    /// tracking must have been [marked](OrderBook::mark_read) right after
-    /// the previous call for the kept values to be reused.
+    /// The values of `side` of `book` with `mid`. Each part (WHAT, fill
+    /// costs) is kept when it was derived from the same mid and no level it
+    /// read changed since (nor, when it read the whole side, its length);
+    /// else `what` or `costs` writes it over the kept one (in place: they
+    /// are a few hundred bytes) and says how many levels it read. The
+    /// book's change tracking must have been [marked](OrderBook::mark_read)
+    /// right after the previous call for kept values to be reused.
     pub(crate) fn get(
         &mut self,
         book: &OrderBook,
         side: BookSide,
         mid: Option<Price>,
-        compute: impl FnOnce(&[Level], &mut SideValues) -> usize,
+        what: impl FnOnce(&[Level], &mut SideWhat) -> usize,
+        costs: impl FnOnce(&[Level], &mut [Option<FillCost>; 3]) -> usize,
     ) -> &SideValues {
         let version = book.side_version(side);
         let levels = book.side(side);
-        let same_levels = self.version.is_some_and(|seen| {
-            seen == version
-                || book.changed_from(side, seen).is_some_and(|from| {
-                    from >= self.read && (self.read < self.len || levels.len() == self.len)
-                })
+        // The lowest level that may have changed since the values were
+        // derived (`usize::MAX`: none); `None` when they cannot be kept
+        // (nothing derived yet, another mid, or the book cannot tell).
+        let from = self.version.filter(|_| self.mid == mid).and_then(|seen| {
+            if seen == version {
+                Some(usize::MAX)
+            } else {
+                book.changed_from(side, seen)
+            }
         });
-        if !same_levels || self.mid != mid {
-            self.read = compute(levels, &mut self.values);
-            self.len = levels.len();
-            self.mid = mid;
+        let same_len = levels.len() == self.len;
+        let holds =
+            |read: usize| from.is_some_and(|from| from >= read && (read < self.len || same_len));
+        if !holds(self.what_read) {
+            self.what_read = what(levels, &mut self.values.what);
         }
+        if !holds(self.costs_read) {
+            self.costs_read = costs(levels, &mut self.values.costs);
+        }
+        self.len = levels.len();
+        self.mid = mid;
         self.version = Some(version);
         &self.values
     }
