@@ -25,43 +25,20 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
 
 import quickfix as fix
+
+from checks import KEEP_ALIVE, Failure, check, free_port, utc_now
 
 ORDERS = 1000
 TIMEOUT = 30.0
 
-# QuickFIX's C++ engines call back into their Python Application; if Python
-# frees either before the engine is gone, the process crashes. Keep every
-# engine and application alive until exit.
-KEEP_ALIVE = []
 
-
-class Failure(Exception):
-    """A check failed."""
-
-
-def check(condition, what, detail=""):
-    if not condition:
-        raise Failure(f"{what}: {detail}" if detail else what)
-    print(f"  ok  {what}" + (f" ({detail})" if detail else ""), flush=True)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def utc_now():
-    return datetime.now(timezone.utc).strftime("%Y%m%d-%H:%M:%S.%f")[:-3]
 
 
 class Peer(fix.Application):

@@ -27,41 +27,21 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
 
 import quickfix as fix
+
+from checks import KEEP_ALIVE, Failure, check, free_port, utc_now
 
 TIMEOUT = 30.0
 LOGIN = "12345"
 PASSWORD = "demo-password"
 SENDER = "demo.emp.12345"
-KEEP_ALIVE = []
 
-
-class Failure(Exception):
-    """A check failed."""
-
-
-def check(condition, what, detail=""):
-    if not condition:
-        raise Failure(f"{what}: {detail}" if detail else what)
-    print(f"  ok  {what}" + (f" ({detail})" if detail else ""), flush=True)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def utc_now():
-    return datetime.now(timezone.utc).strftime("%Y%m%d-%H:%M:%S.%f")[:-3]
 
 
 class Client(fix.Application):

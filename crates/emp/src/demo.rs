@@ -134,6 +134,18 @@ pub struct ChosenParams {
 }
 
 impl ChosenParams {
+    /// [`TOUCH_PARAMS`], every strategy on: what the end-to-end tests
+    /// trade with.
+    pub fn touch() -> Self {
+        Self {
+            text: TOUCH_PARAMS.to_owned(),
+            source: "specs/strategies-touch.toml".to_owned(),
+            switched_off: Vec::new(),
+        }
+    }
+}
+
+impl ChosenParams {
     /// `strategy` as `--strategy` takes it: a params file, or a strategy
     /// (name or kind) of the built-in params; `None` runs them all.
     pub fn choose(strategy: Option<&str>) -> anyhow::Result<Self> {

@@ -162,17 +162,7 @@ fn the_kill_switch_over_the_api_halts_trading_and_cancels_every_order() {
         assert!(log.contains(line), "no {line:?} in\n{log}");
     }
     // And journaled as inputs: the replay makes every decision again.
-    let replay = Command::new(env!("CARGO_BIN_EXE_emp"))
-        .args(["replay", "--journal"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        replay.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&replay.stdout),
-        String::from_utf8_lossy(&replay.stderr)
-    );
+    replays_decision_for_decision(&dir);
 }
 
 #[test]
@@ -396,9 +386,15 @@ fn a_fix_session_logs_out_stays_down_resets_and_logs_on_again_over_the_api() {
         log.matches("reconciled with the venue").count() >= 2,
         "no reconciliation after the operator's logon:\n{log}"
     );
+    replays_decision_for_decision(&dir);
+}
+
+/// `emp replay` on the run in `dir` feeds every journaled input back and
+/// makes every decision again.
+fn replays_decision_for_decision(dir: &std::path::Path) {
     let replay = Command::new(env!("CARGO_BIN_EXE_emp"))
         .args(["replay", "--journal"])
-        .arg(&dir)
+        .arg(dir)
         .output()
         .unwrap();
     assert!(

@@ -16,7 +16,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::time::Duration;
 
-use emp::demo::{ChosenParams, TOUCH_PARAMS, demo_profile};
+use emp::demo::{ChosenParams, demo_profile};
 use emp::inprocess::InProcess;
 use emp::record::{FeedStatusInput, topics};
 use emp::trader::journal_dir;
@@ -86,11 +86,7 @@ fn working_eurusd(world: &InProcess) -> usize {
 #[test]
 fn a_feed_gap_stops_quoting_and_live_with_a_fresh_snapshot_resumes_it() {
     let dir = tempfile::tempdir().unwrap();
-    let params = ChosenParams {
-        text: TOUCH_PARAMS.to_owned(),
-        source: "specs/strategies-touch.toml".to_owned(),
-        switched_off: Vec::new(),
-    };
+    let params = ChosenParams::touch();
     let mut world = InProcess::new(
         &demo_profile().unwrap(),
         params,

@@ -542,7 +542,7 @@ fn sum_of(text: &str, prefix: &str) -> f64 {
 
 #[test]
 fn a_simulated_minute_of_demo_trading_feeds_the_new_families_where_events_happen() {
-    use emp::demo::{ChosenParams, TOUCH_PARAMS, demo_profile};
+    use emp::demo::{ChosenParams, demo_profile};
     use emp::inprocess::InProcess;
     use emp::publish::MetricsPublisher;
     use gateway::fix::link::Channel;
@@ -551,11 +551,7 @@ fn a_simulated_minute_of_demo_trading_feeds_the_new_families_where_events_happen
     // 2026-11-20T10:00:00Z.
     const START: u64 = 1_795_168_800_000_000_000;
     let dir = tempfile::tempdir().unwrap();
-    let params = ChosenParams {
-        text: TOUCH_PARAMS.to_owned(),
-        source: "specs/strategies-touch.toml".to_owned(),
-        switched_off: Vec::new(),
-    };
+    let params = ChosenParams::touch();
     let mut world = InProcess::new(
         &demo_profile().unwrap(),
         params,

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use emp::demo::{ChosenParams, TOUCH_PARAMS, demo_profile};
+use emp::demo::{ChosenParams, demo_profile};
 use emp::inprocess::InProcess;
 use emp::trader::journal_dir;
 use gateway::fix::link::Channel;
@@ -30,11 +30,7 @@ fn minutes(m: u64) -> Timestamp {
 #[test]
 fn five_simulated_minutes_trade_and_every_account_agrees() {
     let dir = tempfile::tempdir().unwrap();
-    let params = ChosenParams {
-        text: TOUCH_PARAMS.to_owned(),
-        source: "specs/strategies-touch.toml".to_owned(),
-        switched_off: Vec::new(),
-    };
+    let params = ChosenParams::touch();
     let mut world = InProcess::new(
         &demo_profile().unwrap(),
         params,
@@ -163,11 +159,7 @@ fn five_simulated_minutes_trade_and_every_account_agrees() {
 #[test]
 fn mode_test_swaps_the_sink_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
-    let params = ChosenParams {
-        text: TOUCH_PARAMS.to_owned(),
-        source: "specs/strategies-touch.toml".to_owned(),
-        switched_off: Vec::new(),
-    };
+    let params = ChosenParams::touch();
     let profile = demo_profile().unwrap();
     let start = Timestamp::from_unix_nanos(START);
     let mut world =

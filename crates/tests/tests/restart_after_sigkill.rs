@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use emp::demo::{ChosenParams, TOUCH_PARAMS, demo_limits, demo_profile, trader_setup};
+use emp::demo::{ChosenParams, demo_limits, demo_profile, trader_setup};
 use emp::trader::{TraderOptions, journal_dir, recorded_oms_events, run_trader};
 use gateway::transport::wall_clock;
 use journal::Durability;
@@ -43,9 +43,8 @@ fn trader_child() {
         vec!["mm-eurusd".parse().unwrap(), "mm-usdjpy".parse().unwrap()]
     };
     let params = ChosenParams {
-        text: TOUCH_PARAMS.to_owned(),
-        source: "specs/strategies-touch.toml".to_owned(),
         switched_off,
+        ..ChosenParams::touch()
     };
     let setup = trader_setup(
         &demo_profile().unwrap(),
