@@ -17,6 +17,11 @@ fn at(secs: u64) -> Timestamp {
     Timestamp::from_unix_nanos(1_763_700_000_000_000_000 + secs * 1_000_000_000)
 }
 
+/// The log's length, 0 before the child created it.
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |meta| meta.len())
+}
+
 /// Set in the child process of the kill test: the log it commits to.
 const KILL_CHILD: &str = "EMP_STORE_TEST_KILL_CHILD";
 
@@ -56,7 +61,16 @@ fn file_store_os_mode_survives_a_killed_process() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(300 + 70 * round));
+        // Kill only once the child has written a few kilobytes of batches
+        // past what the last round left (its first open writes one small
+        // reset record), however slow its start on a loaded machine
+        // (bounded), then a little later so the kill lands mid-write.
+        let grown = file_len(&path) + 4096;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while file_len(&path) < grown && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(20 + 17 * round));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let mut store = FileStore::open(&path, Durability::Os, at(0)).unwrap();
