@@ -31,6 +31,7 @@ use model::{
 use crate::action::{Action, Proposal};
 use crate::inputs::{Inputs, Inventory, MarketView, WorkingOrder};
 use crate::params::{ParamsFile, ParamsVersion, StrategyParams};
+use crate::quiet::{self, QuietDecision};
 use crate::rate_limit::RateLimiter;
 use crate::readiness::{
     ReadinessEvent, ReadinessGate, ReadinessReason, ReadinessState, feed_problem,
@@ -163,6 +164,10 @@ struct Slot {
     /// What the last decision ran on: a copy of `state`, refreshed only
     /// when the two differ, so the state's maps are not cloned per step.
     scratch: StrategyState,
+    /// What the last decision read, while it proposed nothing and left
+    /// `state` as it was (then `scratch` equals `state`): the next one is
+    /// skipped if it would read the same.
+    quiet: Option<QuietDecision>,
     limiter: RateLimiter,
     kill: Option<String>,
     submitted: BTreeSet<IntentId>,
@@ -244,6 +249,7 @@ impl StrategyHost {
             slots.push(Slot {
                 state: StrategyState::initial(&strategy.kind),
                 scratch: StrategyState::initial(&strategy.kind),
+                quiet: None,
                 limiter: RateLimiter::new(strategy.rate_limit),
                 kill: (!strategy.enabled).then(|| "disabled in params".to_owned()),
                 submitted: BTreeSet::new(),
@@ -361,10 +367,29 @@ impl StrategyHost {
                 working: own_orders(working, &slot.params.name, &mut self.own),
                 instruments: &self.instruments,
             };
-            if slot.scratch != slot.state {
-                slot.scratch.clone_from(&slot.state);
-            }
-            let mut proposals = strategies::decide(&inputs, &slot.params.kind, &mut slot.scratch);
+            let reads = quiet::reads_only(&slot.params.kind);
+            let mut proposals = match (reads, &slot.quiet) {
+                (Some(instruments), Some(quiet)) if quiet.holds(&inputs, instruments) => {
+                    // The same decision again: nothing, state unchanged.
+                    Vec::new()
+                }
+                _ => {
+                    if slot.scratch != slot.state {
+                        slot.scratch.clone_from(&slot.state);
+                    }
+                    let proposals =
+                        strategies::decide(&inputs, &slot.params.kind, &mut slot.scratch);
+                    match reads {
+                        Some(instruments) if proposals.is_empty() && slot.scratch == slot.state => {
+                            slot.quiet
+                                .get_or_insert_with(QuietDecision::default)
+                                .record(&inputs, instruments);
+                        }
+                        _ => slot.quiet = None,
+                    }
+                    proposals
+                }
+            };
             if !running {
                 proposals.extend(strategies::when_not_running(
                     &inputs,

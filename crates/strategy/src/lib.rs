@@ -106,6 +106,7 @@ pub mod exact;
 pub mod host;
 pub mod inputs;
 pub mod params;
+mod quiet;
 pub mod rate_limit;
 pub mod readiness;
 pub mod strategies;

@@ -88,31 +88,49 @@ pub struct TargetQuotes {
     pub ask: Option<(Price, Quantity)>,
 }
 
-/// The features to quote `instrument` on, or why it is not quoted at all.
-fn quotable<'a>(
-    inputs: &Inputs<'a>,
-    instrument: &InstrumentId,
-) -> Result<&'a InstrumentFeatures, &'static str> {
+/// The part of an instrument's feature vector a quote decision reads:
+/// everything [`decide`] looks at goes through it, so two vectors with the
+/// same `QuoteFeatures` get the same quotes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct QuoteFeatures {
+    valid: bool,
+    blackout: bool,
+    microprice: Option<Price>,
+    volatility: Option<f64>,
+}
+
+impl QuoteFeatures {
+    /// What a quote decision reads of `features`.
+    pub(crate) const fn of(features: &InstrumentFeatures) -> Self {
+        Self {
+            valid: features.is_valid(),
+            blackout: features.why.blackout,
+            microprice: features.what.microprice,
+            volatility: features.when.realized_volatility,
+        }
+    }
+}
+
+/// The fair price and volatility to quote `instrument` on, or why it is
+/// not quoted at all.
+fn quotable(inputs: &Inputs<'_>, instrument: &InstrumentId) -> Result<(Price, f64), &'static str> {
     let Some(features) = inputs.market.features(instrument) else {
         return Err("no features");
     };
-    if !features.is_valid() {
+    let features = QuoteFeatures::of(features);
+    if !features.valid {
         return Err("features invalid");
     }
-    if features.why.blackout {
+    if features.blackout {
         return Err("event blackout");
     }
-    if features.what.microprice.is_none() {
+    let Some(fair) = features.microprice else {
         return Err("no microprice");
+    };
+    match features.volatility {
+        Some(vol) if vol.is_finite() && vol >= 0.0 => Ok((fair, vol)),
+        _ => Err("no volatility"),
     }
-    if features
-        .when
-        .realized_volatility
-        .is_none_or(|vol| !vol.is_finite() || vol < 0.0)
-    {
-        return Err("no volatility");
-    }
-    Ok(features)
 }
 
 /// The quotes for `instrument`, or why there are none.
@@ -130,13 +148,11 @@ fn targets<'a>(
     params: &MicroMmParams,
     instrument: &InstrumentId,
 ) -> Result<(TargetQuotes, &'a Instrument), &'static str> {
-    let features = quotable(inputs, instrument)?;
+    let (fair, vol) = quotable(inputs, instrument)?;
     let spec = inputs
         .instruments
         .get(instrument)
         .ok_or("unknown instrument")?;
-    let fair = features.what.microprice.ok_or("no microprice")?;
-    let vol = features.when.realized_volatility.ok_or("no volatility")?;
     let tick = spec.tick_size;
     let vol_ticks = exact::ticks_covering(
         params.vol_multiplier * vol * exact::to_f64(fair).abs(),
