@@ -94,7 +94,7 @@ use crate::config::{ConfigError, SimulatedSinkConfig, StopTrigger};
 use crate::error::MarketDataError;
 use crate::failure::FailureModel;
 use crate::market::MarketState;
-use crate::matching::{available, print_against_resting, stop_triggered, take};
+use crate::matching::{available, print_against_resting, stop_triggered, take, within_limit};
 use crate::order::SimOrder;
 use crate::position::Positions;
 use crate::rng::SimRng;
@@ -143,8 +143,10 @@ pub struct SimulatedSink {
     by_order_id: BTreeMap<OrderId, usize>,
     /// Every ClOrdID seen on a new, cancel or replace (duplicate check).
     used_cl_ord_ids: BTreeSet<ClOrdId>,
-    /// Working orders per instrument.
-    working: InstrumentMap<BTreeSet<usize>>,
+    /// Working orders per instrument, ascending (an order's index is
+    /// past every earlier one's, so adding one is a push). A vector, not a
+    /// set: it is walked on every book update.
+    working: InstrumentMap<Vec<usize>>,
     markets: InstrumentMap<MarketState>,
     /// Scratch for the resting orders of one book or trade update, kept
     /// so an update does not allocate.
@@ -195,7 +197,7 @@ impl SimulatedSink {
 
     /// Orders accepted and still working.
     pub fn working_orders(&self) -> usize {
-        self.working.values().map(BTreeSet::len).sum()
+        self.working.values().map(Vec::len).sum()
     }
 
     /// The book of `instrument` changed: `book` is the sensory engine's
@@ -222,15 +224,27 @@ impl SimulatedSink {
         // A kept buffer: this runs on every book update.
         let mut resting = std::mem::take(&mut self.resting);
         self.resting_by_priority(instrument, &mut resting);
-        // Size that left a level was ahead of us: the queue ahead is never
-        // more than what the level shows.
-        for &idx in &resting {
-            let order = &self.orders[idx];
-            if let (Some(limit), Some(market)) = (order.limit(), self.markets.get(instrument)) {
-                let visible = market.visible_at(order.side, limit);
+        if let Some(market) = self.markets.get(instrument) {
+            for &idx in &resting {
                 let order = &mut self.orders[idx];
-                order.queue_ahead = order.queue_ahead.min(visible);
+                if let Some(limit) = order.limit() {
+                    // Size that left a level was ahead of us: the queue
+                    // ahead is never more than what the level shows.
+                    let visible = market.visible_at(order.side, limit);
+                    order.queue_ahead = order.queue_ahead.min(visible);
+                }
             }
+            // Only an order the best opposite price reaches can fill; what
+            // stops and earlier fills take below only drains the book, so
+            // an order it does not reach now stays unreached.
+            resting.retain(|&idx| {
+                let order = &self.orders[idx];
+                order.limit().is_some_and(|limit| {
+                    market
+                        .best_opposite(order.side)
+                        .is_some_and(|best| within_limit(order.side, Some(limit), best))
+                })
+            });
         }
         if self.config.stop_trigger == StopTrigger::Book {
             self.trigger_stops(now, instrument, MarketState::best_opposite);
@@ -420,7 +434,7 @@ impl SimulatedSink {
         });
         self.by_cl_ord_id.insert(new.cl_ord_id, idx);
         self.by_order_id.insert(order_id, idx);
-        self.working.get_or_default(new.instrument).insert(idx);
+        self.working.get_or_default(new.instrument).push(idx);
         if let TimeInForce::GoodTillDate(expire) = new.time_in_force {
             self.expiries.insert((expire, idx));
         }
@@ -594,8 +608,10 @@ impl SimulatedSink {
         if let TimeInForce::GoodTillDate(expire) = order.time_in_force {
             self.expiries.remove(&(expire, idx));
         }
-        if let Some(set) = self.working.get_mut(&order.instrument) {
-            set.remove(&idx);
+        if let Some(working) = self.working.get_mut(&order.instrument)
+            && let Ok(at) = working.binary_search(&idx)
+        {
+            working.remove(at);
         }
     }
 
@@ -627,7 +643,11 @@ impl SimulatedSink {
                 .copied()
                 .filter(|&idx| self.orders[idx].resting),
         );
-        resting.sort_by_key(|&idx| {
+        if resting.len() < 2 {
+            return;
+        }
+        // Unique keys (the sequence breaks ties), so unstable is exact.
+        resting.sort_unstable_by_key(|&idx| {
             let order = &self.orders[idx];
             let price = i128::from(order.limit().map_or(0, Price::raw));
             let priority = match order.side {
@@ -647,14 +667,20 @@ impl SimulatedSink {
         instrument: &InstrumentId,
         reference: impl Fn(&MarketState, Side) -> Option<Price>,
     ) {
-        let waiting: Vec<usize> = self
-            .working
-            .get(instrument)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|&idx| self.orders[idx].awaits_trigger())
-            .collect();
+        let waiting = || {
+            self.working
+                .get(instrument)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&idx| self.orders[idx].awaits_trigger())
+        };
+        // Checked first: this runs on every book update or print, and
+        // stops are rare.
+        if waiting().next().is_none() {
+            return;
+        }
+        let waiting: Vec<usize> = waiting().collect();
         for idx in waiting {
             let order = &self.orders[idx];
             let Some(stop) = order.kind.stop_price() else {
