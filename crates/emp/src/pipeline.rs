@@ -267,10 +267,15 @@ impl Pipeline {
         let step = self
             .host
             .step(now, &self.market, &self.inventory, &self.working);
-        self.outputs
-            .extend(step.readiness.into_iter().map(PipelineOutput::Readiness));
-        self.outputs
-            .extend(step.suppressed.into_iter().map(PipelineOutput::Suppressed));
+        // Both are usually empty: extending by nothing still reserves.
+        if !step.readiness.is_empty() {
+            self.outputs
+                .extend(step.readiness.into_iter().map(PipelineOutput::Readiness));
+        }
+        if !step.suppressed.is_empty() {
+            self.outputs
+                .extend(step.suppressed.into_iter().map(PipelineOutput::Suppressed));
+        }
         for emitted in step.actions {
             let outcome = match &emitted.action {
                 Action::Submit(intent) => self.oms.submit(now, intent.clone()),

@@ -70,6 +70,10 @@ pub(crate) fn div_round_half_even_near(
         && let Some(offset) = numerator.checked_sub(i128::from(near) * i128::from(denominator))
         && let Ok(offset) = i64::try_from(offset)
     {
+        if offset == 0 {
+            // Exactly `near` (a walk that filled at one price): no division.
+            return Some(near);
+        }
         let quotient = offset.div_euclid(denominator);
         let remainder = offset.rem_euclid(denominator);
         let rest = denominator - remainder;

@@ -336,16 +336,21 @@ impl ReadinessGate {
     /// already known). `None` when no feed will go stale.
     pub fn next_deadline(&self, now: Timestamp, market: &MarketView) -> Option<Timestamp> {
         let p = &self.params;
-        std::iter::once((&p.spot, p.spot_ttl))
-            .chain(p.targets.iter().map(|target| (target, p.book_ttl)))
-            .filter_map(|(feed, ttl)| {
-                let last = market.features(feed)?.last_book_update?;
-                let ttl = u64::try_from(ttl.as_nanos()).unwrap_or(u64::MAX);
-                // Stale once silent longer than the TTL: one nanosecond past.
-                last.checked_add_nanos(ttl.saturating_add(1))
-            })
-            .filter(|deadline| *deadline > now)
-            .min()
+        // Stale once silent longer than the TTL: one nanosecond past.
+        let deadline = |feed: &InstrumentId, ttl: Duration| {
+            let last = market.features(feed)?.last_book_update?;
+            let ttl = u64::try_from(ttl.as_nanos()).unwrap_or(u64::MAX);
+            last.checked_add_nanos(ttl.saturating_add(1))
+                .filter(|deadline| *deadline > now)
+        };
+        // A plain loop: this runs before every event.
+        let mut earliest = deadline(&p.spot, p.spot_ttl);
+        for target in &p.targets {
+            if let Some(at) = deadline(target, p.book_ttl) {
+                earliest = Some(earliest.map_or(at, |earliest| earliest.min(at)));
+            }
+        }
+        earliest
     }
 
     /// Observes the market at `now` and returns the transitions it caused
