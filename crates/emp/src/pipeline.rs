@@ -76,11 +76,12 @@ pub enum PipelineOutput {
 
 /// Stores `value` under `key`, overwriting in place when the key is
 /// there (no node shuffling, no old value moved out and dropped).
-fn upsert<V: Clone>(map: &mut InstrumentMap<V>, key: InstrumentId, value: &V) {
+fn upsert<V: Copy>(map: &mut InstrumentMap<V>, key: InstrumentId, value: &V) {
     match map.get_mut(&key) {
-        Some(kept) => kept.clone_from(value),
+        // One copy in place (a feature vector is a few hundred bytes).
+        Some(kept) => *kept = *value,
         None => {
-            map.insert(key, value.clone());
+            map.insert(key, *value);
         }
     }
 }

@@ -583,7 +583,7 @@ mod tests {
                 ..SensoryConfig::default()
             }).unwrap();
             for (at, op) in ops.iter().enumerate() {
-                let features = engine.on_event(&event(instrument, at as u64, op)).unwrap().clone();
+                let features = *engine.on_event(&event(instrument, at as u64, op)).unwrap();
                 while engine.poll_resync().is_some() {}
                 let book = engine.book(&instrument).unwrap();
                 prop_assert_eq!(features.what, what::compute(book, tick, &params));

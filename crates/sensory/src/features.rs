@@ -182,7 +182,7 @@ pub struct AnomalyFeatures {
 }
 
 /// Everything the sensory layer knows about one instrument after one event.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct InstrumentFeatures {
     /// The instrument.
     pub instrument: InstrumentId,

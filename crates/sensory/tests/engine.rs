@@ -87,7 +87,7 @@ fn warms_up_then_is_valid_with_every_family() {
     let mut engine = engine();
     let mut last = None;
     for event in btc_session() {
-        last = Some(engine.on_event(&event).unwrap().clone());
+        last = Some(*engine.on_event(&event).unwrap());
     }
     let features = last.unwrap();
     assert_eq!(features.invalid, None, "{features:?}");
@@ -113,7 +113,7 @@ fn same_events_give_identical_features() {
         let mut engine = engine();
         btc_session()
             .iter()
-            .map(|event| engine.on_event(event).unwrap().clone())
+            .map(|event| *engine.on_event(event).unwrap())
             .collect::<Vec<_>>()
     };
     let (first, second) = (run(), run());
