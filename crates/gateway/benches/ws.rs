@@ -10,8 +10,10 @@
 //! - `ws/coinbase_l2_update`: the reference `l2_data` update (two levels)
 //!   → one delta, with the sequence check.
 //!
-//! The output buffer is reused (cleared each iteration), as the driver
-//! does; each delta's change list is still one allocation.
+//! Frames go in as `&str` through `decode_text`, as the websocket client
+//! passes its (already UTF-8) text frames. The output buffer is reused
+//! (cleared each iteration), as the driver does; each delta's change list
+//! is still one allocation.
 //!
 //! Run: `cargo bench -p gateway --bench ws`.
 //!
@@ -33,6 +35,8 @@ const PM_B: &str = "521143195012459155160551060468842099699261274828279546744438
 const PM_PRICE_CHANGE: &str = include_str!("../tests/ws_samples/pm_price_change.json");
 const CB_SNAPSHOT: &str = include_str!("../tests/ws_samples/cb_l2_snapshot.json");
 const CB_UPDATE: &str = include_str!("../tests/ws_samples/cb_l2_update.json");
+
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 const T0: Timestamp = Timestamp::from_unix_nanos(1_795_242_554_123_000_000);
 
@@ -70,15 +74,15 @@ fn bench(c: &mut Criterion) {
     assert_eq!(out.events.len(), 4, "two deltas and two quotes");
     let compact: String = PM_PRICE_CHANGE.split_whitespace().collect();
     for (name, frame) in [
-        ("polymarket_price_change", PM_PRICE_CHANGE.as_bytes()),
-        ("polymarket_price_change_compact", compact.as_bytes()),
+        ("polymarket_price_change", PM_PRICE_CHANGE),
+        ("polymarket_price_change_compact", compact.as_str()),
     ] {
         out.clear();
-        pm.decode(frame, T0, &mut out).expect("price_change");
+        pm.decode_text(frame, T0, &mut out).expect("price_change");
         assert_eq!(out.events.len(), 4, "{name}: two deltas and two quotes");
         let mut run = || {
             out.clear();
-            let _ = pm.decode(black_box(frame), T0, &mut out);
+            let _ = pm.decode_text(black_box(frame), T0, &mut out);
             black_box(out.events.len())
         };
         if let Some(count) = fixed_count(name) {
@@ -108,19 +112,21 @@ fn bench(c: &mut Criterion) {
     // next to nothing to what is measured).
     let template = CB_UPDATE.replace(r#""sequence_num": 1"#, r#""sequence_num": 1000000000"#);
     let at = template.find("1000000000").expect("sequence digits");
-    let mut frame = template.into_bytes();
+    let mut frame = template;
     let bytes = frame.len() as u64;
     let mut run = || {
-        for digit in frame[at..at + 10].iter_mut().rev() {
-            if *digit == b'9' {
-                *digit = b'0';
-            } else {
-                *digit += 1;
+        for place in (at..at + 10).rev() {
+            let next = match frame.as_bytes()[place] {
+                b'9' => "0",
+                digit => DIGITS[usize::from(digit - b'0' + 1)],
+            };
+            frame.replace_range(place..=place, next);
+            if next != "0" {
                 break;
             }
         }
         out.clear();
-        let _ = cb.decode(black_box(&frame), T0, &mut out);
+        let _ = cb.decode_text(black_box(&frame), T0, &mut out);
         black_box(out.events.len())
     };
     if let Some(count) = fixed_count("coinbase_l2_update") {
@@ -132,7 +138,8 @@ fn bench(c: &mut Criterion) {
         group.bench_function("coinbase_l2_update", |b| b.iter(&mut run));
     }
     out.clear();
-    cb.decode(&frame, T0, &mut out).expect("still in order");
+    cb.decode_text(&frame, T0, &mut out)
+        .expect("still in order");
     assert_eq!(cb.counters().gaps, 0, "no gap during the run");
     assert_eq!(cb.counters().duplicates, 1, "only the final re-decode");
     group.finish();

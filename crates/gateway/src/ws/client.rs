@@ -432,8 +432,8 @@ impl Connection {
                     let now = wall_clock();
                     out.clear();
                     let error = match decoder {
-                        Decoder::Polymarket(d, _) => d.decode(text.as_bytes(), now, &mut out),
-                        Decoder::Coinbase(d, _) => d.decode(text.as_bytes(), now, &mut out),
+                        Decoder::Polymarket(d, _) => d.decode_text(&text, now, &mut out),
+                        Decoder::Coinbase(d, _) => d.decode_text(&text, now, &mut out),
                     }
                     .err()
                     .map(|e| e.to_string());

@@ -52,7 +52,7 @@ use super::fast::Scan;
 
 use super::{
     FeedCounters, FeedNotice, InstrumentMap, LooseU64, Str, WsError, WsOutput, header, json_object,
-    live_if_resynced, price, quantity, rfc3339,
+    live_if_resynced, price, push_in_place, quantity, rfc3339,
 };
 
 json_object!(Level<'a> {
@@ -382,12 +382,31 @@ impl CoinbaseDecoder {
         now: Timestamp,
         out: &mut WsOutput,
     ) -> Result<(), WsError> {
+        match std::str::from_utf8(frame) {
+            Ok(text) => self.decode_text(text, now, out),
+            Err(_) => {
+                // Not UTF-8: the general path reports it.
+                self.counters.frames += 1;
+                self.decode_general(frame.trim_ascii(), now, out)
+            }
+        }
+    }
+
+    /// [`Self::decode`] for a frame already known to be UTF-8, as a
+    /// websocket text frame is (the client passes it on without checking
+    /// it again).
+    pub fn decode_text(
+        &mut self,
+        frame: &str,
+        now: Timestamp,
+        out: &mut WsOutput,
+    ) -> Result<(), WsError> {
         self.counters.frames += 1;
         let text = frame.trim_ascii();
         if self.hot_l2_update(text, now, out) {
             return Ok(());
         }
-        self.decode_general(text, now, out)
+        self.decode_general(text.as_bytes(), now, out)
     }
 
     /// Decodes a frame (trimmed, counted) through the general path.
@@ -482,15 +501,7 @@ impl CoinbaseDecoder {
     /// snapshot, a gap or duplicate, a book awaiting its snapshot, a field
     /// to judge, an escape, an invalid value) makes it return `false`
     /// having changed nothing, and the general path decodes the frame.
-    pub(super) fn hot_l2_update(
-        &mut self,
-        text: &[u8],
-        now: Timestamp,
-        out: &mut WsOutput,
-    ) -> bool {
-        let Ok(text) = std::str::from_utf8(text) else {
-            return false;
-        };
+    pub(super) fn hot_l2_update(&mut self, text: &str, now: Timestamp, out: &mut WsOutput) -> bool {
         let mut scan = Scan::new(text);
         let mut unknown = 0u64;
         let (mut is_l2, mut events_seen, mut timestamp, mut sequence) = (false, false, None, None);
@@ -564,10 +575,12 @@ impl CoinbaseDecoder {
             self.last_sequence = sequence;
         }
         for (slot, range) in &self.hot_events {
-            out.events.push(MarketEvent::Delta(BookDelta {
-                header: header(self.instruments.slots[*slot].id, sequence, time, now),
-                changes: self.hot_levels[range.clone()].to_vec(),
-            }));
+            push_in_place(&mut out.events, || {
+                MarketEvent::Delta(BookDelta {
+                    header: header(self.instruments.slots[*slot].id, sequence, time, now),
+                    changes: self.hot_levels[range.clone()].to_vec(),
+                })
+            });
         }
         true
     }

@@ -229,14 +229,14 @@ fn hot_paths_take_the_reference_samples() {
     let book = format!(r#"{{"event_type":"book","asset_id":"{PM_B}","bids":[],"asks":[]}}"#);
     pm.decode(book.as_bytes(), now(), &mut out).unwrap();
     out.clear();
-    assert!(pm.hot_price_change(frame.as_bytes(), now(), &mut out));
+    assert!(pm.hot_price_change(frame, now(), &mut out));
     assert_eq!(out.events.len(), 4);
 
     let (mut cb, _) = cb_decoders();
     let frame = include_str!("../../tests/ws_samples/cb_l2_update.json")
         .replace(r#""sequence_num": 1"#, r#""sequence_num": 11"#);
     out.clear();
-    assert!(cb.hot_l2_update(frame.trim_ascii().as_bytes(), now(), &mut out));
+    assert!(cb.hot_l2_update(frame.trim_ascii(), now(), &mut out));
     assert_eq!(out.events.len(), 1);
 }
 

@@ -49,7 +49,7 @@ use super::fast::Scan;
 
 use super::{
     FeedCounters, FeedNotice, InstrumentMap, Str, WsError, WsOutput, epoch_timestamp, fnv1a,
-    header, json_object, live_if_resynced, price, quantity,
+    header, json_object, live_if_resynced, price, push_in_place, quantity,
 };
 
 json_object!(Level<'a> {
@@ -353,12 +353,31 @@ impl PolymarketDecoder {
         now: Timestamp,
         out: &mut WsOutput,
     ) -> Result<(), WsError> {
+        match std::str::from_utf8(frame) {
+            Ok(text) => self.decode_text(text, now, out),
+            Err(_) => {
+                // Not UTF-8: the general path reports it.
+                self.counters.frames += 1;
+                self.decode_general(frame.trim_ascii(), now, out)
+            }
+        }
+    }
+
+    /// [`Self::decode`] for a frame already known to be UTF-8, as a
+    /// websocket text frame is (the client passes it on without checking
+    /// it again).
+    pub fn decode_text(
+        &mut self,
+        frame: &str,
+        now: Timestamp,
+        out: &mut WsOutput,
+    ) -> Result<(), WsError> {
         self.counters.frames += 1;
         let text = frame.trim_ascii();
         if self.hot_price_change(text, now, out) {
             return Ok(());
         }
-        self.decode_general(text, now, out)
+        self.decode_general(text.as_bytes(), now, out)
     }
 
     /// Decodes a frame (trimmed, counted) through the general path.
@@ -421,13 +440,10 @@ impl PolymarketDecoder {
     /// changed nothing, and the general path decodes the frame.
     pub(super) fn hot_price_change(
         &mut self,
-        text: &[u8],
+        text: &str,
         now: Timestamp,
         out: &mut WsOutput,
     ) -> bool {
-        let Ok(text) = std::str::from_utf8(text) else {
-            return false;
-        };
         let mut scan = Scan::new(text);
         let mut unknown = 0u64;
         let (mut is_price_change, mut changes_seen, mut timestamp) = (false, false, None);
@@ -510,10 +526,12 @@ impl PolymarketDecoder {
                     let mut changes = Vec::with_capacity(self.hot.len());
                     changes.push(set);
                     self.hot_events.push((at, out.events.len()));
-                    out.events.push(MarketEvent::Delta(BookDelta {
-                        header: header(slot.id, None, time, now),
-                        changes,
-                    }));
+                    push_in_place(&mut out.events, || {
+                        MarketEvent::Delta(BookDelta {
+                            header: header(slot.id, None, time, now),
+                            changes,
+                        })
+                    });
                 }
             }
         }
@@ -523,20 +541,21 @@ impl PolymarketDecoder {
             if change.best_bid.is_none() && change.best_ask.is_none() {
                 continue;
             }
-            let quote = Quote {
-                header: header(self.instruments.slots[at].id, None, time, now),
+            let id = self.instruments.slots[at].id;
+            let quote = || Quote {
+                header: header(id, None, time, now),
                 bid: hot_quote_side(change.best_bid),
                 ask: hot_quote_side(change.best_ask),
             };
             match self.hot_events.iter().find(|(s, _)| *s == at) {
                 Some(&(_, index)) => {
                     if let Some(MarketEvent::Quote(kept)) = out.events.get_mut(index) {
-                        *kept = quote;
+                        *kept = quote();
                     }
                 }
                 None => {
                     self.hot_events.push((at, out.events.len()));
-                    out.events.push(MarketEvent::Quote(quote));
+                    push_in_place(&mut out.events, || MarketEvent::Quote(quote()));
                 }
             }
         }
