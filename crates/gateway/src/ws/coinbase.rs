@@ -129,39 +129,41 @@ pub struct CoinbaseDecoder {
 fn hot_level(scan: &mut Scan<'_>, levels: &mut Vec<BookChange>, unknown: &mut u64) -> Option<()> {
     let start = scan.position();
     let (side, price_text, size_text) = match level_in_order(scan) {
-        Some([side, price, size]) => (Some(side), Some(price), Some(size)),
+        Some((side, [price, size])) => (Some(side), Some(price), Some(size)),
         None => {
             scan.rewind(start);
-            level_fields(scan, unknown)?
+            let (side, price, size) = level_fields(scan, unknown)?;
+            (side, price.map(str::as_bytes), size.map(str::as_bytes))
         }
     };
     levels.push(BookChange::SetLevel {
         side: l2_side(side?).ok()?,
-        price: Price::parse_ascii(price_text?.as_bytes()).ok()?,
-        size: Quantity::parse_ascii(size_text?.as_bytes()).ok()?,
+        price: Price::parse_ascii(price_text?).ok()?,
+        size: Quantity::parse_ascii(size_text?).ok()?,
     });
     Some(())
 }
 
 /// A level with exactly the fields the venue sends, in its order: side,
-/// event time (skipped), price, quantity. `None` for anything else (the
-/// caller rewinds and reads the fields in any order).
+/// event time (skipped), price, quantity; the side as text, the decimals
+/// as bytes. `None` for anything else (the caller rewinds and reads the
+/// fields in any order).
 #[inline(always)]
-fn level_in_order<'a>(scan: &mut Scan<'a>) -> Option<[&'a str; 3]> {
+fn level_in_order<'a>(scan: &mut Scan<'a>) -> Option<(&'a str, [&'a [u8]; 2])> {
     scan.token(b"{")?;
     scan.token(br#""side":"#)?;
     let side = scan.string()?;
     scan.token(b",")?;
     scan.token(br#""event_time":"#)?;
-    scan.string()?;
+    scan.raw_string()?;
     scan.token(b",")?;
     scan.token(br#""price_level":"#)?;
-    let price = scan.string()?;
+    let price = scan.raw_string()?;
     scan.token(b",")?;
     scan.token(br#""new_quantity":"#)?;
-    let size = scan.string()?;
+    let size = scan.raw_string()?;
     scan.token(b"}")?;
-    Some([side, price, size])
+    Some((side, [price, size]))
 }
 
 /// The text of a level's side, price and quantity, in any order,
@@ -273,7 +275,7 @@ fn l2_in_order<'a>(
     (scan.string()? == "l2_data").then_some(())?;
     scan.token(b",")?;
     scan.token(br#""client_id":"#)?;
-    scan.string()?;
+    scan.raw_string()?;
     scan.token(b",")?;
     scan.token(br#""timestamp":"#)?;
     let timestamp = scan.string()?;

@@ -153,18 +153,36 @@ impl<'a> Scan<'a> {
             .map(|p| from + p)
     }
 
-    /// A string without escapes.
+    /// Where the body of the string at the cursor starts and ends, the
+    /// cursor moved past it; `None` for an escape (the slow path decodes
+    /// it) or no string.
     #[inline(always)]
-    pub(crate) fn string(&mut self) -> Option<&'a str> {
+    fn string_span(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
         let start = self.at;
         let end = self.string_end(start)?;
-        if self.bytes()[end] != b'"' {
-            return None; // an escape: the slow path decodes it
+        if *self.bytes().get(end)? != b'"' {
+            return None;
         }
         self.at = end + 1;
+        Some((start, end))
+    }
+
+    /// A string without escapes.
+    #[inline(always)]
+    pub(crate) fn string(&mut self) -> Option<&'a str> {
+        let (start, end) = self.string_span()?;
         // Both ends sit next to an ASCII quote: char boundaries.
         self.text.get(start..end)
+    }
+
+    /// A string without escapes, as bytes: for a value that is parsed as
+    /// ASCII (a decimal, a time) or skipped, which needs no `&str` and so
+    /// no char-boundary checks.
+    #[inline(always)]
+    pub(crate) fn raw_string(&mut self) -> Option<&'a [u8]> {
+        let (start, end) = self.string_span()?;
+        self.bytes().get(start..end)
     }
 
     /// A number's text (checked loosely: the consumer parses it).

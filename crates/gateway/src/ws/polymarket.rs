@@ -133,7 +133,7 @@ fn hot_change(
 ) -> Option<HotChange> {
     let start = scan.position();
     let (asset, side, price_text, size_text, bid, ask) = match change_in_order(scan) {
-        Some([asset, price, size, side, bid, ask]) => (
+        Some(([asset, side], [price, size, bid, ask])) => (
             Some(asset),
             Some(side),
             Some(price),
@@ -143,15 +143,23 @@ fn hot_change(
         ),
         None => {
             scan.rewind(start);
-            change_fields(scan, unknown)?
+            let (asset, side, price, size, bid, ask) = change_fields(scan, unknown)?;
+            (
+                asset,
+                side,
+                price.map(str::as_bytes),
+                size.map(str::as_bytes),
+                bid.map(str::as_bytes),
+                ask.map(str::as_bytes),
+            )
         }
     };
-    let parse_px = |text: &str| Price::parse_ascii(text.as_bytes()).ok();
+    let parse_px = |text: &[u8]| Price::parse_ascii(text).ok();
     Some(HotChange {
         slot: instruments.position(asset?),
         side: book_side(side?).ok()?,
         price: parse_px(price_text?)?,
-        size: Quantity::parse_ascii(size_text?.as_bytes()).ok()?,
+        size: Quantity::parse_ascii(size_text?).ok()?,
         best_bid: match bid {
             Some(text) => Some(parse_px(text)?),
             None => None,
@@ -165,33 +173,34 @@ fn hot_change(
 
 /// A `price_changes` entry with exactly the fields the venue sends, in
 /// its order: asset id, price, size, side, best bid, best ask (the hash is
-/// skipped). `None` for anything else (the caller rewinds and reads the
-/// fields in any order).
+/// skipped); the asset id and side as text, the four decimals as bytes.
+/// `None` for anything else (the caller rewinds and reads the fields in
+/// any order).
 #[inline(always)]
-fn change_in_order<'a>(scan: &mut Scan<'a>) -> Option<[&'a str; 6]> {
+fn change_in_order<'a>(scan: &mut Scan<'a>) -> Option<([&'a str; 2], [&'a [u8]; 4])> {
     scan.token(b"{")?;
     scan.token(br#""asset_id":"#)?;
     let asset = scan.string()?;
     scan.token(b",")?;
     scan.token(br#""price":"#)?;
-    let price = scan.string()?;
+    let price = scan.raw_string()?;
     scan.token(b",")?;
     scan.token(br#""size":"#)?;
-    let size = scan.string()?;
+    let size = scan.raw_string()?;
     scan.token(b",")?;
     scan.token(br#""side":"#)?;
     let side = scan.string()?;
     scan.token(b",")?;
     scan.token(br#""hash":"#)?;
-    scan.string()?;
+    scan.raw_string()?;
     scan.token(b",")?;
     scan.token(br#""best_bid":"#)?;
-    let bid = scan.string()?;
+    let bid = scan.raw_string()?;
     scan.token(b",")?;
     scan.token(br#""best_ask":"#)?;
-    let ask = scan.string()?;
+    let ask = scan.raw_string()?;
     scan.token(b"}")?;
-    Some([asset, price, size, side, bid, ask])
+    Some(([asset, side], [price, size, bid, ask]))
 }
 
 /// The text of one `price_changes` entry's fields, in any order (asset
@@ -242,7 +251,7 @@ fn price_change_in_order<'a>(
 ) -> Option<&'a str> {
     scan.token(b"{")?;
     scan.token(br#""market":"#)?;
-    scan.string()?;
+    scan.raw_string()?;
     scan.token(b",")?;
     scan.token(br#""price_changes":"#)?;
     scan.array(|scan| {
