@@ -176,6 +176,30 @@ impl<'a> Scan<'a> {
         self.text.get(start..end)
     }
 
+    /// The string at the cursor when `known` recognises it from its body
+    /// (the bytes after the opening quote: `Some((what, length))` when the
+    /// body is a plain string of that length, its closing quote right
+    /// after), the cursor moved past it; else the cursor stays put and
+    /// `None` (read it with [`Self::string`]). Spares finding the end of
+    /// a long string whose possible values are known.
+    #[inline(always)]
+    pub(crate) fn known_string<T>(
+        &mut self,
+        known: impl FnOnce(&'a [u8]) -> Option<(T, usize)>,
+    ) -> Option<T> {
+        let before = self.at;
+        if self.eat(b'"').is_none() {
+            self.at = before;
+            return None;
+        }
+        let Some((what, length)) = self.bytes().get(self.at..).and_then(known) else {
+            self.at = before;
+            return None;
+        };
+        self.at += length + 1;
+        Some(what)
+    }
+
     /// A string without escapes, as bytes: for a value that is parsed as
     /// ASCII (a decimal, a time) or skipped, which needs no `&str` and so
     /// no char-boundary checks.

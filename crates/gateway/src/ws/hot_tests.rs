@@ -96,7 +96,21 @@ fn object(fields: Vec<(&'static str, BoxedStrategy<String>)>) -> BoxedStrategy<S
 
 fn pm_change() -> BoxedStrategy<String> {
     object(vec![
-        ("asset_id", value(&[PM_A, PM_B, PM_A, "999"]).boxed()),
+        // Known ids, an unknown one, and strings that begin like a known
+        // id but are not it (one digit more or less, an escape after it).
+        (
+            "asset_id",
+            value(&[
+                PM_A,
+                PM_B,
+                PM_A,
+                "999",
+                "713210456792522125946263855327069127503327285719425322896313793124555839925630",
+                "7132104567925221259462638553270691275033272857194253228963137931245558399256",
+                "71321045679252212594626385532706912750332728571942532289631379312455583992563\\n",
+            ])
+            .boxed(),
+        ),
         (
             "price",
             value(&["0.5", ".48", "1.", "0", "0.1234567891"]).boxed(),

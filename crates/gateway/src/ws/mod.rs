@@ -247,7 +247,15 @@ pub struct InstrumentMap {
     slots: Vec<Slot>,
     index: HashMap<Box<str>, usize, BuildHasherDefault<IdHasher>>,
     keys: Vec<Box<str>>,
+    /// Per key (same order): its first eight bytes and the mask of those
+    /// that are the key's, for [`Self::key_at`]; a key a JSON string
+    /// could only hold escaped (a quote, a backslash, a control byte)
+    /// gets an empty mask and a head no text matches.
+    heads: Vec<(u64, u64)>,
 }
+
+/// Up to this many keys, [`InstrumentMap::key_at`] tries each in turn.
+const KEYS_TRIED_IN_PLACE: usize = 8;
 
 impl InstrumentMap {
     /// An empty map.
@@ -268,6 +276,7 @@ impl InstrumentMap {
             self.index.insert(venue_key.into(), self.slots.len());
             self.slots.push(slot);
             self.keys.push(venue_key.into());
+            self.heads.push(key_head(venue_key.as_bytes()));
         }
     }
 
@@ -306,6 +315,34 @@ impl InstrumentMap {
         self.index.get(venue_key).copied()
     }
 
+    /// The slot and length of the key that `body` (the bytes after a
+    /// string's opening quote) spells out and closes right after, when
+    /// the map is small: a string's key found without first finding its
+    /// end (for a 77-digit Polymarket asset id, five steps of the end
+    /// scan, a hash and a probe). `None` when no key is there, or the map
+    /// is larger (then the caller reads the string and asks
+    /// [`Self::position`]).
+    fn key_at(&self, body: &[u8]) -> Option<(usize, usize)> {
+        if self.keys.len() > KEYS_TRIED_IN_PLACE {
+            return None;
+        }
+        let mut head = [0u8; 8];
+        let n = body.len().min(8);
+        head[..n].copy_from_slice(&body[..n]);
+        let head = u64::from_le_bytes(head);
+        self.keys
+            .iter()
+            .zip(&self.heads)
+            .position(|(key, &(key_head, mask))| {
+                let key = key.as_bytes();
+                mask != 0
+                    && head & mask == key_head
+                    && body.get(..key.len()) == Some(key)
+                    && body.get(key.len()) == Some(&b'"')
+            })
+            .map(|at| (at, self.keys[at].len()))
+    }
+
     fn slot(&mut self, venue_key: &str) -> Option<&mut Slot> {
         let at = *self.index.get(venue_key)?;
         self.slots.get_mut(at)
@@ -338,6 +375,24 @@ impl InstrumentMap {
     fn awaiting_count(&self) -> usize {
         self.slots.iter().filter(|s| s.awaiting_snapshot).count()
     }
+}
+
+/// The first (up to) eight bytes of `key` and their mask, for
+/// [`InstrumentMap::key_at`]; `(0, 0)` (never matched) for a key a JSON
+/// string holds only escaped, or an empty one.
+fn key_head(key: &[u8]) -> (u64, u64) {
+    if key.is_empty() || key.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20) {
+        return (0, 0);
+    }
+    let n = key.len().min(8);
+    let mut head = [0u8; 8];
+    head[..n].copy_from_slice(&key[..n]);
+    let mask = if n == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * n)) - 1
+    };
+    (u64::from_le_bytes(head), mask)
 }
 
 /// Appends `make()` to `events`, built where it is stored: a plain `push`
@@ -772,6 +827,34 @@ fn live_if_resynced(instruments: &InstrumentMap, resyncing: &mut bool, out: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_is_found_in_place_only_when_the_string_is_exactly_it() {
+        let mut map = InstrumentMap::new();
+        let keys = ["BTC-USD", "ABCDEFGH", "0123456789abcdef0123", "a\"b"];
+        for (n, key) in keys.iter().enumerate() {
+            map.insert(key, InstrumentId::new(&format!("I{n}")).unwrap());
+        }
+        for (n, key) in keys.iter().enumerate().take(3) {
+            let body = format!("{key}\",\"next\":1}}");
+            assert_eq!(map.key_at(body.as_bytes()), Some((n, key.len())), "{key}");
+            // Longer, shorter, or continued by an escape: not the key.
+            for other in [format!("{key}X\""), format!("{}\"", &key[..key.len() - 1])] {
+                assert_eq!(map.key_at(other.as_bytes()), None, "{other}");
+            }
+            assert_eq!(map.key_at(format!("{key}\\n\"").as_bytes()), None);
+            assert_eq!(map.key_at(key.as_bytes()), None, "no closing quote");
+        }
+        // A key a JSON string could hold only escaped is never matched raw.
+        assert_eq!(map.key_at(b"a\"b\""), None);
+        assert_eq!(map.key_at(b""), None);
+        // Past the small-map size the caller reads and hashes instead.
+        for n in 0..KEYS_TRIED_IN_PLACE {
+            map.insert(&format!("K{n}"), InstrumentId::new("X").unwrap());
+        }
+        assert_eq!(map.key_at(b"BTC-USD\""), None);
+        assert_eq!(map.position("BTC-USD"), Some(0));
+    }
 
     proptest::proptest! {
         /// The plain-digit fold reads what `str::parse` reads, and whatever

@@ -132,8 +132,8 @@ fn hot_change(
     unknown: &mut u64,
 ) -> Option<HotChange> {
     let start = scan.position();
-    let (asset, side, price_text, size_text, bid, ask) = match change_in_order(scan) {
-        Some(([asset, side], [price, size, bid, ask])) => (
+    let (asset, side, price_text, size_text, bid, ask) = match change_in_order(scan, instruments) {
+        Some((asset, side, [price, size, bid, ask])) => (
             Some(asset),
             Some(side),
             Some(price),
@@ -145,7 +145,7 @@ fn hot_change(
             scan.rewind(start);
             let (asset, side, price, size, bid, ask) = change_fields(scan, unknown)?;
             (
-                asset,
+                asset.map(Asset::Text),
                 side,
                 price.map(str::as_bytes),
                 size.map(str::as_bytes),
@@ -156,7 +156,10 @@ fn hot_change(
     };
     let parse_px = |text: &[u8]| Price::parse_ascii(text).ok();
     Some(HotChange {
-        slot: instruments.position(asset?),
+        slot: match asset? {
+            Asset::Slot(slot) => Some(slot),
+            Asset::Text(text) => instruments.position(text),
+        },
         side: book_side(side?).ok()?,
         price: parse_px(price_text?)?,
         size: Quantity::parse_ascii(size_text?).ok()?,
@@ -171,16 +174,28 @@ fn hot_change(
     })
 }
 
+/// An entry's asset: its slot when recognised in place, else its text.
+#[derive(Clone, Copy)]
+enum Asset<'a> {
+    Slot(usize),
+    Text(&'a str),
+}
+
 /// A `price_changes` entry with exactly the fields the venue sends, in
 /// its order: asset id, price, size, side, best bid, best ask (the hash is
-/// skipped); the asset id and side as text, the four decimals as bytes.
-/// `None` for anything else (the caller rewinds and reads the fields in
-/// any order).
+/// skipped); the side as text, the four decimals as bytes. `None` for
+/// anything else (the caller rewinds and reads the fields in any order).
 #[inline(always)]
-fn change_in_order<'a>(scan: &mut Scan<'a>) -> Option<([&'a str; 2], [&'a [u8]; 4])> {
+fn change_in_order<'a>(
+    scan: &mut Scan<'a>,
+    instruments: &InstrumentMap,
+) -> Option<(Asset<'a>, &'a str, [&'a [u8]; 4])> {
     scan.token(b"{")?;
     scan.token(br#""asset_id":"#)?;
-    let asset = scan.string()?;
+    let asset = match scan.known_string(|body| instruments.key_at(body)) {
+        Some(slot) => Asset::Slot(slot),
+        None => Asset::Text(scan.string()?),
+    };
     scan.token(b",")?;
     scan.token(br#""price":"#)?;
     let price = scan.raw_string()?;
@@ -200,7 +215,7 @@ fn change_in_order<'a>(scan: &mut Scan<'a>) -> Option<([&'a str; 2], [&'a [u8]; 
     scan.token(br#""best_ask":"#)?;
     let ask = scan.raw_string()?;
     scan.token(b"}")?;
-    Some(([asset, side], [price, size, bid, ask]))
+    Some((asset, side, [price, size, bid, ask]))
 }
 
 /// The text of one `price_changes` entry's fields, in any order (asset
