@@ -199,8 +199,7 @@ fn hot_event(
     unknown: &mut u64,
 ) -> Option<()> {
     let (start, first_level, unknown_before) = (scan.position(), levels.len(), *unknown);
-    if let Some(product) = event_in_order(scan, levels, unknown) {
-        let slot = instruments.position(product)?;
+    if let Some(slot) = event_in_order(scan, instruments, levels, unknown) {
         events.push((slot, first_level..levels.len()));
         return Some(());
     }
@@ -236,25 +235,30 @@ fn hot_event(
 
 /// An `update` event with exactly the fields the venue sends, in its
 /// order (type, product, updates), its levels read into `levels`; the
-/// product id. `None` for anything else (the caller rewinds, drops the
-/// levels read and reads the fields in any order).
+/// product's slot (a known product recognised in place). `None` for
+/// anything else, an unmapped product included (the caller rewinds, drops
+/// the levels read and reads the fields in any order).
 #[inline(always)]
-fn event_in_order<'a>(
-    scan: &mut Scan<'a>,
+fn event_in_order(
+    scan: &mut Scan<'_>,
+    instruments: &InstrumentMap,
     levels: &mut Vec<BookChange>,
     unknown: &mut u64,
-) -> Option<&'a str> {
+) -> Option<usize> {
     scan.token(b"{")?;
     scan.token(br#""type":"#)?;
     (scan.string()? == "update").then_some(())?;
     scan.token(b",")?;
     scan.token(br#""product_id":"#)?;
-    let product = scan.string()?;
+    let slot = match scan.known_string(|body| instruments.key_at(body)) {
+        Some(slot) => slot,
+        None => instruments.position(scan.string()?)?,
+    };
     scan.token(b",")?;
     scan.token(br#""updates":"#)?;
     scan.array(|scan| hot_level(scan, levels, unknown))?;
     scan.token(b"}")?;
-    Some(product)
+    Some(slot)
 }
 
 /// An `l2_data` envelope with exactly the fields the venue sends, in its
