@@ -388,14 +388,7 @@ impl CoinbaseDecoder {
         now: Timestamp,
         out: &mut WsOutput,
     ) -> Result<(), WsError> {
-        match std::str::from_utf8(frame) {
-            Ok(text) => self.decode_text(text, now, out),
-            Err(_) => {
-                // Not UTF-8: the general path reports it.
-                self.counters.frames += 1;
-                self.decode_general(frame.trim_ascii(), now, out)
-            }
-        }
+        super::decode_bytes(self, frame, now, out)
     }
 
     /// [`Self::decode`] for a frame already known to be UTF-8, as a
@@ -407,12 +400,7 @@ impl CoinbaseDecoder {
         now: Timestamp,
         out: &mut WsOutput,
     ) -> Result<(), WsError> {
-        self.counters.frames += 1;
-        let text = frame.trim_ascii();
-        if self.hot_l2_update(text, now, out) {
-            return Ok(());
-        }
-        self.decode_general(text.as_bytes(), now, out)
+        super::decode_text(self, frame, now, out)
     }
 
     /// Decodes a frame (trimmed, counted) through the general path.
@@ -797,4 +785,18 @@ fn parse_level(level: &Level<'_>) -> Result<(BookSide, Price, Quantity), WsError
         required(&level.new_quantity, "l2_data", "new_quantity")?,
     )?;
     Ok((side, px, size))
+}
+
+impl super::FramePaths for CoinbaseDecoder {
+    fn counters_mut(&mut self) -> &mut FeedCounters {
+        &mut self.counters
+    }
+
+    fn hot(&mut self, text: &str, now: Timestamp, out: &mut WsOutput) -> bool {
+        self.hot_l2_update(text, now, out)
+    }
+
+    fn general(&mut self, text: &[u8], now: Timestamp, out: &mut WsOutput) -> Result<(), WsError> {
+        self.decode_general(text, now, out)
+    }
 }

@@ -377,6 +377,46 @@ impl InstrumentMap {
     }
 }
 
+/// A decoder's two ways through a frame: the hot path for the message it
+/// is tuned to (`true`: decoded) and the general one for everything.
+trait FramePaths {
+    fn counters_mut(&mut self) -> &mut FeedCounters;
+    fn hot(&mut self, text: &str, now: Timestamp, out: &mut WsOutput) -> bool;
+    fn general(&mut self, text: &[u8], now: Timestamp, out: &mut WsOutput) -> Result<(), WsError>;
+}
+
+/// A frame as bytes: checked as UTF-8, then [`decode_text`]; a frame
+/// that is not goes to the general path, which reports it.
+fn decode_bytes(
+    decoder: &mut impl FramePaths,
+    frame: &[u8],
+    now: Timestamp,
+    out: &mut WsOutput,
+) -> Result<(), WsError> {
+    match std::str::from_utf8(frame) {
+        Ok(text) => decode_text(decoder, text, now, out),
+        Err(_) => {
+            decoder.counters_mut().frames += 1;
+            decoder.general(frame.trim_ascii(), now, out)
+        }
+    }
+}
+
+/// A frame known to be UTF-8: counted, trimmed, the hot path tried first.
+fn decode_text(
+    decoder: &mut impl FramePaths,
+    frame: &str,
+    now: Timestamp,
+    out: &mut WsOutput,
+) -> Result<(), WsError> {
+    decoder.counters_mut().frames += 1;
+    let text = frame.trim_ascii();
+    if decoder.hot(text, now, out) {
+        return Ok(());
+    }
+    decoder.general(text.as_bytes(), now, out)
+}
+
 /// The first (up to) eight bytes of `key` and their mask, for
 /// [`InstrumentMap::key_at`]; `(0, 0)` (never matched) for a key a JSON
 /// string holds only escaped, or an empty one.
@@ -857,26 +897,18 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The plain-digit fold reads what `str::parse` reads, and whatever
-        /// it does not take (a sign, 20 digits, junk, overflow) still gets
-        /// `parse`'s verdict.
+        /// The eight-at-a-time digit reader reads what `str::parse` reads,
+        /// and takes every run of 1 to 19 plain digits (anything else, a
+        /// sign, 20 digits or junk, is left to `parse` and its error).
         #[test]
-        fn epoch_digits_read_as_str_parse_reads_them(
+        fn plain_digits_read_as_str_parse_reads_them(
             text in "[+-]?[0-9]{0,21}|[0-9 a+.]{0,6}|18446744073709551615[0-9]?|[0-9]{0,12}[^0-9][0-9]{0,8}|[0-9]{0,8}[/:@`~\\x7f\u{80}]"
         ) {
-            let expected = text.parse::<u64>().ok().and_then(|value| {
-                let nanos = if value < 100_000_000_000 {
-                    value.checked_mul(1_000_000_000)
-                } else if value < 100_000_000_000_000 {
-                    value.checked_mul(1_000_000)
-                } else if value < 100_000_000_000_000_000 {
-                    value.checked_mul(1_000)
-                } else {
-                    Some(value)
-                };
-                nanos.map(Timestamp::from_unix_nanos)
-            });
-            proptest::prop_assert_eq!(epoch_timestamp("t", &text).ok(), expected);
+            let plain = (1..=19).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit());
+            match plain_digits(text.as_bytes()) {
+                Some(value) => proptest::prop_assert_eq!(Ok(value), text.parse::<u64>()),
+                None => proptest::prop_assert!(!plain, "{} is plain digits", text),
+            }
         }
     }
 

@@ -377,14 +377,7 @@ impl PolymarketDecoder {
         now: Timestamp,
         out: &mut WsOutput,
     ) -> Result<(), WsError> {
-        match std::str::from_utf8(frame) {
-            Ok(text) => self.decode_text(text, now, out),
-            Err(_) => {
-                // Not UTF-8: the general path reports it.
-                self.counters.frames += 1;
-                self.decode_general(frame.trim_ascii(), now, out)
-            }
-        }
+        super::decode_bytes(self, frame, now, out)
     }
 
     /// [`Self::decode`] for a frame already known to be UTF-8, as a
@@ -396,12 +389,7 @@ impl PolymarketDecoder {
         now: Timestamp,
         out: &mut WsOutput,
     ) -> Result<(), WsError> {
-        self.counters.frames += 1;
-        let text = frame.trim_ascii();
-        if self.hot_price_change(text, now, out) {
-            return Ok(());
-        }
-        self.decode_general(text.as_bytes(), now, out)
+        super::decode_text(self, frame, now, out)
     }
 
     /// Decodes a frame (trimmed, counted) through the general path.
@@ -903,5 +891,19 @@ impl PolymarketDecoder {
             winner,
         });
         Ok(())
+    }
+}
+
+impl super::FramePaths for PolymarketDecoder {
+    fn counters_mut(&mut self) -> &mut FeedCounters {
+        &mut self.counters
+    }
+
+    fn hot(&mut self, text: &str, now: Timestamp, out: &mut WsOutput) -> bool {
+        self.hot_price_change(text, now, out)
+    }
+
+    fn general(&mut self, text: &[u8], now: Timestamp, out: &mut WsOutput) -> Result<(), WsError> {
+        self.decode_general(text, now, out)
     }
 }
