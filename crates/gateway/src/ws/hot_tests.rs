@@ -11,7 +11,7 @@ use proptest::prelude::*;
 
 use super::coinbase::CoinbaseDecoder;
 use super::polymarket::PolymarketDecoder;
-use super::{InstrumentMap, WsError, WsOutput};
+use super::{FramePaths, InstrumentMap, WsError, WsOutput, decode_bytes};
 
 const PM_A: &str = "71321045679252212594626385532706912750332728571942532289631379312455583992563";
 const PM_B: &str = "52114319501245915516055106046884209969926127482827954674443846427813813222426";
@@ -33,6 +33,25 @@ fn same_result(a: &Result<(), WsError>, b: &Result<(), WsError>) -> bool {
         (Err(a), Err(b)) => a.to_string() == b.to_string(),
         _ => false,
     }
+}
+
+/// `frame` decoded by `hot` as `decode` does and by `general` through the
+/// general path alone (counted the same): the same result and events, and
+/// the same decoder state as `seen` reads it.
+fn same_both_ways<D: FramePaths, S: PartialEq + std::fmt::Debug>(
+    hot: &mut D,
+    general: &mut D,
+    frame: &str,
+    seen: impl Fn(&D) -> S,
+) -> Result<(), TestCaseError> {
+    let (mut a, mut b) = (WsOutput::default(), WsOutput::default());
+    let ra = decode_bytes(hot, frame.as_bytes(), now(), &mut a);
+    general.counters_mut().frames += 1;
+    let rb = general.general(frame.as_bytes().trim_ascii(), now(), &mut b);
+    prop_assert!(same_result(&ra, &rb), "{frame}\n{ra:?}\n{rb:?}");
+    prop_assert_eq!(&a, &b, "{}", frame);
+    prop_assert_eq!(seen(hot), seen(general), "{}", frame);
+    Ok(())
 }
 
 /// A JSON value for a field: mostly right, sometimes wrong in one way.
@@ -261,14 +280,9 @@ proptest! {
     fn polymarket_hot_path_equals_general_path(frames in proptest::collection::vec(pm_frame(), 1..6)) {
         let (mut hot, mut general) = pm_decoders();
         for frame in &frames {
-            let (mut a, mut b) = (WsOutput::default(), WsOutput::default());
-            let ra = hot.decode(frame.as_bytes(), now(), &mut a);
-            general.counters.frames += 1;
-            let rb = general.decode_general(frame.as_bytes().trim_ascii(), now(), &mut b);
-            prop_assert!(same_result(&ra, &rb), "{frame}\n{ra:?}\n{rb:?}");
-            prop_assert_eq!(&a, &b, "{}", frame);
-            prop_assert_eq!(hot.counters(), general.counters(), "{}", frame);
-            prop_assert_eq!(state(hot.instruments()), state(general.instruments()));
+            same_both_ways(&mut hot, &mut general, frame, |d| {
+                (*d.counters(), state(d.instruments()))
+            })?;
         }
     }
 
@@ -285,15 +299,9 @@ proptest! {
         for _ in &picks {
             let last = hot.last_sequence().unwrap_or(0);
             let frame = cb_frame(last).new_tree(&mut runner).unwrap().current();
-            let (mut a, mut b) = (WsOutput::default(), WsOutput::default());
-            let ra = hot.decode(frame.as_bytes(), now(), &mut a);
-            general.counters.frames += 1;
-            let rb = general.decode_general(frame.as_bytes().trim_ascii(), now(), &mut b);
-            prop_assert!(same_result(&ra, &rb), "{frame}\n{ra:?}\n{rb:?}");
-            prop_assert_eq!(&a, &b, "{}", frame);
-            prop_assert_eq!(hot.counters(), general.counters(), "{}", frame);
-            prop_assert_eq!(hot.last_sequence(), general.last_sequence());
-            prop_assert_eq!(state(hot.instruments()), state(general.instruments()));
+            same_both_ways(&mut hot, &mut general, &frame, |d| {
+                (*d.counters(), d.last_sequence(), state(d.instruments()))
+            })?;
         }
     }
 }
