@@ -643,9 +643,6 @@ impl SimulatedSink {
                 .copied()
                 .filter(|&idx| self.orders[idx].resting),
         );
-        if resting.len() < 2 {
-            return;
-        }
         // Unique keys (the sequence breaks ties), so unstable is exact.
         resting.sort_unstable_by_key(|&idx| {
             let order = &self.orders[idx];
