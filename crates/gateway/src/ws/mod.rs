@@ -217,9 +217,7 @@ impl Hasher for IdHasher {
         let (head, middle, tail) = if n >= 8 {
             (word(0), word(n / 2 - 4), word(n - 8))
         } else {
-            let mut short = [0u8; 8];
-            short[..n].copy_from_slice(bytes);
-            (u64::from_le_bytes(short), 0, 0)
+            (first_word(bytes), 0, 0)
         };
         let mut hash = (self.0.rotate_left(23) ^ head).wrapping_mul(K);
         hash = (hash.rotate_left(23) ^ middle).wrapping_mul(K);
@@ -326,10 +324,7 @@ impl InstrumentMap {
         if self.keys.len() > KEYS_TRIED_IN_PLACE {
             return None;
         }
-        let mut head = [0u8; 8];
-        let n = body.len().min(8);
-        head[..n].copy_from_slice(&body[..n]);
-        let head = u64::from_le_bytes(head);
+        let head = first_word(body);
         self.keys
             .iter()
             .zip(&self.heads)
@@ -425,14 +420,21 @@ fn key_head(key: &[u8]) -> (u64, u64) {
         return (0, 0);
     }
     let n = key.len().min(8);
-    let mut head = [0u8; 8];
-    head[..n].copy_from_slice(&key[..n]);
     let mask = if n == 8 {
         u64::MAX
     } else {
         (1u64 << (8 * n)) - 1
     };
-    (u64::from_le_bytes(head), mask)
+    (first_word(key), mask)
+}
+
+/// The first eight bytes of `bytes` as a little-endian word, zero-padded
+/// when there are fewer.
+fn first_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len().min(8);
+    let mut word = [0u8; 8];
+    word[..n].copy_from_slice(&bytes[..n]);
+    u64::from_le_bytes(word)
 }
 
 /// Appends `make()` to `events`, built where it is stored: a plain `push`
